@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Module split (see README "Architecture"): dependencies point one way, down this list.
+//   CPcap, NetworkAddress  →  PacketWire, ClusterModel, PcapIO  →  Dataplane  →  Reporting  →  Daemon  →  akssim
+let package = Package(
+    name: "akssim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "akssim", targets: ["akssim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // libpcap, found with pkg-config; apt provider libpcap-dev.
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        // IP addresses, prefixes, port ranges, protocol numbers: value types shared by the wire layer and the model.
+        .target(name: "NetworkAddress"),
+        // Zero-copy packet views and decoding; packet building for fixtures and generators.
+        .target(name: "PacketWire", dependencies: ["NetworkAddress"]),
+        // Cluster model value types, loaders (native YAML, kubectl and az exports), validation.
+        .target(
+            name: "ClusterModel",
+            dependencies: ["NetworkAddress", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources/default-cluster.yaml")]
+        ),
+        // Safe wrappers over libpcap: offline reader, live capture, BPF, dump writer.
+        .target(name: "PcapIO", dependencies: ["CPcap"]),
+        // Compiled pipeline: placement, conntrack, service proxy, NetworkPolicy, Azure stages, verdicts, traces, counters.
+        .target(name: "Dataplane", dependencies: ["NetworkAddress", "PacketWire", "ClusterModel"]),
+        // Renderers: terminal tables, JSON, Prometheus exposition, flow logs.
+        .target(name: "Reporting", dependencies: ["Dataplane", "PacketWire", "ClusterModel"]),
+        .executableTarget(
+            name: "akssim",
+            dependencies: [
+                "NetworkAddress", "PacketWire", "ClusterModel", "PcapIO", "Dataplane", "Reporting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "NetworkAddressTests", dependencies: ["NetworkAddress"]),
+        .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "NetworkAddress"]),
+        .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "NetworkAddress"]),
+        .testTarget(name: "PcapIOTests", dependencies: ["PcapIO", "PacketWire", "NetworkAddress"]),
+        .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "ClusterModel", "PacketWire", "NetworkAddress"]),
+        .testTarget(name: "AkssimCLITests", dependencies: ["PacketWire", "PcapIO", "NetworkAddress"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Dataplane: compiled pipeline (see README).

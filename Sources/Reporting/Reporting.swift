@@ -1,0 +1,1 @@
+// Reporting: renderers (see README).
