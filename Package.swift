@@ -37,10 +37,18 @@ let package = Package(
         .target(name: "Dataplane", dependencies: ["NetworkAddress", "PacketWire", "ClusterModel"]),
         // Renderers: terminal tables, JSON, Prometheus exposition, flow logs.
         .target(name: "Reporting", dependencies: ["Dataplane", "PacketWire", "ClusterModel"]),
+        // Capture loops (offline replay, live, watched directory), workers, HTTP control API, reload, signals.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "NetworkAddress", "PacketWire", "ClusterModel", "PcapIO", "Dataplane", "Reporting",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "akssim",
             dependencies: [
-                "NetworkAddress", "PacketWire", "ClusterModel", "PcapIO", "Dataplane", "Reporting",
+                "NetworkAddress", "PacketWire", "ClusterModel", "PcapIO", "Dataplane", "Reporting", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -50,6 +58,9 @@ let package = Package(
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "NetworkAddress"]),
         .testTarget(name: "PcapIOTests", dependencies: ["PcapIO", "PacketWire", "NetworkAddress"]),
         .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "ClusterModel", "PacketWire", "NetworkAddress"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Dataplane", "ClusterModel", "PcapIO", "PacketWire", "NetworkAddress"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Dataplane", "PacketWire"]),
+        // End-to-end tests through the built `akssim` binary (exit codes, JSON contracts).
         .testTarget(name: "AkssimCLITests", dependencies: ["PacketWire", "PcapIO", "NetworkAddress"]),
     ]
 )

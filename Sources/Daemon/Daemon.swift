@@ -1,0 +1,1 @@
+// Daemon: capture loops, replay engine, HTTP control API (see README).
