@@ -1,1 +1,0 @@
-// Dataplane: compiled pipeline (see README).
