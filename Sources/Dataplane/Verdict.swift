@@ -95,7 +95,7 @@ public struct Hop: Sendable, Equatable {
 }
 
 /// An address and port as the JSON contract prints them (`{"ip","port"}`).
-public struct Endpoint4: Sendable, Hashable {
+public struct IPPort: Sendable, Hashable {
     public var ip: IPAddress
     public var port: UInt16
     public init(ip: IPAddress, port: UInt16) {
