@@ -1,5 +1,6 @@
 import ClusterModel
 import NetworkAddress
+import PacketWire
 
 // INTERFACE SKETCH — owned by the Azure-layer work (issue 5). The node-local pipeline
 // (placement, conntrack, service proxy, NetworkPolicy) calls only what is declared here;
