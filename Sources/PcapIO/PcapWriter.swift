@@ -41,7 +41,10 @@ public final class PcapWriter {
         self.snaplen = snaplen
         self.nanosecond = nanosecond
         let precision = UInt32(nanosecond ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO)
-        guard let dead = pcap_open_dead_with_tstamp_precision(linkType, snaplen, precision) else {
+        // pcap_open_dead takes a DLT; LINKTYPE_RAW (101) has no DLT of that number, so it is
+        // given as DLT_RAW (12), which libpcap stores as 101 again.
+        let dlt: Int32 = linkType == 101 ? 12 : linkType
+        guard let dead = pcap_open_dead_with_tstamp_precision(dlt, snaplen, precision) else {
             throw PcapError(kind: .write, source: path, message: "libpcap refused link type \(linkType)")
         }
         guard let dumper = pcap_dump_open(dead, path) else {
