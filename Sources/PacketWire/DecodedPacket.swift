@@ -230,6 +230,9 @@ public struct DecodedPacket: Sendable {
     public var tcpAck: UInt32 = 0
     public var tcpWindow: UInt16 = 0
 
+    // UDP: the length field (header + data), as sent.
+    public var udpLength: UInt16 = 0
+
     // ICMP / ICMPv6
     public var icmpType: UInt8 = 0
     public var icmpCode: UInt8 = 0
@@ -295,6 +298,7 @@ public struct DecodedPacket: Sendable {
         tcpSeq = 0
         tcpAck = 0
         tcpWindow = 0
+        udpLength = 0
         icmpType = 0
         icmpCode = 0
         icmpEchoID = 0
@@ -310,6 +314,10 @@ public struct DecodedPacket: Sendable {
         isDNS = false
         dnsResponse = false
     }
+
+    /// TCP data offset × 4, UDP 8, SCTP common header 12, ICMP 8; 0 when no header was parsed.
+    @inlinable
+    public var transportHeaderLength: UInt16 { payloadOffset &- l4Offset }
 
     @inlinable static var noFlow: FlowKey {
         FlowKey(

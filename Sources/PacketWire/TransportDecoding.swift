@@ -65,6 +65,7 @@ extension PacketDecoder {
         p.flow.dstPort = b.u16(l4 + 2)
         p.hasTransport = true
         let length = Int(b.u16(l4 + 4))
+        p.udpLength = UInt16(truncatingIfNeeded: length)
         // In a first fragment the UDP length covers the whole datagram, not this fragment.
         guard length >= 8, p.isFragment || l4 + length <= declaredEnd else { return p.fail(.udpLength) }
         let payload = l4 + 8

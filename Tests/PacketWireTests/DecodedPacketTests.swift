@@ -9,7 +9,7 @@ final class DecodedPacketTests: XCTestCase {
     /// one packet into the next.
     func testResetRestoresEveryField() {
         let blank = DecodedPacket()
-        XCTAssertEqual(Mirror(reflecting: blank).children.count, 46,
+        XCTAssertEqual(Mirror(reflecting: blank).children.count, 47,
                        "DecodedPacket gained or lost a field: update reset() and this count")
         var decoder = PacketDecoder()
         var p = DecodedPacket()

@@ -27,6 +27,7 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(p.l4Offset, 34)
         XCTAssertEqual(p.payloadOffset, 54)
         XCTAssertEqual(p.payloadLength, 3)
+        XCTAssertEqual(p.transportHeaderLength, 20)
         XCTAssertFalse(p.snapTruncated)
         XCTAssertFalse(p.isFragment)
         XCTAssertEqual(p.capturedLength, UInt32(frame.count))
@@ -77,6 +78,8 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(p.flow, FlowKey(src: F.pod, dst: F.service, srcPort: 3000, dstPort: 8125, proto: .udp))
         XCTAssertEqual(p.payloadOffset, 28)
         XCTAssertEqual(p.payloadLength, 5)
+        XCTAssertEqual(p.udpLength, 13)
+        XCTAssertEqual(p.transportHeaderLength, 8)
         XCTAssertFalse(p.isDNS)
         XCTAssertEqual(F.folded(ip, 20..<ip.count, initial: F.pseudo(ip, proto: 17, length: ip.count - 20)), 0xFFFF)
 
