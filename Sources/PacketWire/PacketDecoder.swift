@@ -2,15 +2,18 @@ import NetworkAddress
 
 /// Decoder switches. Defaults suit replaying node captures; tests turn parts off.
 public struct DecoderOptions: Sendable {
-    /// Decode the inner Ethernet frame of UDP/4789 (VXLAN, RFC 7348) — overlay captures.
+    /// Decode the inner Ethernet frame of UDP/`vxlanPort` (VXLAN, RFC 7348) — overlay captures.
     public var vxlan: Bool
+    /// VXLAN's UDP destination port: 4789 (IANA); Linux and flannel/Cilium overlays often use 8472.
+    public var vxlanPort: UInt16
     /// Slots in the IP fragment table (fixed, allocated once in `PacketDecoder.init`).
     public var fragmentCapacity: Int
     /// Look for a TLS ClientHello SNI, an HTTP/1.x Host header and DNS in the first payload bytes.
     public var sniff: Bool
 
-    public init(vxlan: Bool = true, fragmentCapacity: Int = 4096, sniff: Bool = true) {
+    public init(vxlan: Bool = true, vxlanPort: UInt16 = 4789, fragmentCapacity: Int = 4096, sniff: Bool = true) {
         self.vxlan = vxlan
+        self.vxlanPort = vxlanPort
         self.fragmentCapacity = fragmentCapacity
         self.sniff = sniff
     }
