@@ -86,7 +86,6 @@ struct CaptureReplay {
     var progress: ProgressLine
     var summary = DecodeSummary()
     private var decoder = PacketDecoder()
-    private var packet = DecodedPacket()
 
     init(mode: Mode, progress: ProgressLine) {
         self.mode = mode
@@ -100,27 +99,40 @@ struct CaptureReplay {
         defer { reader.close() }
         let linkType = LinkType(rawValue: reader.linkType)
         summary.beginFile(path: path, linkType: linkType)
+        // The loop works on locals (moved out of `self` and back) so the compiler keeps the
+        // decoder, the packet and the counters in place instead of copying them through `self`.
         var record = PacketRecord()
+        var counts = DecodeSummary()
+        swap(&counts, &summary)   // leaves no second reference, so no copy-on-write later
+        var decoder = PacketDecoder()
+        swap(&decoder, &self.decoder)
+        var packet = DecodedPacket()
+        var progress = self.progress
+        defer {
+            swap(&counts, &summary)
+            swap(&decoder, &self.decoder)
+            self.progress = progress
+        }
         do throws(PcapError) {
             switch mode {
             case .readOnly:
                 while try reader.next(into: &record) {
-                    summary.addRecord(wireLength: record.wireLength, capturedLength: record.capturedLength,
-                                      timestampNanos: record.timestampNanos)
-                    if summary.packets & 0x3fff == 0 { progress.tick(path: path, packets: summary.packets) }
+                    counts.addRecord(wireLength: record.wireLength, capturedLength: record.capturedLength,
+                                     timestampNanos: record.timestampNanos)
+                    if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }
                 }
             case .decodeOnly:
                 while try reader.next(into: &record) {
                     decoder.decode(record.bytes, linkType: linkType, wireLength: record.wireLength, into: &packet)
-                    summary.add(packet, bytes: record.bytes, timestampNanos: record.timestampNanos)
-                    if summary.packets & 0x3fff == 0 { progress.tick(path: path, packets: summary.packets) }
+                    counts.add(&packet, bytes: record.bytes, timestampNanos: record.timestampNanos)
+                    if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }
                 }
             }
         } catch {
-            summary.endFile(truncated: true)
+            counts.endFile(truncated: true)
             throw error
         }
-        summary.endFile()
+        counts.endFile()
     }
 }
 
