@@ -83,6 +83,23 @@ final class ReplayCLITests: CLITestCase {
         XCTAssertEqual((raw["decode"] as? [String: Int])?.values.reduce(0, +), 0, "the raw loop decodes nothing")
     }
 
+    /// A snap length cuts packets short: they still count (by their wire length in `bytes`)
+    /// and are decoded as far as the captured bytes go.
+    func testSnaplenCutPackets() throws {
+        let file = path("snap.pcap")
+        let full = ReplayFixtures.mixedFrames()[1]   // the TLS ClientHello
+        try PcapWriter.writeAll(path: file, linkType: 1, snaplen: 64, packets: [
+            CapturedPacket(bytes: Array(full.prefix(64)), timestampNanos: ReplayFixtures.base, wireLength: UInt32(full.count)),
+        ])
+        let j = try json(try Akssim.run(["replay", "--json", file]))
+        XCTAssertEqual(j["packets"] as? Int, 1)
+        XCTAssertEqual(j["bytes"] as? Int, full.count)
+        XCTAssertEqual(j["capturedBytes"] as? Int, 64)
+        XCTAssertEqual(j["snapTruncated"] as? Int, 1)
+        XCTAssertEqual((j["decode"] as? [String: Int])?["tcp"], 1)
+        XCTAssertEqual((j["names"] as? [String: [String]])?["sni"], [], "the SNI lies beyond the snap length")
+    }
+
     func testMultipleFilesAddUp() throws {
         let a = path("a.pcap"), b = path("b.pcap")
         try ReplayFixtures.write(ReplayFixtures.mixedFrames(), to: a)
