@@ -1,4 +1,5 @@
 import Foundation
+import NetworkAddress
 import PacketWire
 import PcapIO
 import XCTest
@@ -98,6 +99,26 @@ final class ReplayCLITests: CLITestCase {
         XCTAssertEqual(j["snapTruncated"] as? Int, 1)
         XCTAssertEqual((j["decode"] as? [String: Int])?["tcp"], 1)
         XCTAssertEqual((j["names"] as? [String: [String]])?["sni"], [], "the SNI lies beyond the snap length")
+    }
+
+    /// Names are kept in first-seen order, each once, at most 1000 of them.
+    func testNameSetsAreDistinctOrderedAndBounded() throws {
+        let file = path("names.pcap")
+        var frames: [[UInt8]] = []
+        for i in 0..<1005 {
+            let hello = PacketBuilder.tlsClientHello(sni: "host\(i).example.com")
+            let ip = PacketBuilder.tcp(src: ReplayFixtures.pod, dst: IPAddress(140, 82, 112, 6), sport: UInt16(20000 + i), dport: 443,
+                                       flags: [.psh, .ack], payload: hello)
+            frames.append(PacketBuilder.ethernet(ip))
+            if i < 3 { frames.append(PacketBuilder.ethernet(ip)) }   // repeats are not new names
+        }
+        try ReplayFixtures.write(frames, to: file)
+        let j = try json(try Akssim.run(["replay", "--json", file]))
+        let sni = (j["names"] as? [String: [String]])?["sni"] ?? []
+        XCTAssertEqual(sni.count, 1000)
+        XCTAssertEqual(Array(sni.prefix(3)), ["host0.example.com", "host1.example.com", "host2.example.com"])
+        XCTAssertEqual(sni.last, "host999.example.com")
+        XCTAssertEqual(Set(sni).count, 1000)
     }
 
     func testMultipleFilesAddUp() throws {
