@@ -22,7 +22,8 @@ struct ReplayCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Capture files (classic pcap or pcapng, any byte order, µs or ns).", valueName: "file"))
+    @Argument(help: ArgumentHelp("Capture files (classic pcap or pcapng, any byte order, µs or ns); - reads standard input.",
+                                 valueName: "file"))
     var files: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Only replay packets matching this BPF filter (tcpdump syntax).", valueName: "bpf"))
@@ -40,12 +41,14 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one capture file") }
         if readOnly && decodeOnly { throw ValidationError("--read-only and --decode-only exclude each other") }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be given only once") }
     }
 
     func run() throws {
         // Open every file (and compile the filter for its link type) before counting anything,
         // so a missing or foreign file or a bad expression fails fast with nothing printed.
-        for path in files {
+        // Standard input ("-") can be read only once, so it is not opened ahead.
+        for path in files where path != "-" {
             do throws(PcapError) {
                 try PcapReader(path: path, filter: filter).close()
             } catch {

@@ -30,14 +30,15 @@ enum Akssim {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    static func run(_ arguments: [String]) throws -> AkssimRun {
-        try runTool(binary(), arguments)
+    static func run(_ arguments: [String], stdin: String? = nil) throws -> AkssimRun {
+        try runTool(binary(), arguments, stdin: stdin)
     }
 
-    static func runTool(_ executable: URL, _ arguments: [String]) throws -> AkssimRun {
+    static func runTool(_ executable: URL, _ arguments: [String], stdin: String? = nil) throws -> AkssimRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let stdin { process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin)) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

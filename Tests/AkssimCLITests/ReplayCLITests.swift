@@ -121,6 +121,14 @@ final class ReplayCLITests: CLITestCase {
         XCTAssertEqual(Set(sni).count, 1000)
     }
 
+    func testStandardInput() throws {
+        let file = path("mixed.pcap")
+        try ReplayFixtures.write(ReplayFixtures.mixedFrames(), to: file)
+        let j = try json(try Akssim.run(["replay", "--json", "-"], stdin: file))
+        XCTAssertEqual(j["packets"] as? Int, 15)
+        XCTAssertEqual(try Akssim.run(["replay", "-", "-"], stdin: file).status, 2)
+    }
+
     func testMultipleFilesAddUp() throws {
         let a = path("a.pcap"), b = path("b.pcap")
         try ReplayFixtures.write(ReplayFixtures.mixedFrames(), to: a)
