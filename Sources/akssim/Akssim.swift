@@ -9,6 +9,7 @@ struct Akssim: ParsableCommand {
         version: AkssimVersion.string,
         subcommands: [
             ReplayCommand.self,
+            TraceCommand.self,
         ]
     )
 }
