@@ -31,7 +31,8 @@ public struct CompiledCluster: Sendable {
         topology = Topology(cluster)
         let table = ServiceTable(cluster, topology: topology, names: &names)
         proxy = ServiceProxy(table: table, masqueradeAll: cluster.settings.kubeProxy.masqueradeAll,
-                             seed: cluster.settings.kubeProxy.seed, names: &names)
+                             seed: cluster.settings.kubeProxy.seed,
+                             rejectUnservedPorts: cluster.settings.kubeProxy.mode == .nftables, names: &names)
         policies = PolicySet(cluster, names: &names)
         azure = AzureNetwork.compile(cluster, names: &names)
         settings = cluster.settings

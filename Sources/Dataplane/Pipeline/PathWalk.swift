@@ -42,6 +42,13 @@ extension CompiledCluster {
             guard serviceProxy(fd, &f, &d, source: source, node: node, isNodeAddress: src.kind == .node,
                                affinity: affinity, now: now, rec: &rec) else { return d }
             dnatDone = true
+        } else if fd < 0, proxy.table.vips.find(f.dst) >= 0 {
+            // A Service IP on a port/protocol it does not serve: nothing answers.
+            let v: Verdict = proxy.rejectUnservedPorts ? .reject : .drop
+            d.decide(v, .serviceProxy, proxy.unservedPortRule)
+            rec.add(Hop(stage: .serviceProxy, result: v == .reject ? .reject : .drop, rule: names.name(proxy.unservedPortRule),
+                        detail: "\(f.dst) is a Service address but no Service serves \(f.proto)\(f.proto.hasPorts ? " port \(f.dstPort)" : "") on it"))
+            return d
         }
 
         // NetworkPolicy egress of the sending pod, judged on the destination after DNAT.

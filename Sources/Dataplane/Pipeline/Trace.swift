@@ -52,7 +52,8 @@ extension Pipeline {
     public func trace(_ q: FlowQuery) -> Trace {
         var hint = nodeHint
         if let n = q.node { hint = cluster.nodes.firstIndex(where: { $0.name == n }).map(Int32.init) ?? -1 }
-        let sport = q.proto.isICMP ? q.sport : q.sport
+        // ICMP echo: both "ports" carry the echo identifier (Linux conntrack keys ICMP by id).
+        let sport = q.sport
         let dport = q.proto.isICMP ? q.sport : q.dport
         let flow = FlowKey(src: q.src, dst: q.dst, srcPort: sport, dstPort: dport, proto: q.proto)
         var sniBytes = Array((q.sni ?? "").utf8)
