@@ -68,7 +68,7 @@ import Testing
 
 @Suite struct ConntrackTableTests {
     func key(_ i: Int) -> FlowKey {
-        FlowKey(src: IPAddress(v4: 0x0A00_0000 | UInt32(i)), dst: ip("10.1.1.1"), srcPort: UInt16(i & 0xFFFF), dstPort: 80, proto: .tcp)
+        FlowKey(src: IPAddress(v4: 0x0A00_0000 | UInt32(i)), dst: addr("10.1.1.1"), srcPort: UInt16(i & 0xFFFF), dstPort: 80, proto: .tcp)
     }
 
     func entry(_ k: FlowKey, _ now: Int64, state: ConnState = .established) -> ConntrackEntry {

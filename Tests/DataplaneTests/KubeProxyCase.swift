@@ -28,7 +28,7 @@ struct KubeProxyCase: Sendable, CustomTestStringConvertible {
 
     func check() {
         let p = Pipeline(cluster: cluster)
-        let t = p.trace(FlowQuery(proto: proto, src: ip(src), sport: sport, dst: ip(dst), dport: dport, node: node))
+        let t = p.trace(FlowQuery(proto: proto, src: addr(src), sport: sport, dst: addr(dst), dport: dport, node: node))
         let ctx = Comment(rawValue: "\(pins)\n" + t.explanation.joined(separator: "\n"))
         #expect(t.verdict == verdict, ctx)
         let proxyHop = t.hops.first(where: { $0.stage == .serviceProxy })
@@ -82,7 +82,7 @@ enum Variation {
         sl.ports = [EndpointPort(name: "", port: 8080)]
         for (i, e) in endpoints.enumerated() {
             var ep = Endpoint()
-            ep.addresses = [ip(e.0)]
+            ep.addresses = [addr(e.0)]
             ep.ready = e.1
             ep.serving = e.2
             ep.terminating = e.3

@@ -79,10 +79,10 @@ let kubeProxyCases: [KubeProxyCase] = [
                   proto: .udp, src: "10.224.0.20", dst: "10.224.0.41", dport: 53, proxyRule: nil, delivered: ["10.224.0.41"]),
     KubeProxyCase(pins: "ExternalName: DNS only, no data-plane entry even if a clusterIP is written",
                   cluster: Variation.with { c in
-                      var s = Fixture.service("default", "ext", clusterIP: "10.0.99.99", selector: [:], ports: [Fixture.port("", 80, target: .number(80))])
+                      var s = Fixture.service("default", "ext", clusterIP: "10.224.99.99", selector: [:], ports: [Fixture.port("", 80, target: .number(80))])
                       s.type = .ExternalName; s.externalName = "example.com"; c.services.append(s)
                   },
-                  src: "10.224.0.20", dst: "10.0.99.99", dport: 80, proxyRule: nil, delivered: ["10.0.99.99"]),
+                  src: "10.224.0.20", dst: "10.224.99.99", dport: 80, proxyRule: nil, delivered: ["10.224.99.99"]),
     // LoadBalancer / NodePort / externalIPs
     KubeProxyCase(pins: "LB ingress IP, externalTrafficPolicy Cluster: DNAT and masquerade to the receiving node",
                   src: "198.51.100.7", dst: "20.62.20.30", dport: 80, node: n1, proxyRule: "svc:shop/frontend:80",
@@ -142,7 +142,7 @@ let kubeProxyCases: [KubeProxyCase] = [
                   cluster: Variation.with { c in Variation.service(&c, "shop", "frontend") { $0.loadBalancerSourceRanges = [prefix("203.0.113.0/24")] } },
                   src: "10.224.9.9", dst: "10.224.0.4", dport: 30080, proxyRule: "svc:shop/frontend:80", delivered: frontends),
     KubeProxyCase(pins: "externalIPs are front doors like LB IPs (eTP Cluster: masquerade)",
-                  cluster: Variation.with { c in Variation.service(&c, "kube-system", "kube-dns") { $0.externalIPs = [ip("10.224.100.53")] } },
+                  cluster: Variation.with { c in Variation.service(&c, "kube-system", "kube-dns") { $0.externalIPs = [addr("10.224.100.53")] } },
                   proto: .udp, src: "10.224.9.9", dst: "10.224.100.53", dport: 53, node: n2, proxyRule: "svc:kube-system/kube-dns:53",
                   delivered: corednses, deliveredPort: 53, source: "10.224.0.6"),
     KubeProxyCase(pins: "an LB Service without endpoints rejects at its LB IP too",
@@ -218,18 +218,18 @@ let kubeProxyCases: [KubeProxyCase] = [
     /// Dual-stack: the IPv6 ClusterIP selects IPv6 endpoints from the IPv6 EndpointSlice.
     @Test func dualStackUsesTheFamilysEndpoints() {
         var c = Fixture.defaultCluster()
-        Variation.service(&c, "shop", "backend") { $0.clusterIPs.append(ip("fd00:10::120")) }
-        c.pods[0].ips.append(ip("fd00:224::20"))
-        c.pods[2].ips.append(ip("fd00:224::30"))
+        Variation.service(&c, "shop", "backend") { $0.clusterIPs.append(addr("fd00:10::120")) }
+        c.pods[0].ips.append(addr("fd00:224::20"))
+        c.pods[2].ips.append(addr("fd00:224::30"))
         var v6 = Fixture.slice(c.services[1], pods: [c.pods[2]], ports: [EndpointPort(name: "", port: 8080)])
         v6.name = "backend-v6"
         v6.addressType = "IPv6"
-        v6.endpoints[0].addresses = [ip("fd00:224::30")]
+        v6.endpoints[0].addresses = [addr("fd00:224::30")]
         c.endpointSlices.append(v6)
         let p = Pipeline(cluster: c)
         let t = p.t("fd00:224::20", "fd00:10::120", 80)
         #expect(t.verdict == .allow)
-        #expect(t.delivered == IPPort(ip: ip("fd00:224::30"), port: 8080))
+        #expect(t.delivered == IPPort(ip: addr("fd00:224::30"), port: 8080))
         let v4 = p.t("10.224.0.20", "10.0.120.10", 80)
         #expect(backends.contains("\(v4.delivered!.ip)"))
     }

@@ -6,8 +6,8 @@ import PacketWire
 enum Packet {
     static func tcp(_ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, _ flags: TCPFlags, length: UInt32 = 60) -> DecodedPacket {
         var p = DecodedPacket()
-        p.network = ip(src).isIPv4 ? .ipv4 : .ipv6
-        p.flow = FlowKey(src: ip(src), dst: ip(dst), srcPort: sport, dstPort: dport, proto: .tcp)
+        p.network = addr(src).isIPv4 ? .ipv4 : .ipv6
+        p.flow = FlowKey(src: addr(src), dst: addr(dst), srcPort: sport, dstPort: dport, proto: .tcp)
         p.hasTransport = true
         p.tcpFlags = flags
         p.wireLength = length

@@ -77,7 +77,7 @@ import Testing
         let p = Pipeline(cluster: Fixture.defaultCluster())
         let q = p.feed(Packet.udp("10.224.0.20", 7000, "10.0.0.10", 53), at: 1)
         let dns = p.t("10.224.0.20", "10.0.0.10", 53, proto: .udp, sport: 7000).delivered!
-        let inner = FlowKey(src: ip("10.224.0.20"), dst: dns.ip, srcPort: 7000, dstPort: 53, proto: .udp)
+        let inner = FlowKey(src: addr("10.224.0.20"), dst: dns.ip, srcPort: 7000, dstPort: 53, proto: .udp)
         let err = p.feed(Packet.icmpError("\(dns.ip)", "10.224.0.20", inner: inner), at: 1.1)
         #expect(q.verdict == .allow)
         #expect(err.verdict == .allow && err.stage == .conntrack && p.name(err) == "related")

@@ -94,17 +94,19 @@ extension CompiledCluster {
             : "Azure CNI: ip-masq-agent masquerades pod traffic leaving the VNet to the node address"
     }
 
-    /// Where a packet lands after Azure when the Azure layer did not name a node: the node owning
-    /// the destination (pod or node address), else `--node`, else — for a Service address — a node
-    /// chosen like the LB would (one with a ready local endpoint under externalTrafficPolicy Local).
+    /// Where a packet lands after an Azure leg: the node owning the destination (pod or node
+    /// address); else `--node` (the capture was taken there, so that is where it arrived — even
+    /// where the Azure LB would have picked another backend); else the node the Azure layer
+    /// delivered to; else — for a Service address — a node chosen like the LB would (one with a
+    /// ready local endpoint under externalTrafficPolicy Local).
     func landing(_ f: FlowKey, _ input: FlowInput, azure landed: Int32) -> Int32 {
-        if landed >= 0 && Int(landed) < topology.nodes.count { return landed }
         let p = topology.place(f.dst)
         if p.kind == .pod { return topology.pods[Int(p.index)].node }
         if p.kind == .node { return p.index }
+        if input.nodeHint >= 0 && proxy.table.vips.find(f.dst) >= 0 { return input.nodeHint }
+        if landed >= 0 && Int(landed) < topology.nodes.count { return landed }
         let fd = proxy.table.frontDoor(f.dst, f.dstPort, f.proto)
         if fd < 0 { return -1 }
-        if input.nodeHint >= 0 { return input.nodeHint }
         let door = proxy.table.frontDoors[Int(fd)]
         if door.node >= 0 { return door.node }
         let sp = proxy.table.servicePorts[Int(door.servicePort)]
