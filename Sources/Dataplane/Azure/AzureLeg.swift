@@ -49,7 +49,28 @@ extension AzureNetwork {
             // A VNet address no modelled NIC holds: subnet NSG and routes still apply.
             return fromVNet(HostEntry(ip: flow.src, kind: .nic, index: -1, subnet: sub, nicGroup: -1), &leg, sni, httpHost, &recorder)
         }
+        if intervals.contains(nonInternet, flow.src) {
+            // From a peered VNet or on-premises (through the gateway): arrives on the VNet side.
+            for s in subnets.indices {
+                if let r = route(subnet: Int32(s), flow.src), r.nextHop == .peering || r.nextHop == .gateway {
+                    recorder.add(Hop(stage: .route, result: .forward, rule: self.names.name(r.name), detail: "\(flow.src) arrives from the \(r.nextHop.label) side"))
+                    return deliverInVNet(&leg, sni, httpHost, &recorder)
+                }
+            }
+        }
         return onInternet(&leg, sni, httpHost, &recorder)
+    }
+
+    /// The decision of the NSG on a subnet (by "vnet/subnet" or "subnet") for a flow; nil when the
+    /// subnet has no NSG. For inspection and tests; the walk uses the compiled indices.
+    public func subnetSecurityDecision(_ subnet: String, inbound: Bool, _ f: FlowKey) -> (allow: Bool, rule: String)? {
+        let k = AzureNetwork.subnetKey(subnet)
+        guard let i = subnets.firstIndex(where: { s in
+            let parts = s.name.split(separator: "/")
+            return parts.last.map(String.init) == k.subnet && (k.vnet == nil || parts.first.map(String.init) == k.vnet)
+        }), subnets[i].group >= 0 else { return nil }
+        let d = evaluate(group: subnets[i].group, inbound: inbound, f)
+        return (d.allow, names.name(d.rule))
     }
 
     // MARK: results

@@ -46,7 +46,6 @@ enum RouteCompiler {
     static let reservedNone: [IPPrefix] = WellKnown.rfc1918 + [WellKnown.rfc6598]
 
     static func routeName(_ p: IPPrefix, _ hop: NextHop, _ ip: IPAddress?) -> String {
-        if let ip, hop == .virtualAppliance { return "route:\(p)->\(hop.label):\(ip)" }
         return "route:\(p)->\(hop.label)"
     }
 
