@@ -55,7 +55,7 @@ public enum AKSRequiredEgress {
                   "packages.microsoft.com", "acs-mirror.azureedge.net", "packages.aks.azure.com"] {
             out.append(Requirement(name: f, proto: "tcp", port: 443, fqdn: f, note: "required FQDN (HTTPS)"))
         }
-        out.append(Requirement(name: "mcr-data", proto: "tcp", port: 443, fqdn: "eastus.data.mcr.microsoft.com", note: "*.data.mcr.microsoft.com"))
+        out.append(Requirement(name: "mcr-data", proto: "tcp", port: 443, fqdn: "\(region).data.mcr.microsoft.com", note: "*.data.mcr.microsoft.com"))
         return out
     }
 }
