@@ -7,6 +7,35 @@ import PacketWire
 // (placement, conntrack, service proxy, NetworkPolicy) calls only `compile` and `carry`.
 // Compiled once per load/reload into flat arrays; `carry` walks them without allocating when
 // tracing is off.
+//
+// Choices where Azure's documentation is silent or contradicts itself (azure-networking.md §7),
+// each covered by a test in Tests/DataplaneTests/Azure*.swift:
+// - §7.1 NSG protocol `*` matches every IP protocol (ESP, AH, GRE too), like the firewall's Any.
+// - §7.2 NSG port fields are ignored for protocols without ports (ICMP, ESP, AH).
+// - §7.3 Fixed order: inbound subnet NSG then NIC NSG; outbound NIC then subnet. An allow is
+//   attributed to the last allowing rule, a deny to the denying one.
+// - §7.4 VirtualNetwork = VNet + peerings + gateway prefixes + 168.63.129.16 + the UDR prefixes of
+//   the subnet carrying the route table (a 0.0.0.0/0 UDR makes it everything), plus the cluster's
+//   pod CIDRs on subnets hosting nodes.
+// - §7.5 Internet = public space (not RFC 1918/6598/link-local/…) outside that VirtualNetwork set;
+//   with a 0.0.0.0/0 UDR it is therefore empty on that subnet and AllowVnetInBound admits all.
+// - §7.6 Flows to 168.63.129.16/169.254.169.254 skip NSGs unless a rule names AzurePlatform*;
+//   probes *from* 168.63.129.16 are filtered (and decide LB backend health at compile time).
+// - §7.8 DNAT-matched traffic is allowed and not checked against network rules (current text).
+// - §7.9 Only Http/Https application protocols are simulated; Mssql matches nothing.
+// - §7.10 HTTPS with no SNI (and HTTP with no Host) matches no application rule: `default-deny`
+//   with the reason "SNI missing" / "HTTP Host missing" in the hop detail.
+// - §7.11 The firewall's infrastructure rule collection is not simulated.
+// - §7.14 Kubenet pod↔pod keeps pod IPs (routes per node pod CIDR → node IP are synthesized
+//   when the model's route table lacks them).
+// - §7.15 Floating-IP LB rules keep dst = frontend IP, so NSG rules see the public frontend IP.
+// - §7.16 Same-priority rule collection groups/collections (and NSG rules) run in name order, with a warning.
+// - §7.17 The AzureKubernetesService FQDN tag is the §3.3 required list (both acs-mirror and
+//   packages.aks.azure.com); a model's `fqdnTags` entry replaces it.
+// Also: the asymmetric-routing drop (a reply routed into a firewall that never saw the request,
+// or around the one that did) is decided on the request, because `carry` sees first packets only;
+// VNet hosts other than nodes get no "default outbound access" (retired): without a NAT gateway
+// their Internet egress drops at `snat`; HTTP application rules do not re-resolve the Host header.
 
 /// Hop recorder for traces. Disabled on the per-packet path: stages write hops only
 /// `if recorder.enabled`, so replay builds no strings.
