@@ -19,6 +19,15 @@ public struct EgressCheckResult: Sendable {
     public var rule: String
     public var hops: [Hop]
     public var passed: Bool { result.verdict == .allow }
+
+    public init(requirement: AKSRequiredEgress.Requirement, origin: String, flow: FlowKey, result: AzureLegResult, rule: String, hops: [Hop]) {
+        self.requirement = requirement
+        self.origin = origin
+        self.flow = flow
+        self.result = result
+        self.rule = rule
+        self.hops = hops
+    }
 }
 
 public enum AKSEgressCheck {
