@@ -175,6 +175,7 @@ extension AzureNetwork {
         var entries: [HostEntry] = []
         nicNames = cluster.networkInterfaces.map(\.name)
         let nicGroups = cluster.networkInterfaces.enumerated().map { i, nic in group(nic.networkSecurityGroup, subnet: nicSubnets[i], object: "NetworkInterface \(nic.name)") }
+        indexSecurityGroups()
         for (i, _) in cluster.nodes.enumerated() {
             let g = nodeNIC[i] >= 0 ? nicGroups[nodeNIC[i]] : -1
             for ip in cluster.nodes[i].internalIPs {

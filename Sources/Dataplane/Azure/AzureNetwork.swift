@@ -138,6 +138,10 @@ public struct AzureNetwork: Sendable {
     var ports = PortPool()
     var securityRules: ContiguousArray<CompiledSecurityRule> = []
     var securityGroups: [CompiledSecurityGroup] = []
+    /// `SecurityRuleIndex`: group × direction × protocol bucket → port segments → candidate rules.
+    var ruleBuckets: ContiguousArray<RuleBucketRef> = []
+    var ruleSegments: ContiguousArray<RuleSegment> = []
+    var ruleCandidates: ContiguousArray<Int32> = []
     var routes: ContiguousArray<CompiledRoute> = []
     var subnets: [CompiledSubnet] = []
     /// Sorted by address for binary search.

@@ -148,26 +148,3 @@ enum SecurityRuleCompiler {
         return CompiledSecurityGroup(name: nsg.name, inbound: inbound, outbound: outbound, filtersPlatform: filtersPlatform)
     }
 }
-
-extension AzureNetwork {
-    /// First match in priority order (§1.2 rule 1). Ports count only for TCP/UDP/SCTP (§7.2).
-    func evaluate(group: Int32, inbound: Bool, _ f: FlowKey) -> SecurityDecision {
-        let g = securityGroups[Int(group)]
-        let range = inbound ? g.inbound : g.outbound
-        let usePorts = f.proto.hasPorts
-        for i in range {
-            let r = securityRules[i]
-            if r.proto != 0 {
-                let p = f.proto.rawValue
-                if r.proto != p && !(r.proto == IPProtocol.icmp.rawValue && p == IPProtocol.icmpv6.rawValue) { continue }
-            }
-            if usePorts {
-                if !ports.contains(r.destinationPorts, f.dstPort) || !ports.contains(r.sourcePorts, f.srcPort) { continue }
-            }
-            if !intervals.contains(r.destination, f.dst) || !intervals.contains(r.source, f.src) { continue }
-            return SecurityDecision(allow: r.allow, rule: r.name)
-        }
-        // Unreachable with the six default rules present; deny like DenyAll*Bound would.
-        return SecurityDecision(allow: false, rule: .none)
-    }
-}
