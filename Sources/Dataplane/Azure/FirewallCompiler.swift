@@ -139,7 +139,13 @@ extension AzureNetwork {
                                                                      object: object, field: field, diagnostics: &diagnostics)
                         let fqdnStart = Int32(ruleFQDNs.count)
                         for f in r.destinationFQDNs { ruleFQDNs.append(internFQDN(f)) }
-                        if !r.destinationFQDNs.isEmpty && dstList == nil && r.destinationAddresses.isEmpty { dstList = [] }
+                        // A rule without any destination matches nothing (ARM requires one); FQDN-only rules match by DNS.
+                        if r.destinationAddresses.isEmpty && r.destinationIPGroups.isEmpty && kind != .application {
+                            dstList = []
+                            if r.destinationFQDNs.isEmpty {
+                                diagnostics.append(Diagnostic(.warning, "rule has no destination address, IP group or FQDN; it matches nothing", object: object, fieldPath: field))
+                            }
+                        }
                         var rule = CompiledFirewallRule(
                             name: names.intern("\(prefix)/\(r.name)"),
                             allow: c.action != .Deny,
