@@ -105,6 +105,20 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertTrue(c.hops.contains { $0.stage == .snat && $0.detail.contains("NAT gateway") })
     }
 
+    func testManagedNATGatewayOutboundTypeForNodes() {
+        var c = AzureFixture.defaultCluster()
+        c.settings.outboundType = .managedNATGateway
+        c.routeTables = []
+        c.virtualNetworks[0].subnets[0].routeTable = nil
+        var g = NATGateway()
+        g.name = "aks-natgw"
+        g.publicIPs = [ip("20.62.50.1")]
+        c.natGateways = [g]
+        let out = AzureNetwork.compiled(c).send("10.224.0.20", "93.184.215.14", 443)
+        XCTAssertAllow(out, rule: "aks-agentpool-nsg/AllowInternetOutBound")
+        XCTAssertEqual(out.flow.src, ip("20.62.50.1"))
+    }
+
     func testNoOutboundIPDrops() {
         XCTAssertDrop(net([], nat: false).send("10.1.1.4", "1.1.1.1", 443), .snat, "snat:no-outbound-ip")
     }

@@ -229,6 +229,7 @@ extension AzureNetwork {
 
         // Outbound.
         loadBalancerOutboundIP = s.loadBalancerOutboundIPs.first
+        clusterNATIP = cluster.natGateways.first?.publicIPs.first
         if loadBalancerOutboundIP == nil {
             for lb in cluster.loadBalancers {
                 for o in lb.outboundRules {

@@ -197,6 +197,11 @@ extension AzureNetwork {
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(nat):\(before.srcPort) (NAT gateway)"))
             return nil
         }
+        if isNode, outboundType == .managedNATGateway || outboundType == .userAssignedNATGateway, let ip = clusterNATIP {
+            leg.flow.src = ip
+            recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(ip):\(before.srcPort) (cluster NAT gateway, outboundType \(outboundType.rawValue))"))
+            return nil
+        }
         if isNode, outboundType == .loadBalancer, let ip = loadBalancerOutboundIP {
             leg.flow.src = ip
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(ip):\(before.srcPort) (load balancer outbound rule)"))

@@ -168,6 +168,8 @@ public struct AzureNetwork: Sendable {
 
     var outboundType: OutboundType = .loadBalancer
     var loadBalancerOutboundIP: IPAddress?
+    /// First NAT gateway IP, for managed/userAssigned NAT outbound types when no subnet association is modelled.
+    var clusterNATIP: IPAddress?
     var apiAuthorized = AddressSet.anyAddress
     /// `WellKnown.nonInternet` as a compiled set.
     var nonInternet = AddressSet.empty
