@@ -19,6 +19,11 @@ struct ClusterTraffic {
     /// Every packet is the first packet of a distinct flow (`packets` is ignored: one per flow),
     /// for measuring the cost of full classification.
     var flowStartsOnly: Bool
+    /// Flows open at a time. At least `flows`: every flow is open from the start and each packet
+    /// picks any of them (no locality at all: the worst case for every cache). Fewer: flows run
+    /// in a rolling window — each sends about packets/flows packets, then ends and a new flow
+    /// starts in its place — the temporal locality a real node capture has.
+    var concurrency: Int
 
     struct Endpoints {
         var pods: [IPAddress] = []
@@ -70,6 +75,8 @@ struct ClusterTraffic {
                 try writer.write(t.frames[0], timestampNanos: clock)
             }
             written = flows
+        } else if concurrency < flows {
+            written = try writeWindowed(templates, writer: writer, clock: &clock, rng: &rng)
         } else {
             var cursor = [UInt8](repeating: 0, count: flows)
             for _ in 0..<packets {
@@ -84,6 +91,32 @@ struct ClusterTraffic {
         }
         try writer.close()
         return written
+    }
+
+    /// The rolling window: `concurrency` open flows; a packet picks one at random; a flow that
+    /// has sent its share (1…2× the average, drawn at start) makes room for the next flow.
+    /// Once every flow has started, the open ones keep going until `packets` are written.
+    func writeWindowed(_ templates: [SyntheticLoad.FlowFrames], writer: PcapWriter, clock: inout Int64,
+                       rng: inout SplitMix64) throws(PcapError) -> Int {
+        let share = max(1, packets / max(flows, 1))
+        var open: [(flow: Int, cursor: Int, left: Int)] = []
+        var nextFlow = 0
+        func start(_ rng: inout SplitMix64) -> (flow: Int, cursor: Int, left: Int) {
+            defer { nextFlow += 1 }
+            return (nextFlow, 0, 1 + rng.below(2 * share))
+        }
+        while open.count < concurrency && nextFlow < flows { open.append(start(&rng)) }
+        for _ in 0..<packets {
+            let slot = rng.below(open.count)
+            var f = open[slot]
+            let t = templates[f.flow]
+            clock += Int64(1000 + rng.below(2000))
+            try writer.write(t.frames[f.cursor], timestampNanos: clock)
+            f.cursor = f.cursor + 1 < t.frames.count ? f.cursor + 1 : t.repeatFrom
+            f.left -= 1
+            open[slot] = f.left <= 0 && nextFlow < flows ? start(&rng) : f
+        }
+        return packets
     }
 
     static func flowFrames(index: Int, _ e: Endpoints, rng: inout SplitMix64) -> SyntheticLoad.FlowFrames {
@@ -145,7 +178,7 @@ extension ClusterTraffic {
         let cluster = try loader.load()
         if let problem = problems(endpoints(of: cluster)) { throw CLIFailure.badInput("\(path): \(problem)") }
         let traffic = ClusterTraffic(packets: options.packets, flows: options.flows, seed: options.seed,
-                                     flowStartsOnly: options.flowStartsOnly)
+                                     flowStartsOnly: options.flowStartsOnly, concurrency: options.concurrency ?? options.flows)
         do throws(PcapError) {
             let written = try traffic.write(cluster: cluster, to: options.out)
             print("wrote \(written) packets (\(options.flows) flows from \(path), seed \(options.seed)) to \(options.out)")

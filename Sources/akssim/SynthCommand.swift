@@ -54,8 +54,12 @@ struct SynthCommand: ParsableCommand {
         @Flag(name: .customLong("flow-starts-only"), help: "With --cluster: one packet per flow, each a flow's first packet (--packets ignored).")
         var flowStartsOnly = false
 
+        @Option(name: .long, help: "With --cluster: flows open at a time (rolling window); default all of them (no locality).")
+        var concurrency: Int?
+
         func validate() throws {
-            if flowStartsOnly && cluster == nil { throw ValidationError("--flow-starts-only needs --cluster") }
+            if (flowStartsOnly || concurrency != nil) && cluster == nil { throw ValidationError("--flow-starts-only and --concurrency need --cluster") }
+            if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
             guard packets >= 0 else { throw ValidationError("--packets must be 0 or more") }
             guard (1...1_000_000).contains(flows) else { throw ValidationError("--flows must be between 1 and 1000000") }
         }
