@@ -127,7 +127,7 @@ struct CaptureReplay {
             case .decodeOnly:
                 while try reader.next(into: &record) {
                     decoder.decode(record.bytes, linkType: linkType, wireLength: record.wireLength, into: &packet)
-                    counts.add(&packet, bytes: record.bytes, timestampNanos: record.timestampNanos)
+                    counts.add(packet, bytes: record.bytes, timestampNanos: record.timestampNanos)
                     if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }
                 }
             }
