@@ -72,7 +72,7 @@ extension PacketDecoder {
         let payloadEnd = p.isFragment ? end : min(end, l4 + length)
         p.payloadOffset = UInt16(truncatingIfNeeded: payload)
         p.payloadLength = UInt16(truncatingIfNeeded: payloadEnd - payload)
-        if options.vxlan && p.flow.dstPort == 4789 && !p.isFragment {
+        if options.vxlan && p.flow.dstPort == options.vxlanPort && !p.isFragment {
             return decodeVXLAN(b, payload, payloadEnd, &p, depth: depth)
         }
         if options.sniff && payload < payloadEnd {

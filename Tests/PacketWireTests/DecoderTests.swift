@@ -256,6 +256,15 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(off.flow.dstPort, 4789)
         XCTAssertEqual(off.flow.proto, .udp)
 
+        // Linux's default VXLAN port, when configured; a UDP payload without the I flag stays UDP.
+        let linuxPort = PacketBuilder.ethernet(PacketBuilder.udp(src: F.router, dst: F.router, sport: 1, dport: 8472,
+                                                                 payload: PacketBuilder.vxlan(inner: inner, vni: 1)))
+        XCTAssertFalse(F.decode(linuxPort).vxlan)
+        XCTAssertEqual(F.decode(linuxPort, options: DecoderOptions(vxlanPort: 8472)).flow.dstPort, 8080)
+        var noFlag = linuxPort
+        noFlag[42] = 0
+        XCTAssertEqual(F.decode(noFlag, options: DecoderOptions(vxlanPort: 8472)).flow.dstPort, 8472)
+
         // VXLAN in VXLAN in VXLAN: the depth limit stops it without trapping.
         var nested = inner
         for _ in 0..<4 {
