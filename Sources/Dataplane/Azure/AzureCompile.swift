@@ -209,6 +209,7 @@ extension AzureNetwork {
                                          ipGroups: Dictionary(cluster.ipGroups.map { ($0.name.lowercased(), $0.addresses) }, uniquingKeysWith: { a, _ in a }),
                                          fqdnTags: fqdnTags)
         compileFirewalls(cluster, input: input, names: &names)
+        indexFirewalls()
         for (i, fw) in firewalls.enumerated() {
             entries.append(HostEntry(ip: fw.privateIP, kind: .firewallPrivate, index: Int32(i), subnet: fw.subnet, nicGroup: -1))
             if let p = fw.publicIP { entries.append(HostEntry(ip: p, kind: .firewallPublic, index: Int32(i), subnet: -1, nicGroup: -1)) }
