@@ -197,7 +197,8 @@ extension AzureNetwork {
         for (i, nic) in cluster.networkInterfaces.enumerated() where !nodeNIC.contains(i) {
             for ip in nic.ipAddresses { entries.append(HostEntry(ip: ip, kind: .nic, index: Int32(i), subnet: nicSubnets[i], nicGroup: nicGroups[i])) }
         }
-        if s.apiServer.privateCluster || s.apiServer.publicIP == nil, let pe = s.apiServer.privateIP {
+        // Private endpoint (private cluster) or the VNet-integrated ILB IP (§3.5): reachable from the VNet.
+        if let pe = s.apiServer.privateIP {
             entries.append(HostEntry(ip: pe, kind: .apiPrivate, index: 0, subnet: subnetIndex(containing: pe), nicGroup: -1))
         }
         apiPrivateCluster = s.apiServer.privateCluster
