@@ -100,7 +100,7 @@ struct Validator {
                     "authorized IP ranges apply only to a public API server; ignored for a private cluster")
         }
         if s.apiServer.privateCluster && s.apiServer.privateIP == nil {
-            error("Settings", field: "apiServer.privateIP", at: nil, "expected the private endpoint IP of a private cluster's API server")
+            warning("Settings", field: "apiServer.privateIP", at: nil, "expected the private endpoint IP of a private cluster's API server")
         }
         if !s.apiServer.privateCluster && s.apiServer.publicIP == nil && !c.nodes.isEmpty {
             warning("Settings", field: "apiServer.publicIP", at: nil, "no API server address given; API server traffic cannot be placed")
