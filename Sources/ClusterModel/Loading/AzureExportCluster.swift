@@ -26,18 +26,19 @@ enum AzureExportCluster {
             }
             for f in ["networkPolicy", "podCIDRs", "serviceCIDRs", "dnsServiceIP"] {
                 let key = ["podCIDRs": "podCidrs", "serviceCIDRs": "serviceCidrs", "dnsServiceIP": "dnsServiceIp"][f] ?? f
-                b.mark(f, np[key] ?? np)
+                b.mark(f, (np[key] ?? np).object("Settings", path: (np[key] ?? np).path))
             }
         }
         if let a = prop("apiServerAccessProfile") {
             s.apiServer.privateCluster = a["enablePrivateCluster"]?.bool(sink) ?? false
             s.apiServer.authorizedIPRanges = a["authorizedIpRanges"]?.prefixes(sink) ?? []
-            b.mark("apiServer.authorizedIPRanges", a["authorizedIpRanges"])
+            b.mark("apiServer.authorizedIPRanges", a["authorizedIpRanges"].map { $0.object("Settings", path: $0.path) })
         }
         let fqdn = s.apiServer.privateCluster ? (prop("privateFqdn") ?? prop("fqdn")) : (prop("fqdn") ?? prop("privateFqdn"))
         if let f = fqdn?.scalar { s.apiServer.fqdn = f }
-        b.mark("apiServer.privateIP", c)
-        b.mark("apiServer.publicIP", c)
+        let api = (prop("apiServerAccessProfile") ?? c).object("Settings", path: "apiServerAccessProfile")
+        b.mark("apiServer.privateIP", api)
+        b.mark("apiServer.publicIP", api)
         b.cluster.settings = s
     }
 }

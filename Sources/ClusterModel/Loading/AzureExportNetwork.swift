@@ -114,6 +114,8 @@ enum AzureExportNetwork {
         // VMSS NICs carry the instance in their ID or in virtualMachine.id; that names the node.
         let ids = [prop(c, "virtualMachine")?["id"]?.scalar, c["id"]?.scalar].compactMap { $0 }
         n.nodeName = ids.lazy.compactMap(AzureExportLoader.vmssNodeName(fromID:)).first ?? ""
+        // Every instance of a scale set has a NIC of the same name; the instance tells them apart.
+        if !n.nodeName.isEmpty { n.name = "\(n.nodeName)/\(n.name)" }
         b.cluster.networkInterfaces.append(n)
     }
 

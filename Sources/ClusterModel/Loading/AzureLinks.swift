@@ -23,13 +23,20 @@ struct AzureLinks {
         var pips: [String: IPAddress] = [:]
         for p in b.cluster.publicIPs { pips[p.name] = p.address }
         let sink = b.sink
+        // Links to a kind that was not exported at all are warnings: the export is partial, not wrong.
+        func unresolved(_ what: String, _ name: String, hint: String, loadedAny: Bool, at c: Cursor) {
+            if loadedAny { sink.error("\(what) \(name) not found (\(hint))", at: c) } else {
+                sink.warning("\(what) \(name) not found (none loaded; \(hint))", at: c)
+            }
+        }
+        let pipHint = "export it with `az network public-ip list -o json`"
         for f in l.frontendIPs {
             guard let lb = b.cluster.loadBalancers.firstIndex(where: { $0.name == f.lb }),
                   let fe = b.cluster.loadBalancers[lb].frontends.firstIndex(where: { $0.name == f.frontend }) else { continue }
             if let ip = pips[f.publicIP] {
                 b.cluster.loadBalancers[lb].frontends[fe].address = ip
             } else {
-                sink.error("public IP \(f.publicIP) not found (export it with `az network public-ip list -o json`)", at: f.at)
+                unresolved("public IP", f.publicIP, hint: pipHint, loadedAny: !pips.isEmpty, at: f.at)
             }
         }
         var nodeByNIC: [String: String] = [:]
@@ -48,20 +55,21 @@ struct AzureLinks {
         for f in l.firewallIPs {
             guard let fw = b.cluster.firewalls.firstIndex(where: { $0.name == f.firewall }) else { continue }
             if let ip = pips[f.publicIP] { b.cluster.firewalls[fw].publicIPs.append(ip) } else {
-                sink.error("public IP \(f.publicIP) not found (export it with `az network public-ip list -o json`)", at: f.at)
+                unresolved("public IP", f.publicIP, hint: pipHint, loadedAny: !pips.isEmpty, at: f.at)
             }
         }
         for n in l.natIPs {
             guard let g = b.cluster.natGateways.firstIndex(where: { $0.name == n.gateway }) else { continue }
             if let ip = pips[n.publicIP] { b.cluster.natGateways[g].publicIPs.append(ip) } else {
-                sink.error("public IP \(n.publicIP) not found (export it with `az network public-ip list -o json`)", at: n.at)
+                unresolved("public IP", n.publicIP, hint: pipHint, loadedAny: !pips.isEmpty, at: n.at)
             }
         }
         for g in l.groups {
             if let p = b.cluster.firewallPolicies.firstIndex(where: { $0.name == g.policy }) {
                 b.cluster.firewallPolicies[p].ruleCollectionGroups.append(g.group)
             } else {
-                sink.error("firewall policy \(g.policy) not found (export it with `az network firewall policy show -o json`)", at: g.at)
+                unresolved("firewall policy", g.policy, hint: "export it with `az network firewall policy show -o json`",
+                           loadedAny: !b.cluster.firewallPolicies.isEmpty, at: g.at)
             }
         }
         for o in l.outboundIPs {

@@ -46,6 +46,17 @@ struct Validator {
         report(.warning, object, field: field, path: path, at: loc, message)
     }
 
+    /// A reference to an object that is not there: an error, or only a warning when no object
+    /// of that kind was loaded at all (a partial export cannot be checked, but is not wrong).
+    mutating func missing(_ object: String, field: String, at loc: SourceLocation?, _ what: String, _ name: String,
+                          loadedAny: Bool, context: String = "") {
+        if loadedAny {
+            error(object, field: field, at: loc, "\(context)\(what) \(name) not found")
+        } else {
+            warning(object, field: field, at: loc, "\(context)\(what) \(name) not found (none loaded; add the export to check this reference)")
+        }
+    }
+
     /// Two objects of one kind with one identity, from one source or from two merged ones.
     mutating func duplicateNames() {
         func check(_ kind: String, _ items: [(String, SourceLocation?)]) {
