@@ -23,6 +23,7 @@ struct ClusterBuilder {
             sink.error("cluster settings given twice: here and at \(first)", at: c)
         } else {
             settingsSource = c.location
+            cluster.settingsSource = c.location
         }
     }
 }

@@ -94,6 +94,14 @@ struct Validator {
 
     mutating func settings() {
         let s = c.settings
+        guard c.settingsSource != nil else {
+            // Kubernetes-only exports: the network profile is unknown, so nothing depends on it.
+            if !c.pods.isEmpty || !c.nodes.isEmpty {
+                out.append(Diagnostic(.note, "no cluster settings given (native `settings:` or `az aks show -o json`); assuming Azure CNI, service CIDR 10.0.0.0/16, outbound loadBalancer",
+                                      object: "Settings"))
+            }
+            return
+        }
         if s.networkPolicy == .none && !c.networkPolicies.isEmpty {
             warning("Settings", field: "networkPolicy", at: nil,
                     "networkPolicy engine is none: \(c.networkPolicies.count) NetworkPolicy object(s) will not be enforced")
