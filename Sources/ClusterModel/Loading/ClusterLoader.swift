@@ -98,10 +98,11 @@ struct SourceReader {
 
     mutating func loadText(_ text: String, file: String, directory: String, into b: inout ClusterBuilder) {
         // Documents are parsed one at a time so a syntax error is reported, not swallowed
-        // (YamlSequence keeps errors to itself).
+        // (YamlSequence keeps errors to itself). The basic resolver skips Yams' regex tag
+        // resolution of every scalar: readers interpret scalar text themselves.
         var docs: [YAMLNode] = []
         do {
-            let parser = try Parser(yaml: text)
+            let parser = try Parser(yaml: text, resolver: .basic)
             while let doc = try parser.nextRoot() { docs.append(doc) }
         } catch {
             b.sink.add(Diagnostic(.error, "not valid YAML/JSON: \(Self.describe(error))", location: Self.location(of: error, file: file)))
