@@ -40,12 +40,29 @@ public enum ClusterLoader {
     /// The embedded default cluster's source text (generated from Config/cluster.yaml).
     public static let defaultClusterYAML: String = EmbeddedDefaultCluster.yaml
 
+    /// Source order (file, line, column); diagnostics without a location keep their order, last.
+    static func sortedBySource(_ d: [Diagnostic]) -> [Diagnostic] {
+        d.enumerated().sorted { a, b in
+            switch (a.element.location, b.element.location) {
+            case let (l?, r?):
+                if l.file != r.file { return l.file < r.file }
+                if l.line != r.line { return l.line < r.line }
+                if l.column != r.column { return l.column < r.column }
+                return a.offset < b.offset
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a.offset < b.offset
+            }
+        }.map(\.element)
+    }
+
     private static func finish(_ b: inout ClusterBuilder) throws(ModelErrors) -> Cluster {
         ClusterResolver.resolve(&b)
         var diags = b.sink.items
         if !b.sink.hasErrors {
             diags += validate(b.cluster)
         }
+        diags = sortedBySource(diags)
         let errors = diags.filter { $0.severity == .error }
         if !errors.isEmpty { throw ModelErrors(errors) }
         b.cluster.notes += diags
@@ -64,8 +81,11 @@ struct SourceReader {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
-            let d = Diagnostic(.error, "no such file or directory", object: "", fieldPath: "", location: origin?.location ?? SourceLocation(file: path))
-            b.sink.add(origin == nil ? d : Diagnostic(.error, "include \(path): no such file or directory", location: origin?.location))
+            if let origin {
+                b.sink.add(Diagnostic(.error, "include \(path): no such file or directory", location: origin.location))
+            } else {
+                b.sink.add(Diagnostic(.error, "no such file or directory", location: SourceLocation(file: path)))
+            }
             return
         }
         if isDir.boolValue {

@@ -23,7 +23,7 @@ extension KubernetesSpecs {
             }
         }
         if let s = c["selector"] { svc.selector = s.stringMap(sink) }
-        for (i, p) in (c["ports"]?.items ?? []).enumerated() {
+        for p in c["ports"]?.items ?? [] {
             guard p.expectMapping(["name", "protocol", "port", "targetPort", "nodePort", "appProtocol"], sink) else { continue }
             var port = ServicePort()
             port.name = p["name"]?.text(sink) ?? ""
@@ -35,7 +35,6 @@ extension KubernetesSpecs {
             port.targetPort = p["targetPort"].flatMap { $0.portRef(sink) } ?? .number(port.port)
             if let n = p["nodePort"] { port.nodePort = n.int(sink, range: 1...65535) }
             port.appProtocol = p["appProtocol"]?.text(sink)
-            _ = i
             svc.ports.append(port)
         }
         if let e = c["externalIPs"] { svc.externalIPs = e.ips(sink) }
