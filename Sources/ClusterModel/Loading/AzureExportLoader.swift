@@ -6,12 +6,13 @@ import NetworkAddress
 enum AzureExportLoader {
     enum Kind: String {
         case managedCluster, virtualNetwork, networkSecurityGroup, routeTable, networkInterface, applicationSecurityGroup
-        case loadBalancer, publicIP, natGateway, firewall, firewallPolicy, ruleCollectionGroup, ipGroup, serviceTags
+        case loadBalancer, publicIP, natGateway, firewall, firewallPolicy, ruleCollectionGroup, ipGroup, serviceTags, subnet
     }
 
     static let types: [String: Kind] = [
         "microsoft.containerservice/managedclusters": .managedCluster,
         "microsoft.network/virtualnetworks": .virtualNetwork,
+        "microsoft.network/virtualnetworks/subnets": .subnet,
         "microsoft.network/networksecuritygroups": .networkSecurityGroup,
         "microsoft.network/routetables": .routeTable,
         "microsoft.network/networkinterfaces": .networkInterface,
@@ -75,6 +76,7 @@ enum AzureExportLoader {
         switch k {
         case .managedCluster: AzureExportCluster.managedCluster(c.object("ManagedCluster \(name)"), into: &b)
         case .virtualNetwork: AzureExportNetwork.virtualNetwork(c.object("VNet \(name)"), into: &b)
+        case .subnet: AzureExportNetwork.standaloneSubnet(c.object("Subnet \(name)"), into: &b)
         case .networkSecurityGroup: AzureExportNetwork.networkSecurityGroup(c.object("NSG \(name)"), into: &b)
         case .routeTable: AzureExportNetwork.routeTable(c.object("RouteTable \(name)"), into: &b)
         case .networkInterface: AzureExportNetwork.networkInterface(c.object("NIC \(name)"), into: &b)

@@ -10,6 +10,7 @@ enum ClusterResolver {
         for i in b.cluster.networkInterfaces.indices where !nodeNames.contains(b.cluster.networkInterfaces[i].nodeName) {
             b.cluster.networkInterfaces[i].nodeName = ""
         }
+        AzureLinks.resolveSubnets(&b)
         linkNodesAndNICs(&b.cluster)
         AzureLinks.resolve(&b)
         apiServerAddress(&b.cluster)
