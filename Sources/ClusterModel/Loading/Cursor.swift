@@ -116,6 +116,13 @@ struct Cursor {
         return out
     }
 
+    /// Elements of a sequence; anything else is reported ("expected a list") and reads as empty.
+    func list(_ sink: DiagnosticSink) -> [Cursor] {
+        if isSequence { return items }
+        sink.error("expected a list, found \(kindName)", at: self)
+        return []
+    }
+
     /// In strict mode, reports every key not in `allowed`, naming the allowed keys.
     /// Returns false when this is not a mapping (and reports that).
     @discardableResult

@@ -23,7 +23,7 @@ extension KubernetesSpecs {
             }
         }
         if let s = c["selector"] { svc.selector = s.stringMap(sink) }
-        for p in c["ports"]?.items ?? [] {
+        for p in c["ports"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "protocol", "port", "targetPort", "nodePort", "appProtocol"], sink) else { continue }
             var port = ServicePort()
             port.name = p["name"]?.text(sink) ?? ""
@@ -75,7 +75,7 @@ extension KubernetesSpecs {
                 sink.error("unknown value \"\(v)\"; expected one of IPv4, IPv6, FQDN", at: t)
             }
         }
-        for e in c["endpoints"]?.items ?? [] {
+        for e in c["endpoints"]?.list(sink) ?? [] {
             guard e.expectMapping(endpointKeys, sink) else { continue }
             var ep = Endpoint()
             if slice.addressType != "FQDN" { ep.addresses = e["addresses"]?.ips(sink) ?? [] }
@@ -92,7 +92,7 @@ extension KubernetesSpecs {
             }
             slice.endpoints.append(ep)
         }
-        for p in c["ports"]?.items ?? [] {
+        for p in c["ports"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "port", "protocol", "appProtocol"], sink) else { continue }
             var port = EndpointPort(port: 0)
             port.name = p["name"]?.text(sink) ?? ""
