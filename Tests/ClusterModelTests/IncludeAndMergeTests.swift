@@ -65,4 +65,18 @@ final class IncludeAndMergeTests: XCTestCase {
         let dns = try XCTUnwrap(c.endpointSlices.first { $0.serviceName == "kube-dns" })
         XCTAssertEqual(dns.endpoints.compactMap(\.podRef), ["kube-system/coredns-1", "kube-system/coredns-2"])
     }
+
+    func testNodesWithoutNICExportArePlacedInTheirSubnet() throws {
+        let dir = try makeTempDir()
+        try write(KubernetesExportTests.nodesJSON, to: dir.appendingPathComponent("nodes.json"))
+        try write("""
+        [{"name": "v", "type": "Microsoft.Network/virtualNetworks", "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+          "subnets": [{"name": "nodes", "id": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes", "addressPrefix": "10.0.0.0/24"}]}]
+        """, to: dir.appendingPathComponent("vnet.json"))
+        let c = try ClusterLoader.load(paths: [dir.path])
+        XCTAssertEqual(c.nodes.map(\.subnet), ["v/nodes", "v/nodes"])
+        XCTAssertEqual(c.networkInterfaces.map(\.name), ["node-a-nic", "node-b-nic"])
+        XCTAssertEqual(c.networkInterfaces.map(\.nodeName), ["node-a", "node-b"])
+        XCTAssertEqual(c.networkInterfaces.map(\.subnet), ["v/nodes", "v/nodes"])
+    }
 }

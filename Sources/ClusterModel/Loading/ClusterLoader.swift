@@ -125,8 +125,12 @@ struct SourceReader {
             let parser = try Parser(yaml: text, resolver: .basic)
             while let doc = try parser.nextRoot() { docs.append(doc) }
         } catch {
-            b.sink.add(Diagnostic(.error, "not valid YAML/JSON: \(Self.describe(error))", location: Self.location(of: error, file: file)))
-            return
+            if let json = JSONFallback.parse(text) {
+                docs = [json]
+            } else {
+                b.sink.add(Diagnostic(.error, "not valid YAML/JSON: \(Self.describe(error))", location: Self.location(of: error, file: file)))
+                return
+            }
         }
         for doc in docs {
             let root = Cursor(node: doc, file: file, strict: false)

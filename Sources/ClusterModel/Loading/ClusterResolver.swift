@@ -41,6 +41,16 @@ enum ClusterResolver {
                     }
                 }
             }
+            if nicByIP[ip] == nil, !c.nodes[i].subnet.isEmpty {
+                // Every node has a NIC (NSG/ASG lookups go through it); without an export it carries no NSG.
+                var nic = NetworkInterface()
+                nic.name = "\(node.name)-nic"
+                nic.ipAddresses = node.internalIPs
+                nic.subnet = c.nodes[i].subnet
+                nic.nodeName = node.name
+                nic.source = node.source
+                c.networkInterfaces.append(nic)
+            }
         }
     }
 
