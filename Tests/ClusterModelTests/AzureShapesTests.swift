@@ -232,4 +232,19 @@ final class AzureShapesTests: XCTestCase {
         XCTAssertEqual(AzureExportLoader.vmssNodeName(fromID: id), "aks-np-1-vmss000011")
         XCTAssertNil(AzureExportLoader.vmssNodeName(fromID: "/subscriptions/x/providers/Microsoft.Compute/virtualMachines/jumpbox"))
     }
+
+    func testPrivateClusterEndpointGivesAPIServerAddress() throws {
+        let json = """
+        [{"name": "aks2", "type": "Microsoft.ContainerService/ManagedClusters", "privateFqdn": "aks2-x.privatelink.eastus.azmk8s.io",
+          "apiServerAccessProfile": {"enablePrivateCluster": true}, "networkProfile": {"networkPlugin": "azure", "networkPluginMode": "overlay", "podCidr": "10.244.0.0/16"}},
+         {"name": "kube-apiserver", "type": "Microsoft.Network/privateEndpoints", "id": "/subscriptions/x/resourceGroups/MC/providers/Microsoft.Network/privateEndpoints/kube-apiserver",
+          "customDnsConfigs": [{"fqdn": "aks2-x.privatelink.eastus.azmk8s.io", "ipAddresses": ["10.40.1.250"]}],
+          "privateLinkServiceConnections": [{"name": "kube-apiserver", "groupIds": ["management"]}]}]
+        """
+        let c = try ClusterLoader.load(yaml: json, file: "private.json")
+        XCTAssertTrue(c.settings.apiServer.privateCluster)
+        XCTAssertEqual(c.settings.apiServer.fqdn, "aks2-x.privatelink.eastus.azmk8s.io")
+        XCTAssertEqual(c.settings.apiServer.privateIP, IPAddress("10.40.1.250"))
+        XCTAssertFalse(c.notes.contains { $0.description.contains("apiServer") })
+    }
 }

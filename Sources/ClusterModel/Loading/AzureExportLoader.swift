@@ -6,7 +6,7 @@ import NetworkAddress
 enum AzureExportLoader {
     enum Kind: String {
         case managedCluster, virtualNetwork, networkSecurityGroup, routeTable, networkInterface, applicationSecurityGroup
-        case loadBalancer, publicIP, natGateway, firewall, firewallPolicy, ruleCollectionGroup, ipGroup, serviceTags, subnet
+        case loadBalancer, publicIP, natGateway, firewall, firewallPolicy, ruleCollectionGroup, ipGroup, serviceTags, subnet, privateEndpoint
     }
 
     static let types: [String: Kind] = [
@@ -25,6 +25,7 @@ enum AzureExportLoader {
         "microsoft.network/firewallpolicies": .firewallPolicy,
         "microsoft.network/firewallpolicies/rulecollectiongroups": .ruleCollectionGroup,
         "microsoft.network/ipgroups": .ipGroup,
+        "microsoft.network/privateendpoints": .privateEndpoint,
     ]
 
     /// Field of an az (flat) or ARM (nested `properties`) object.
@@ -97,6 +98,7 @@ enum AzureExportLoader {
             let o = c.object("IPGroup \(name)")
             let addrs = AzureValues.firewallAddresses(prop(o, "ipAddresses"), allowTags: false, b.sink)
             b.cluster.ipGroups.append(IPGroup(name: name, addresses: addrs, source: o.location))
+        case .privateEndpoint: AzureExportCluster.privateEndpoint(c.object("PrivateEndpoint \(name)"), into: &b)
         case .serviceTags:
             for v in c["values"]?.items ?? [] {
                 guard let n = v["name"]?.scalar else { continue }
