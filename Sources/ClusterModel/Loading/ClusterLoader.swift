@@ -8,9 +8,7 @@ public enum ClusterLoader {
     /// Loads and merges `paths`; no paths → the embedded default cluster. Throws every
     /// error-severity diagnostic; warnings and notes end up in `cluster.notes`.
     public static func load(paths: [String]) throws(ModelErrors) -> Cluster {
-        if paths.isEmpty {
-            return try load(yaml: defaultClusterYAML, file: SourceLocation.embedded.file)
-        }
+        if paths.isEmpty { return try embeddedDefault.get() }
         var b = ClusterBuilder()
         var reader = SourceReader()
         for p in paths { reader.loadPath(p, into: &b, origin: nil) }
@@ -28,13 +26,18 @@ public enum ClusterLoader {
     /// The embedded default cluster (Config/cluster.yaml compiled in). It is tested to load
     /// without errors; should it ever fail, the failure is kept in `notes`.
     public static func loadDefault() -> Cluster {
-        do {
-            return try load(yaml: defaultClusterYAML, file: SourceLocation.embedded.file)
-        } catch {
+        switch embeddedDefault {
+        case .success(let c): return c
+        case .failure(let error):
             var c = Cluster()
             c.notes = error.diagnostics
             return c
         }
+    }
+
+    /// Parsed once per process: every command and test that wants the default shares it.
+    private static let embeddedDefault: Result<Cluster, ModelErrors> = Result { () throws(ModelErrors) -> Cluster in
+        try load(yaml: defaultClusterYAML, file: SourceLocation.embedded.file)
     }
 
     /// The embedded default cluster's source text (generated from Config/cluster.yaml).
