@@ -55,7 +55,7 @@ final class IncludeAndMergeTests: XCTestCase {
         """, to: dir.appendingPathComponent("aks.json"))
         XCTAssertThrowsError(try ClusterLoader.load(paths: [dir.path])) { error in
             let d = (error as? ModelErrors)?.diagnostics.map(\.description) ?? []
-            XCTAssertEqual(d, ["\(dir.path)/aks.json:1:1: error: ManagedCluster aks: cluster settings given twice: here and at \(dir.path)/a.yaml:1:11"])
+            XCTAssertEqual(d, ["\(dir.path)/aks.json:1:1: error: ManagedCluster aks: cluster settings given twice: here and at \(dir.path)/a.yaml:1:11 (give them once; with `az aks show`, add the API server address as a dnsRecords entry for its FQDN)"])
         }
     }
 
