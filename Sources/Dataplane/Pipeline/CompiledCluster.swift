@@ -11,6 +11,7 @@ public struct CompiledCluster: Sendable {
     public var proxy: ServiceProxy
     public var policies: PolicySet
     public var azure: AzureNetwork
+    public var ingress: IngressTable
     public var settings: ClusterSettings
     public var established: RuleID
     public var related: RuleID
@@ -34,6 +35,7 @@ public struct CompiledCluster: Sendable {
                              seed: cluster.settings.kubeProxy.seed,
                              rejectUnservedPorts: cluster.settings.kubeProxy.mode == .nftables, names: &names)
         policies = PolicySet(cluster, names: &names)
+        ingress = IngressTable(cluster, topology: topology, names: &names)
         azure = AzureNetwork.compile(cluster, names: &names)
         settings = cluster.settings
         self.names = names
