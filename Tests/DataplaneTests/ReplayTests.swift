@@ -73,6 +73,17 @@ import Testing
         #expect(c.packets == 3 && c.bytes == 60 + 42 + 20)
     }
 
+    @Test func linkLocalControlTrafficIsPlatformTraffic() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        var ns = Packet.echo("fe80::1", "ff02::1:ff00:1", id: 0)
+        ns.flow.proto = .icmpv6
+        ns.icmpType = 135
+        let dhcp = Packet.udp("0.0.0.0", 68, "255.255.255.255", 67)
+        for o in [p.feed(ns, at: 0), p.feed(dhcp, at: 0)] {
+            #expect(o.verdict == .allow && o.stage == .decode && p.name(o) == "platform:link-local")
+        }
+    }
+
     @Test func icmpErrorsAreRelatedToTheirConnection() {
         let p = Pipeline(cluster: Fixture.defaultCluster())
         let q = p.feed(Packet.udp("10.224.0.20", 7000, "10.0.0.10", 53), at: 1)

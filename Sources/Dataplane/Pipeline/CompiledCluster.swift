@@ -17,6 +17,7 @@ public struct CompiledCluster: Sendable {
     public var related: RuleID
     public var nonIP: RuleID
     public var nodeLocal: RuleID
+    public var linkLocal: RuleID
     public var masquerade: RuleID
     /// `decode:<reason>` per MalformedReason raw value.
     public var decodeRules: [RuleID]
@@ -27,6 +28,7 @@ public struct CompiledCluster: Sendable {
         related = names.intern("related")
         nonIP = names.intern("platform:non-ip")
         nodeLocal = names.intern("platform:node-to-local-pod")
+        linkLocal = names.intern("platform:link-local")
         masquerade = names.intern("snat:node-masquerade")
         decodeRules = MalformedReason.allCases.map { names.intern("decode:\($0)") }
         topology = Topology(cluster)
