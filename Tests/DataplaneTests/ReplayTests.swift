@@ -71,6 +71,10 @@ import Testing
         #expect(c.verdicts == [1, 1, 1])
         #expect(c.stage(.decode, .allow) == 1 && c.stage(.decode, .drop) == 1 && c.stage(.serviceProxy, .reject) == 1)
         #expect(c.packets == 3 && c.bytes == 60 + 42 + 20)
+        // The ICMP port unreachable the REJECT sends back is related to the refused connection.
+        let inner = FlowKey(src: addr("10.224.0.20"), dst: addr("10.0.70.70"), srcPort: 6000, dstPort: 80, proto: .tcp)
+        let answer = p.feed(Packet.icmpError("10.0.70.70", "10.224.0.20", inner: inner), at: 1.001)
+        #expect(answer.verdict == .allow && p.name(answer) == "related")
     }
 
     @Test func linkLocalControlTrafficIsPlatformTraffic() {
