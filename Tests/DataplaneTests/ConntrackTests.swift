@@ -153,3 +153,13 @@ import Testing
         #expect(chosen.hops.contains { $0.detail.contains("[sessionAffinity ClientIP]") })
     }
 }
+
+@Suite struct RuleTrailTests {
+    @Test func keepsTheDecidingRuleLastOnOverflow() {
+        var t = RuleTrail()
+        for i in 1...10 { t.append(RuleID(raw: UInt32(i))) }
+        t.append(.none)
+        #expect(t.count == 8)
+        #expect(t.all.map(\.raw) == [1, 2, 3, 4, 5, 6, 7, 10])
+    }
+}
