@@ -2,10 +2,40 @@ import ClusterModel
 import NetworkAddress
 import PacketWire
 
-// INTERFACE SKETCH — owned by the Azure-layer work (issue 5). The node-local pipeline
-// (placement, conntrack, service proxy, NetworkPolicy) calls only what is declared here;
-// the implementation behind it is replaced wholesale by the Azure layer. Until then this
-// version carries packets through the VNet without NSGs, routes, firewall or LB.
+// The Azure network around the cluster (issue 5, azure-networking.md): NSGs, routes, Azure
+// Firewall, Azure Load Balancer, outbound SNAT, the API server endpoint. The node-local pipeline
+// (placement, conntrack, service proxy, NetworkPolicy) calls only `compile` and `carry`.
+// Compiled once per load/reload into flat arrays; `carry` walks them without allocating when
+// tracing is off.
+//
+// Choices where Azure's documentation is silent or contradicts itself (azure-networking.md §7),
+// each covered by a test in Tests/DataplaneTests/Azure*.swift:
+// - §7.1 NSG protocol `*` matches every IP protocol (ESP, AH, GRE too), like the firewall's Any.
+// - §7.2 NSG port fields are ignored for protocols without ports (ICMP, ESP, AH).
+// - §7.3 Fixed order: inbound subnet NSG then NIC NSG; outbound NIC then subnet. An allow is
+//   attributed to the last allowing rule, a deny to the denying one.
+// - §7.4 VirtualNetwork = VNet + peerings + gateway prefixes + 168.63.129.16 + the UDR prefixes of
+//   the subnet carrying the route table (a 0.0.0.0/0 UDR makes it everything), plus the cluster's
+//   pod CIDRs on subnets hosting nodes.
+// - §7.5 Internet = public space (not RFC 1918/6598/link-local/…) outside that VirtualNetwork set;
+//   with a 0.0.0.0/0 UDR it is therefore empty on that subnet and AllowVnetInBound admits all.
+// - §7.6 Flows to 168.63.129.16/169.254.169.254 skip NSGs unless a rule names AzurePlatform*;
+//   probes *from* 168.63.129.16 are filtered (and decide LB backend health at compile time).
+// - §7.8 DNAT-matched traffic is allowed and not checked against network rules (current text).
+// - §7.9 Only Http/Https application protocols are simulated; Mssql matches nothing.
+// - §7.10 HTTPS with no SNI (and HTTP with no Host) matches no application rule: `default-deny`
+//   with the reason "SNI missing" / "HTTP Host missing" in the hop detail.
+// - §7.11 The firewall's infrastructure rule collection is not simulated.
+// - §7.14 Kubenet pod↔pod keeps pod IPs (routes per node pod CIDR → node IP are synthesized
+//   when the model's route table lacks them).
+// - §7.15 Floating-IP LB rules keep dst = frontend IP, so NSG rules see the public frontend IP.
+// - §7.16 Same-priority rule collection groups/collections (and NSG rules) run in name order, with a warning.
+// - §7.17 The AzureKubernetesService FQDN tag is the §3.3 required list (both acs-mirror and
+//   packages.aks.azure.com); a model's `fqdnTags` entry replaces it.
+// Also: the asymmetric-routing drop (a reply routed into a firewall that never saw the request,
+// or around the one that did) is decided on the request, because `carry` sees first packets only;
+// VNet hosts other than nodes get no "default outbound access" (retired): without a NAT gateway
+// their Internet egress drops at `snat`; HTTP application rules do not re-resolve the Host header.
 
 /// Hop recorder for traces. Disabled on the per-packet path: stages write hops only
 /// `if recorder.enabled`, so replay builds no strings.
@@ -22,7 +52,8 @@ public struct HopRecorder: Sendable {
 public struct AzureLegResult: Sendable {
     /// `.allow` when the packet reaches its destination host, else `.drop`.
     public var verdict: Verdict
-    /// The deciding stage when dropped (nsg, route, firewall, loadBalancer, apiServer, snat).
+    /// The deciding stage when dropped (nsg, route, firewall, loadBalancer, apiServer, snat);
+    /// when allowed, the stage of the last explicit allow.
     public var stage: Stage
     /// The deciding rule when dropped; when allowed, the last rule that explicitly allowed (for counters).
     public var rule: RuleID
@@ -43,23 +74,190 @@ public struct AzureLegResult: Sendable {
     }
 }
 
+/// Where an address sits in the modelled topology.
+public enum AzurePlacement: Sendable, Hashable {
+    /// A node's NIC address (index into `Cluster.nodes`).
+    case node(Int)
+    /// A pod address owned by a node (flat Azure CNI secondary IP, or inside a node's pod CIDR).
+    case pod(node: Int)
+    /// Another NIC in a VNet (a VM, a private endpoint NIC).
+    case vnetHost(nic: String)
+    /// The private IP of an Azure Firewall.
+    case firewall(name: String)
+    /// A public IP of an Azure Firewall (DNAT frontend, SNAT source).
+    case firewallPublicIP(name: String)
+    /// An Azure LB frontend (public or internal).
+    case loadBalancerFrontend(loadBalancer: String)
+    /// The API server endpoint (public IP, or the private endpoint of a private cluster).
+    case apiServer
+    /// Azure's host virtual IP 168.63.129.16 or IMDS 169.254.169.254.
+    case azurePlatform
+    /// Inside a VNet/peered address space but held by no modelled NIC.
+    case vnetUnassigned
+    /// Public address space.
+    case internet
+    /// Private/reserved space outside every modelled network.
+    case unroutable
+}
+
+enum HostKind: UInt8, Sendable {
+    case node, pod, nic, firewallPrivate, firewallPublic, lbFrontend, apiPublic, apiPrivate
+}
+
+/// One address the model knows, with its NIC context.
+struct HostEntry: Sendable {
+    var ip: IPAddress
+    var kind: HostKind
+    /// Node index (node, pod), NIC index (nic), firewall index, frontend index.
+    var index: Int32
+    var subnet: Int32
+    /// Compiled NIC NSG, or -1.
+    var nicGroup: Int32
+}
+
+struct CompiledSubnet: Sendable {
+    var name: String
+    var prefixes: [IPPrefix]
+    var group: Int32
+    var routes: Range<Int>
+    /// NAT gateway public IP on this subnet (wins over LB outbound rules).
+    var natIP: IPAddress?
+    /// NSGs apply to private endpoints here (`privateEndpointNetworkPolicies`, §1.2 rule 8).
+    var privateEndpointNSG: Bool
+}
+
 /// The Azure network compiled from a `Cluster`: VNets, NICs, NSGs, route tables, Azure LB,
 /// Azure Firewall, NAT/outbound SNAT, the API server endpoint.
 public struct AzureNetwork: Sendable {
+    /// Compile findings (unknown tags, ties, unsupported fields). Never thrown: the network still runs.
+    public internal(set) var diagnostics: [Diagnostic] = []
+    /// The rule-name table as of this compile (for hop strings).
+    var names = RuleNames()
+
+    var intervals = IntervalPool()
+    var ports = PortPool()
+    var securityRules: ContiguousArray<CompiledSecurityRule> = []
+    var securityGroups: [CompiledSecurityGroup] = []
+    /// `SecurityRuleIndex`: group × direction × protocol bucket → port segments → candidate rules.
+    var ruleBuckets: ContiguousArray<RuleBucketRef> = []
+    var ruleSegments: ContiguousArray<RuleSegment> = []
+    var ruleCandidates: ContiguousArray<Int32> = []
+    var routes: ContiguousArray<CompiledRoute> = []
+    var subnets: [CompiledSubnet] = []
+    /// Sorted by address for binary search.
+    var hosts: [HostEntry] = []
+    /// Overlay/kubenet pod CIDRs per node.
+    var podRanges: [(prefix: IPPrefix, node: Int32)] = []
+    var overlayPods = false
+    var nodeIPs: [IPAddress] = []
+    var nodeNames: [String] = []
+    var nicNames: [String] = []
+
+    var firewalls: [CompiledFirewall] = []
+    var firewallRules: ContiguousArray<CompiledFirewallRule> = []
+    var ruleFQDNs: ContiguousArray<Int32> = []
+    var resolved: [[IPAddress]] = []
+    var fqdnIDs: [String: Int32] = [:]
+    var patterns: ContiguousArray<FQDNPattern> = []
+    var threatFeedIPs = AddressSet.empty
+    var threatFeedPatterns: Range<Int> = 0..<0
+
+    var frontends: [CompiledFrontend] = []
+    var lbRules: [CompiledLBRule] = []
+    var lbBackends: ContiguousArray<Int32> = []
+
+    var outboundType: OutboundType = .loadBalancer
+    var loadBalancerOutboundIP: IPAddress?
+    /// First NAT gateway IP, for managed/userAssigned NAT outbound types when no subnet association is modelled.
+    var clusterNATIP: IPAddress?
+    var apiAuthorized = AddressSet.anyAddress
+    /// `WellKnown.nonInternet` as a compiled set.
+    var nonInternet = AddressSet.empty
+    var apiPrivateCluster = false
+
+    var defaultDenyRule = RuleID.none
+    var threatIntelRule = RuleID.none
+    var apiServerRule = RuleID.none
+    var noRouteRule = RuleID.none
+    var noOutboundRule = RuleID.none
+    var platformRules: [RuleID] = []
+    /// `route:<prefix>->None` for each never-Internet prefix (Internet → private address).
+    var unroutableRules: [(prefix: IPPrefix, rule: RuleID)] = []
+
     public init() {}
 
-    /// Compiles once per load/reload. Rule names are interned into `names`.
-    public static func compile(_ cluster: Cluster, names: inout RuleNames) -> AzureNetwork {
-        AzureNetwork()
+    /// The private IP of the first Azure Firewall (the UDR next hop), if any.
+    public var firewallPrivateIP: IPAddress? { firewalls.first?.privateIP }
+    /// The public IP the first firewall SNATs Internet-bound traffic to.
+    public var firewallPublicIP: IPAddress? { firewalls.first?.publicIP }
+
+    @inline(__always)
+    func host(_ ip: IPAddress) -> HostEntry? {
+        var lo = 0, hi = hosts.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if hosts[mid].ip < ip { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < hosts.count && hosts[lo].ip == ip ? hosts[lo] : nil
     }
 
-    /// Carries a packet that leaves a host (a node — for pods, after node-level masquerade —,
-    /// a VNet host, or the Internet) across the Azure network to the host owning `flow.dst`.
-    /// `flow.src` is the source as the NIC sends it. `sni`/`httpHost` are the sniffed names
-    /// (empty buffers when none). Called only for the first packet of a flow; conntrack lets
-    /// replies and later packets through.
-    public func carry(_ flow: FlowKey, sni: UnsafeRawBufferPointer, httpHost: UnsafeRawBufferPointer,
-                      recorder: inout HopRecorder) -> AzureLegResult {
-        AzureLegResult(verdict: .allow, stage: .route, rule: .none, flow: flow, landedNode: -1)
+    @inline(__always)
+    func podOwner(_ ip: IPAddress) -> Int32 {
+        for r in podRanges where r.prefix.contains(ip) { return r.node }
+        return -1
     }
+
+    func subnetIndex(containing ip: IPAddress) -> Int32 {
+        var best: Int32 = -1, bestLen = -1
+        for (i, s) in subnets.enumerated() {
+            for p in s.prefixes where p.contains(ip) && p.length > bestLen {
+                best = Int32(i)
+                bestLen = p.length
+            }
+        }
+        return best
+    }
+
+    /// Places an address in the topology.
+    public func classify(_ ip: IPAddress) -> AzurePlacement {
+        if let h = host(ip) {
+            switch h.kind {
+            case .node: return .node(Int(h.index))
+            case .pod: return .pod(node: Int(h.index))
+            case .nic: return .vnetHost(nic: nicNames[Int(h.index)])
+            case .firewallPrivate: return .firewall(name: firewalls[Int(h.index)].name)
+            case .firewallPublic: return .firewallPublicIP(name: firewalls[Int(h.index)].name)
+            case .lbFrontend: return .loadBalancerFrontend(loadBalancer: frontends[Int(h.index)].loadBalancer)
+            case .apiPublic, .apiPrivate: return .apiServer
+            }
+        }
+        if ip == WellKnown.azureHostIP || ip == WellKnown.imdsIP { return .azurePlatform }
+        let owner = podOwner(ip)
+        if owner >= 0 { return .pod(node: Int(owner)) }
+        if subnetIndex(containing: ip) >= 0 || inVNetSpace(ip) { return .vnetUnassigned }
+        if WellKnown.nonInternet.contains(where: { $0.contains(ip) }) { return .unroutable }
+        return .internet
+    }
+
+    /// True when some subnet's VNet-local or peering route covers `ip`.
+    func inVNetSpace(_ ip: IPAddress) -> Bool {
+        for s in subnets.indices {
+            if let r = route(subnet: Int32(s), ip), r.nextHop == .vnetLocal || r.nextHop == .peering { return true }
+        }
+        return false
+    }
+
+    /// Records an answer the firewall's DNS proxy would have seen (from captured DNS responses),
+    /// so FQDN network rules (§2.2) match it. Returns false when no rule references `name`.
+    @discardableResult
+    public mutating func learnDNS(name: String, address: IPAddress) -> Bool {
+        var key = name.lowercased()
+        while key.hasSuffix(".") { key.removeLast() }
+        guard let id = fqdnIDs[key] else { return false }
+        if !resolved[Int(id)].contains(address) { resolved[Int(id)].append(address) }
+        return true
+    }
+
+    /// The name of an interned rule (for reports built from `AzureLegResult.rule`).
+    public func ruleName(_ id: RuleID) -> String { names.name(id) }
 }

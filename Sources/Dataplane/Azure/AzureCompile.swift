@@ -1,0 +1,280 @@
+import ClusterModel
+import NetworkAddress
+import PacketWire
+
+// Compiling a `Cluster` into the flat tables `carry` walks. Order matters: subnets and routes
+// first (the VirtualNetwork tag depends on the subnet's UDR prefixes), then NICs/ASGs and the
+// NSGs per subnet context, then the firewall, then the load balancer (its probe health is
+// checked against the compiled NSGs).
+
+extension AzureNetwork {
+    /// Compiles once per load/reload. Rule names are interned into `names`.
+    public static func compile(_ cluster: Cluster, names: inout RuleNames) -> AzureNetwork {
+        var net = AzureNetwork()
+        net.build(cluster, names: &names)
+        net.names = names
+        return net
+    }
+
+    /// "vnet/subnet", "subnet" or an ARM id `…/virtualNetworks/v/subnets/s`.
+    static func subnetKey(_ ref: String) -> (vnet: String?, subnet: String) {
+        let parts = ref.split(separator: "/").map(String.init)
+        if let i = parts.firstIndex(where: { $0.lowercased() == "subnets" }), i + 1 < parts.count {
+            let v = parts.firstIndex(where: { $0.lowercased() == "virtualnetworks" }).flatMap { $0 + 1 < parts.count ? parts[$0 + 1] : nil }
+            return (v, parts[i + 1])
+        }
+        if parts.count == 2 { return (parts[0], parts[1]) }
+        return (nil, parts.last ?? ref)
+    }
+
+    private mutating func build(_ cluster: Cluster, names: inout RuleNames) {
+        let s = cluster.settings
+        outboundType = s.outboundType
+        overlayPods = s.networkPluginMode == .overlay && s.networkPlugin != .kubenet
+        nodeNames = cluster.nodes.map(\.name)
+        nodeIPs = cluster.nodes.map { n in n.internalIPs.first(where: \.isIPv4) ?? n.internalIPs.first ?? .zero4 }
+        defaultDenyRule = names.intern("default-deny")
+        threatIntelRule = names.intern("ThreatIntel")
+        apiServerRule = names.intern("apiserver:authorized-ip-ranges")
+        noRouteRule = names.intern("route:no-route")
+        noOutboundRule = names.intern("snat:no-outbound-ip")
+        platformRules = ["platform:DNS", "platform:IMDS", "platform:WireServer"].map { names.intern($0) }
+        unroutableRules = WellKnown.nonInternet.map { ($0, names.intern("route:\($0)->None")) }
+        nonInternet = intervals.add(WellKnown.nonInternet.map { AddressInterval($0) })
+
+        var serviceTags: [String: [IPPrefix]] = [:]
+        for t in cluster.serviceTags { serviceTags[t.name.lowercased(), default: []] += t.prefixes }
+        let tagIntervals = serviceTags.mapValues { $0.map { AddressInterval($0) } }
+
+        // Subnets.
+        var subnetVNet: [Int] = []
+        var subnetModel: [Subnet] = []
+        for (vi, v) in cluster.virtualNetworks.enumerated() {
+            for sub in v.subnets {
+                subnets.append(CompiledSubnet(name: "\(v.name)/\(sub.name)", prefixes: sub.prefixes, group: -1, routes: 0..<0, natIP: nil,
+                                              privateEndpointNSG: ["enabled", "networksecuritygroupenabled"].contains(sub.privateEndpointNetworkPolicies.lowercased())))
+                subnetVNet.append(vi)
+                subnetModel.append(sub)
+            }
+        }
+        func findSubnet(_ ref: String) -> Int32 {
+            let k = AzureNetwork.subnetKey(ref)
+            for (i, sub) in subnetModel.enumerated() where sub.name.lowercased() == k.subnet.lowercased() {
+                if let v = k.vnet, cluster.virtualNetworks[subnetVNet[i]].name.lowercased() != v.lowercased() { continue }
+                return Int32(i)
+            }
+            return -1
+        }
+
+        // Node NICs: by node name, else by address; subnet from the NIC, the node, or containment.
+        var nodeNIC: [Int] = Array(repeating: -1, count: cluster.nodes.count)
+        for (i, n) in cluster.nodes.enumerated() {
+            nodeNIC[i] = cluster.networkInterfaces.firstIndex { !$0.nodeName.isEmpty && $0.nodeName == n.name }
+                ?? cluster.networkInterfaces.firstIndex { nic in nic.ipAddresses.contains(nodeIPs[i]) } ?? -1
+        }
+        func nodeSubnet(_ i: Int) -> Int32 {
+            if nodeNIC[i] >= 0 { let r = findSubnet(cluster.networkInterfaces[nodeNIC[i]].subnet); if r >= 0 { return r } }
+            if !cluster.nodes[i].subnet.isEmpty { let r = findSubnet(cluster.nodes[i].subnet); if r >= 0 { return r } }
+            return subnetIndex(containing: nodeIPs[i])
+        }
+        let nodeSubnets = cluster.nodes.indices.map(nodeSubnet)
+        let nicSubnets = cluster.networkInterfaces.map { nic -> Int32 in
+            let r = findSubnet(nic.subnet)
+            return r >= 0 ? r : (nic.ipAddresses.first.map { subnetIndex(containing: $0) } ?? -1)
+        }
+
+        // Kubenet: AKS writes one route per node pod CIDR → node IP into the subnet's route table (§3.1).
+        var kubenetRoutes: [Int32: [Route]] = [:]
+        if s.networkPlugin == .kubenet {
+            for (i, n) in cluster.nodes.enumerated() where nodeSubnets[i] >= 0 {
+                for p in n.podCIDRs {
+                    var r = Route()
+                    r.name = "\(n.name)-podcidr"
+                    r.addressPrefix = p
+                    r.nextHopType = .VirtualAppliance
+                    r.nextHopIP = nodeIPs[i]
+                    for sub in Set(nodeSubnets) where sub >= 0 { kubenetRoutes[sub, default: []].append(r) }
+                }
+            }
+        }
+        var podCIDRs = s.podCIDRs
+        for (i, n) in cluster.nodes.enumerated() {
+            podCIDRs += n.podCIDRs
+            if s.podsUseOverlayAddresses { for p in n.podCIDRs { podRanges.append((p, Int32(i))) } }
+        }
+        let tables = Dictionary(cluster.routeTables.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        var privateEndpoints: [IPAddress] = []
+        if let pe = s.apiServer.privateIP { privateEndpoints.append(pe) }
+        var userPrefixes: [[IPPrefix]] = []
+        for i in subnets.indices {
+            let table = subnetModel[i].routeTable.flatMap { tables[(AzureNetwork.subnetKey($0).subnet).lowercased()] }
+            if subnetModel[i].routeTable != nil && table == nil {
+                diagnostics.append(Diagnostic(.error, "route table '\(subnetModel[i].routeTable ?? "")' is not defined; only system routes apply",
+                                              object: "Subnet \(subnets[i].name)", fieldPath: "routeTable", location: subnetModel[i].source))
+            }
+            let extra = kubenetRoutes[Int32(i)] ?? []
+            let list = RouteCompiler.effectiveRoutes(vnet: cluster.virtualNetworks[subnetVNet[i]], table: table, extraUserRoutes: extra,
+                                                     privateEndpoints: privateEndpoints, serviceTags: serviceTags, names: &names, diagnostics: &diagnostics)
+            let start = routes.count
+            routes.append(contentsOf: list)
+            subnets[i].routes = start..<routes.count
+            userPrefixes.append(list.filter(\.user).map(\.prefix))
+            // NAT gateway: on the subnet, or a gateway listing the subnet.
+            let gw = cluster.natGateways.first { g in
+                (subnetModel[i].natGateway.map { AzureNetwork.subnetKey($0).subnet.lowercased() == g.name.lowercased() } ?? false)
+                    || g.subnets.contains { findSubnet($0) == Int32(i) }
+            }
+            subnets[i].natIP = gw?.publicIPs.first
+        }
+
+        // ASGs: member NIC addresses, plus pod IPs a node NIC carries as secondary IPs (flat CNI).
+        var asg: [String: [AddressInterval]] = [:]
+        for (ni, nic) in cluster.networkInterfaces.enumerated() {
+            var ips = nic.ipAddresses
+            if !s.podsUseOverlayAddresses, let node = nodeNIC.firstIndex(of: ni) {
+                ips += cluster.pods.filter { $0.nodeName == cluster.nodes[node].name && !$0.hostNetwork }.flatMap(\.ips)
+            }
+            for g in nic.applicationSecurityGroups {
+                let key = (g.split(separator: "/").last.map(String.init) ?? g).lowercased()
+                asg[key, default: []] += ips.map { AddressInterval(host: $0) }
+            }
+        }
+
+        // NSGs per (NSG, subnet) context.
+        let nsgs = Dictionary(cluster.networkSecurityGroups.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        var memo: [String: Int32] = [:]
+        func group(_ ref: String?, subnet: Int32, object: String) -> Int32 {
+            guard let ref else { return -1 }
+            let name = (ref.split(separator: "/").last.map(String.init) ?? ref).lowercased()
+            guard let nsg = nsgs[name] else {
+                diagnostics.append(Diagnostic(.error, "network security group '\(ref)' is not defined; no NSG applies there", object: object, fieldPath: "networkSecurityGroup"))
+                return -1
+            }
+            let key = "\(name)#\(subnet)"
+            if let g = memo[key] { return g }
+            let ctx = tagContext(cluster, subnet: subnet, vnet: subnet >= 0 ? subnetVNet[Int(subnet)] : -1,
+                                 userPrefixes: subnet >= 0 ? userPrefixes[Int(subnet)] : [], podCIDRs: podCIDRs,
+                                 serviceTags: tagIntervals, asg: asg, nodeSubnets: Set(nodeSubnets))
+            let compiled = SecurityRuleCompiler.compile(nsg, ctx, rules: &securityRules, pool: &intervals, ports: &ports, names: &names, diagnostics: &diagnostics)
+            securityGroups.append(compiled)
+            memo[key] = Int32(securityGroups.count - 1)
+            return memo[key] ?? -1
+        }
+        for i in subnets.indices {
+            // §1.2 rule 7: NSGs are not supported on AzureFirewallSubnet.
+            if subnetModel[i].name == "AzureFirewallSubnet" {
+                if subnetModel[i].networkSecurityGroup != nil {
+                    diagnostics.append(Diagnostic(.warning, "NSGs are not supported on AzureFirewallSubnet; ignored", object: "Subnet \(subnets[i].name)", fieldPath: "networkSecurityGroup"))
+                }
+                continue
+            }
+            subnets[i].group = group(subnetModel[i].networkSecurityGroup, subnet: Int32(i), object: "Subnet \(subnets[i].name)")
+        }
+
+        // Hosts.
+        var entries: [HostEntry] = []
+        nicNames = cluster.networkInterfaces.map(\.name)
+        let nicGroups = cluster.networkInterfaces.enumerated().map { i, nic in group(nic.networkSecurityGroup, subnet: nicSubnets[i], object: "NetworkInterface \(nic.name)") }
+        indexSecurityGroups()
+        for (i, _) in cluster.nodes.enumerated() {
+            let g = nodeNIC[i] >= 0 ? nicGroups[nodeNIC[i]] : -1
+            for ip in cluster.nodes[i].internalIPs {
+                entries.append(HostEntry(ip: ip, kind: .node, index: Int32(i), subnet: nodeSubnets[i], nicGroup: g))
+            }
+        }
+        let nodeIndex = Dictionary(cluster.nodes.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        for p in cluster.pods where !p.hostNetwork {
+            guard let n = nodeIndex[p.nodeName] else { continue }
+            let g = nodeNIC[n] >= 0 ? nicGroups[nodeNIC[n]] : -1
+            for ip in p.ips where podOwner(ip) < 0 {
+                entries.append(HostEntry(ip: ip, kind: .pod, index: Int32(n), subnet: nodeSubnets[n], nicGroup: g))
+            }
+        }
+        for (i, nic) in cluster.networkInterfaces.enumerated() where !nodeNIC.contains(i) {
+            for ip in nic.ipAddresses { entries.append(HostEntry(ip: ip, kind: .nic, index: Int32(i), subnet: nicSubnets[i], nicGroup: nicGroups[i])) }
+        }
+        if s.apiServer.privateCluster || s.apiServer.publicIP == nil, let pe = s.apiServer.privateIP {
+            entries.append(HostEntry(ip: pe, kind: .apiPrivate, index: 0, subnet: subnetIndex(containing: pe), nicGroup: -1))
+        }
+        apiPrivateCluster = s.apiServer.privateCluster
+        if !s.apiServer.privateCluster, let pub = s.apiServer.publicIP {
+            entries.append(HostEntry(ip: pub, kind: .apiPublic, index: 0, subnet: -1, nicGroup: -1))
+        }
+        setHosts(entries)
+
+        // Firewall.
+        var fqdnTags: [String: [String]] = ["azurekubernetesservice": AKSRequiredEgress.fqdnTag(location: s.location)]
+        for t in cluster.fqdnTags { fqdnTags[t.name.lowercased()] = t.fqdns }
+        let input = FirewallCompileInput(serviceTags: serviceTags,
+                                         ipGroups: Dictionary(cluster.ipGroups.map { ($0.name.lowercased(), $0.addresses) }, uniquingKeysWith: { a, _ in a }),
+                                         fqdnTags: fqdnTags)
+        compileFirewalls(cluster, input: input, names: &names)
+        indexFirewalls()
+        for (i, fw) in firewalls.enumerated() {
+            entries.append(HostEntry(ip: fw.privateIP, kind: .firewallPrivate, index: Int32(i), subnet: fw.subnet, nicGroup: -1))
+            if let p = fw.publicIP { entries.append(HostEntry(ip: p, kind: .firewallPublic, index: Int32(i), subnet: -1, nicGroup: -1)) }
+        }
+        for r in cluster.dnsRecords { for a in r.addresses { learnDNS(name: r.fqdn, address: a) } }
+        threatFeedIPs = intervals.add(cluster.threatIntel.addresses.map { AddressInterval($0) })
+        let tstart = patterns.count
+        for f in cluster.threatIntel.fqdns { if let p = FQDNPattern(f) { patterns.append(p) } }
+        threatFeedPatterns = tstart..<patterns.count
+        setHosts(entries)
+
+        // Load balancer (needs node hosts and NSGs for probe health).
+        compileLoadBalancers(cluster, names: &names)
+        for (i, fe) in frontends.enumerated() where !entries.contains(where: { $0.ip == fe.ip }) {
+            entries.append(HostEntry(ip: fe.ip, kind: .lbFrontend, index: Int32(i), subnet: subnetIndex(containing: fe.ip), nicGroup: -1))
+        }
+        setHosts(entries)
+
+        // Outbound.
+        loadBalancerOutboundIP = s.loadBalancerOutboundIPs.first
+        clusterNATIP = cluster.natGateways.first?.publicIPs.first
+        if loadBalancerOutboundIP == nil {
+            for lb in cluster.loadBalancers {
+                for o in lb.outboundRules {
+                    if let fe = o.frontends.first.flatMap({ n in lb.frontends.first { $0.name == (n.split(separator: "/").last.map(String.init) ?? n) } }) {
+                        loadBalancerOutboundIP = loadBalancerOutboundIP ?? fe.address
+                    }
+                }
+            }
+        }
+        // §3.5: authorized ranges; `0.0.0.0/32` means "only the LB outbound IP".
+        if !s.apiServer.authorizedIPRanges.isEmpty {
+            var list: [AddressInterval] = []
+            for p in s.apiServer.authorizedIPRanges {
+                if p == IPPrefix("0.0.0.0/32")! { list += s.loadBalancerOutboundIPs.map { AddressInterval(host: $0) } } else { list.append(AddressInterval(p)) }
+            }
+            apiAuthorized = intervals.add(list)
+        }
+    }
+
+    /// Sorted, first entry per address wins (nodes before pods before NICs before firewalls before frontends).
+    private mutating func setHosts(_ entries: [HostEntry]) {
+        var seen = Set<IPAddress>()
+        hosts = entries.filter { seen.insert($0.ip).inserted }.sorted { $0.ip < $1.ip }
+    }
+
+    /// §1.4 VirtualNetwork: VNet address spaces, peered spaces, gateway prefixes, 168.63.129.16 and
+    /// the UDR prefixes of this subnet's route table (issues #22178, #124192 — a 0.0.0.0/0 UDR makes
+    /// the tag everything). §7.4 choice: on subnets hosting nodes, the cluster's pod CIDRs are in the
+    /// tag too, so the default rules do not block pod↔pod traffic (AKS docs imply they don't).
+    /// Internet is the public space outside that (§7.5).
+    private func tagContext(_ cluster: Cluster, subnet: Int32, vnet: Int, userPrefixes: [IPPrefix], podCIDRs: [IPPrefix],
+                            serviceTags: [String: [AddressInterval]], asg: [String: [AddressInterval]], nodeSubnets: Set<Int32>) -> SecurityTagContext {
+        var vn: [AddressInterval] = [AddressInterval(host: WellKnown.azureHostIP)]
+        if vnet >= 0 {
+            let v = cluster.virtualNetworks[vnet]
+            vn += (v.addressSpaces + v.gatewayPrefixes + v.peerings.flatMap(\.remoteAddressSpaces)).map { AddressInterval($0) }
+        } else {
+            for v in cluster.virtualNetworks { vn += v.addressSpaces.map { AddressInterval($0) } }
+        }
+        vn += userPrefixes.map { AddressInterval($0) }
+        if nodeSubnets.contains(subnet) { vn += podCIDRs.map { AddressInterval($0) } }
+        let vnet = IntervalAlgebra.normalize(vn)
+        let internet = IntervalAlgebra.subtract([AddressSpace.ipv4, AddressSpace.ipv6Global],
+                                                WellKnown.nonInternet.map { AddressInterval($0) } + vnet)
+        return SecurityTagContext(virtualNetwork: vnet, internet: internet, serviceTags: serviceTags, applicationSecurityGroups: asg)
+    }
+}

@@ -1,0 +1,157 @@
+import ClusterModel
+import NetworkAddress
+import PacketWire
+
+// One firewall traversal (azure-networking.md §2.1–2.3): threat intel, then DNAT rules, then
+// network rules, then application rules (HTTP by Host header, HTTPS by TLS SNI only); the first
+// matching rule decides; nothing matched = `default-deny`.
+
+enum FirewallPass: UInt8, Sendable { case threatIntel, dnat, network, application, none }
+
+enum FirewallDenyReason: UInt8, Sendable {
+    case none, noRuleMatched, sniMissing, hostMissing, threatIntel
+
+    var text: String {
+        switch self {
+        case .none: return ""
+        case .noRuleMatched: return "no rule matched"
+        case .sniMissing: return "SNI missing: HTTPS application rules match on TLS SNI only (§2.2, §7.10)"
+        case .hostMissing: return "HTTP Host missing: HTTP application rules match on the Host header (§2.2)"
+        case .threatIntel: return "threat intelligence: known-malicious address or FQDN (mode Deny)"
+        }
+    }
+}
+
+struct FirewallDecision: Sendable {
+    var allow: Bool
+    var pass: FirewallPass
+    var rule: RuleID
+    var reason: FirewallDenyReason
+    /// DNAT target (when `pass == .dnat`).
+    var translatedAddress: IPAddress
+    var translatedPort: UInt16
+    /// Threat intel alerted (mode Alert) without blocking.
+    var threatAlert: Bool
+}
+
+extension AzureNetwork {
+    @inline(__always)
+    func protocolBit(_ p: IPProtocol) -> UInt8 {
+        switch p.rawValue {
+        case 6: return 1
+        case 17: return 2
+        case 1, 58: return 4
+        default: return 8
+        }
+    }
+
+    @inline(__always)
+    func fqdnListContains(_ start: Int32, _ count: Int32, _ a: IPAddress) -> Bool {
+        var i = Int(start)
+        let end = i + Int(count)
+        while i < end {
+            for x in resolved[Int(ruleFQDNs[i])] where x == a { return true }
+            i += 1
+        }
+        return false
+    }
+
+    @inline(__always)
+    func anyPattern(_ start: Int, _ end: Int, _ name: UnsafeRawBufferPointer) -> Bool {
+        if name.count == 0 { return false }
+        var i = start
+        while i < end {
+            if patterns[i].matches(name) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Network-level match shared by DNAT and network rules.
+    @inline(__always)
+    func networkMatch(_ r: CompiledFirewallRule, _ f: FlowKey) -> Bool {
+        if r.protocols & protocolBit(f.proto) == 0 { return false }
+        if f.proto.hasPorts && !ports.contains(r.destinationPorts, f.dstPort) { return false }
+        if !intervals.contains(r.source, f.src) { return false }
+        if intervals.contains(r.destination, f.dst) { return true }
+        return r.fqdnCount > 0 && fqdnListContains(r.fqdnStart, r.fqdnCount, f.dst)
+    }
+
+    func evaluateFirewall(_ index: Int, _ f: FlowKey, sni: UnsafeRawBufferPointer, httpHost: UnsafeRawBufferPointer,
+                          inboundDNATOnly: Bool) -> FirewallDecision {
+        let fw = firewalls[index]
+        var d = FirewallDecision(allow: false, pass: .none, rule: defaultDenyRule, reason: .noRuleMatched,
+                                 translatedAddress: .zero4, translatedPort: 0, threatAlert: false)
+        // §2.1: threat intelligence runs before any rule. Inbound it looks at the source, outbound at the destination.
+        if fw.threatIntel != .Off {
+            let peer = inboundDNATOnly ? f.src : f.dst
+            var hit = intervals.contains(threatFeedIPs, peer) && !intervals.contains(fw.threatAllowIPs, peer)
+            if !hit {
+                let name = sni.count > 0 ? sni : httpHost
+                hit = anyPattern(threatFeedPatterns.lowerBound, threatFeedPatterns.upperBound, name)
+                    && !anyPattern(fw.threatAllowPatterns.lowerBound, fw.threatAllowPatterns.upperBound, name)
+            }
+            if hit {
+                if fw.threatIntel == .Deny {
+                    d.pass = .threatIntel
+                    d.rule = threatIntelRule
+                    d.reason = .threatIntel
+                    return d
+                }
+                d.threatAlert = true
+            }
+        }
+        let bucket = protocolBucket(f.proto)
+        let port = bucket < 2 ? f.dstPort : 0
+        for c in candidates(ruleBuckets[Int(fw.bucketBase) + bucket], port: port) {
+            let r = firewallRules[Int(ruleCandidates[c])]
+            guard networkMatch(r, f) else { continue }
+            var target = r.translatedAddress
+            if r.fqdnCount > 0 {
+                guard let first = resolved[Int(ruleFQDNs[Int(r.fqdnStart)])].first else { continue }
+                target = first
+            }
+            // §2.3 (current text, §7.8): DNAT-matched traffic is allowed and not processed further.
+            d.allow = true
+            d.pass = .dnat
+            d.rule = r.name
+            d.reason = .none
+            d.translatedAddress = target
+            d.translatedPort = r.translatedPort == 0 ? f.dstPort : r.translatedPort
+            return d
+        }
+        // Traffic to the firewall's public IP that matched no DNAT rule has nothing else to match.
+        if inboundDNATOnly { return d }
+        for c in candidates(ruleBuckets[Int(fw.bucketBase) + 4 + bucket], port: port) {
+            let r = firewallRules[Int(ruleCandidates[c])]
+            guard networkMatch(r, f) else { continue }
+            d.allow = r.allow
+            d.pass = .network
+            d.rule = r.name
+            d.reason = .none
+            return d
+        }
+        // §2.2 step 3: application rules only for HTTP/HTTPS (TCP) traffic.
+        guard f.proto == .tcp, !fw.application.isEmpty else { return d }
+        let isHTTP = httpHost.count > 0
+        let isHTTPS = !isHTTP && sni.count > 0
+        if !isHTTP && !isHTTPS {
+            if fw.httpsAppPorts.contains(f.dstPort) { d.reason = .sniMissing } else if fw.httpAppPorts.contains(f.dstPort) { d.reason = .hostMissing }
+            return d
+        }
+        let name = isHTTP ? httpHost : sni
+        for c in candidates(ruleBuckets[Int(fw.bucketBase) + 8], port: f.dstPort) {
+            let r = firewallRules[Int(ruleCandidates[c])]
+            let portSet = isHTTP ? r.httpPorts : r.httpsPorts
+            guard let ps = portSet, ports.contains(ps, f.dstPort) else { continue }
+            guard intervals.contains(r.source, f.src) else { continue }
+            guard anyPattern(Int(r.patternStart), Int(r.patternStart + r.patternCount), name) else { continue }
+            d.allow = r.allow
+            d.pass = .application
+            d.rule = r.name
+            d.reason = .none
+            return d
+        }
+        return d
+    }
+}
