@@ -37,6 +37,7 @@ extension CompiledCluster {
             f.dst = ep.ip
             f.dstPort = ep.port
             if pd.masquerade, let a = topology.nodeAddress(node, family: f.src) { f.src = a }
+            d.trail.append(ep.rule)
             d.pass(.serviceProxy, pd.rule)
             if sp.affinity {
                 d.affinityServicePort = door.servicePort
@@ -76,6 +77,7 @@ extension CompiledCluster {
             return true
         }
         if v.allowed {
+            d.trail.append(v.matchedRule)
             d.pass(.networkPolicy, v.rule)
             rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(v.rule), detail: "\(dir) of \(who) allowed"))
             return true

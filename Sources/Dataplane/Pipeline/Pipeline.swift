@@ -51,6 +51,8 @@ public final class Pipeline: @unchecked Sendable {
     var affinity = AffinityTable()
     var stats: PipelineCounters
     let nodeHint: Int32
+    /// Timestamp of the latest packet processed: traces run "now" in the capture's time.
+    public private(set) var clock: Int64 = 0
 
     public init(cluster: Cluster, options: PipelineOptions = .init()) {
         self.cluster = cluster
@@ -85,6 +87,7 @@ public final class Pipeline: @unchecked Sendable {
     /// - a packet of a known refused connection → the refusal again (cached);
     /// - otherwise the first packet of a new connection → the full walk.
     public func process(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos now: Int64) -> PacketOutcome {
+        if now > clock { clock = now }
         let o = decide(p, bytes: bytes, now: now)
         stats.count(o, bytes: p.wireLength)
         return o
@@ -110,7 +113,8 @@ public final class Pipeline: @unchecked Sendable {
         if p.icmpIsError && p.icmpInnerValid {
             var (e, _) = conntrack.find(p.icmpInner, now: now)
             if e < 0 { (e, _) = conntrack.find(p.icmpInner.reversed, now: now) }
-            if e >= 0, conntrack.entries[Int(e)].verdict == .allow {
+            // Errors about an allowed connection, and the ICMP answer kube-proxy's REJECT sends back.
+            if e >= 0, conntrack.entries[Int(e)].verdict != .drop {
                 let en = conntrack.entries[Int(e)]
                 return PacketOutcome(verdict: .allow, stage: .conntrack, rule: compiled.related, reply: true,
                                      node: en.node, namespace: en.namespace)
@@ -185,6 +189,7 @@ public final class Pipeline: @unchecked Sendable {
             for v in 0..<vc { fresh.namespaces[Int(nsMap[i]) * vc + v] &+= oc.namespaces[i * vc + v] }
         }
         stats = fresh
+        clock = old.clock
         for en in old.conntrack.entries where en.live && en.verdict == .allow {
             var copy = en
             copy.node = en.node >= 0 && Int(en.node) < nodeMap.count ? nodeMap[Int(en.node)] : -1
