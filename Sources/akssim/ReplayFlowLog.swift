@@ -87,8 +87,10 @@ struct FlowLogBook {
         if p.flow.proto == .tcp, p.tcpFlags.contains(.fin) || p.tcpFlags.contains(.rst) { accounts[slot].ended = true }
     }
 
-    /// The NSG rule on the decision path when there is one, else the deciding rule.
+    /// A denied flow is logged under the rule that denied it; an allowed one under the NSG rule
+    /// that admitted it when its path crossed an NSG, else under the deciding rule.
     private func ruleName(_ o: PacketOutcome) -> String {
+        if o.verdict != .allow { return context.names.name(o.rule) }
         var nsg = RuleID.none
         o.rules.forEach { r in if Int(r.raw) < context.nsgRule.count, context.nsgRule[Int(r.raw)] { nsg = r } }
         return context.names.name(nsg != .none ? nsg : o.rule)

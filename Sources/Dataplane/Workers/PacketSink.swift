@@ -3,7 +3,7 @@ import PacketWire
 /// What a replay does with each judged packet besides counting it (write it to a pcap, explain
 /// a drop, account a flow-log tuple). One per worker, used only on that worker's thread; a
 /// concrete type, so the per-packet call is a direct, specialised call.
-public protocol PacketSink {
+public protocol PacketSink: SendableMetatype {
     mutating func consume(_ packet: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64,
                           sequence: UInt64, outcome: PacketOutcome, pipeline: Pipeline)
 }
