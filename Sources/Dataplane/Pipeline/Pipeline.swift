@@ -202,3 +202,13 @@ public final class Pipeline: @unchecked Sendable {
         // the client-address hash picks the same endpoint while the endpoint set is unchanged.
     }
 }
+
+extension Pipeline {
+    /// Teaches the firewall an FQDN → address answer seen in the traffic (the Azure Firewall DNS
+    /// proxy resolves FQDN network rules from the answers it relays, azure-networking.md §2.2).
+    /// Returns false when no rule names `name`. Not the per-packet path.
+    @discardableResult
+    public func learnDNS(name: String, address: IPAddress) -> Bool {
+        compiled.azure.learnDNS(name: name, address: address)
+    }
+}
