@@ -60,8 +60,14 @@ public struct DecodeSummary: Sendable {
     /// Bytes actually captured (less than `bytes` when a snap length cut packets).
     public var capturedBytes: UInt64 = 0
     /// Earliest and latest timestamps seen (ns since the epoch); nil before the first packet.
-    public var firstNanos: Int64? { packets == 0 ? nil : earliest }
-    public var lastNanos: Int64? { packets == 0 ? nil : latest }
+    public var firstNanos: Int64? {
+        get { earliest == .max ? nil : earliest }
+        set { earliest = newValue ?? .max }
+    }
+    public var lastNanos: Int64? {
+        get { latest == .min ? nil : latest }
+        set { latest = newValue ?? .min }
+    }
     @usableFromInline var earliest = Int64.max
     @usableFromInline var latest = Int64.min
     public private(set) var files: [File] = []
@@ -118,11 +124,10 @@ public struct DecodeSummary: Sendable {
     }
 
     /// Counts one decoded packet. `bytes` is the frame the decoder read, used only to copy out
-    /// a TLS SNI or HTTP Host the first time a distinct one appears. The packet is taken `inout`
-    /// only so it is read in place (a borrowed `var` is copied first, 178 bytes per packet);
-    /// it is not modified.
-    @inlinable
-    public mutating func add(_ p: inout DecodedPacket, bytes frame: UnsafeRawBufferPointer, timestampNanos: Int64) {
+    /// a TLS SNI or HTTP Host the first time a distinct one appears. Always inlined: called out
+    /// of line, a packet held in a `var` is first copied (178 bytes per packet) to be borrowed.
+    @inlinable @inline(__always)
+    public mutating func add(_ p: borrowing DecodedPacket, bytes frame: UnsafeRawBufferPointer, timestampNanos: Int64) {
         addRecord(wireLength: p.wireLength, capturedLength: p.capturedLength, timestampNanos: timestampNanos)
         if p.snapTruncated { snapTruncated &+= 1 }
         if p.malformed != .none { malformedStorage[Int(p.malformed.rawValue)] &+= 1 }

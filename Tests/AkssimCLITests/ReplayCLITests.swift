@@ -129,6 +129,21 @@ final class ReplayCLITests: CLITestCase {
         XCTAssertEqual(try Akssim.run(["replay", "-", "-"], stdin: file).status, 2)
     }
 
+    /// An overlay packet (VXLAN on UDP 4789) counts once, by its inner frame.
+    func testVXLANCountedByInnerFrame() throws {
+        let file = path("vxlan.pcap")
+        let inner = PacketBuilder.ethernet(PacketBuilder.tcp(src: ReplayFixtures.pod, dst: ReplayFixtures.service, sport: 40000,
+                                                             dport: 80, flags: [.syn]))
+        let outer = PacketBuilder.udp(src: IPAddress(10, 224, 0, 4), dst: IPAddress(10, 224, 0, 5), sport: 51234, dport: 4789,
+                                      payload: PacketBuilder.vxlan(inner: inner, vni: 4096))
+        try ReplayFixtures.write([PacketBuilder.ethernet(outer)], to: file)
+        let j = try json(try Akssim.run(["replay", "--json", file]))
+        XCTAssertEqual(j["encapsulation"] as? [String: Int], ["vlan": 0, "qinq": 0, "vxlan": 1])
+        XCTAssertEqual(j["decode"] as? [String: Int], [
+            "ipv4": 1, "ipv6": 0, "tcp": 1, "udp": 0, "sctp": 0, "icmp": 0, "icmpv6": 0, "arp": 0, "other": 0,
+        ])
+    }
+
     func testMultipleFilesAddUp() throws {
         let a = path("a.pcap"), b = path("b.pcap")
         try ReplayFixtures.write(ReplayFixtures.mixedFrames(), to: a)

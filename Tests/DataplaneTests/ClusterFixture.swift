@@ -158,6 +158,16 @@ enum Fixture {
             slice(nginx, pods: [p[6]], ports: [EndpointPort(name: "http", port: 80), EndpointPort(name: "https", port: 443)]),
         ]
         c.networkPolicies = [frontendPolicy]
+        var ing = Ingress()
+        ing.namespace = "shop"
+        ing.name = "shop"
+        ing.ingressClassName = "webapprouting.kubernetes.azure.com"
+        ing.rules = [IngressRule(host: "shop.contoso.com", paths: [IngressPath(path: "/", pathType: .Prefix,
+                                                                              backend: IngressBackend(serviceName: "frontend", port: .number(80)))])]
+        ing.tlsHosts = ["shop.contoso.com"]
+        c.ingresses = [ing]
+        c.ingressClasses = [IngressClass(name: "webapprouting.kubernetes.azure.com", controller: "webapprouting.kubernetes.azure.com/nginx")]
+        c.ingressControllers = [IngressController(className: "webapprouting.kubernetes.azure.com", service: "app-routing-system/nginx")]
         return c
     }
 }

@@ -43,6 +43,8 @@ struct CompiledFirewall: Sendable {
     /// Ports an application rule listens on, for the "SNI missing" / "Host missing" reasons.
     var httpsAppPorts: [UInt16]
     var httpAppPorts: [UInt16]
+    /// `SecurityRuleIndex`: buckets base+0…3 DNAT, +4…7 network (by protocol bit), +8 application.
+    var bucketBase: Int32 = 0
 }
 
 /// Everything the firewall compiler needs from the rest of the network compile.

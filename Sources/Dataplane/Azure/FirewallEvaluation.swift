@@ -101,8 +101,10 @@ extension AzureNetwork {
                 d.threatAlert = true
             }
         }
-        for i in fw.dnat {
-            let r = firewallRules[i]
+        let bucket = protocolBucket(f.proto)
+        let port = bucket < 2 ? f.dstPort : 0
+        for c in candidates(ruleBuckets[Int(fw.bucketBase) + bucket], port: port) {
+            let r = firewallRules[Int(ruleCandidates[c])]
             guard networkMatch(r, f) else { continue }
             var target = r.translatedAddress
             if r.fqdnCount > 0 {
@@ -120,10 +122,12 @@ extension AzureNetwork {
         }
         // Traffic to the firewall's public IP that matched no DNAT rule has nothing else to match.
         if inboundDNATOnly { return d }
-        for i in fw.network where networkMatch(firewallRules[i], f) {
-            d.allow = firewallRules[i].allow
+        for c in candidates(ruleBuckets[Int(fw.bucketBase) + 4 + bucket], port: port) {
+            let r = firewallRules[Int(ruleCandidates[c])]
+            guard networkMatch(r, f) else { continue }
+            d.allow = r.allow
             d.pass = .network
-            d.rule = firewallRules[i].name
+            d.rule = r.name
             d.reason = .none
             return d
         }
@@ -136,8 +140,8 @@ extension AzureNetwork {
             return d
         }
         let name = isHTTP ? httpHost : sni
-        for i in fw.application {
-            let r = firewallRules[i]
+        for c in candidates(ruleBuckets[Int(fw.bucketBase) + 8], port: f.dstPort) {
+            let r = firewallRules[Int(ruleCandidates[c])]
             let portSet = isHTTP ? r.httpPorts : r.httpsPorts
             guard let ps = portSet, ports.contains(ps, f.dstPort) else { continue }
             guard intervals.contains(r.source, f.src) else { continue }

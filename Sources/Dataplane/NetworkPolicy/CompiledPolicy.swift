@@ -20,6 +20,8 @@ public struct CompiledPolicyRule: Sendable {
     public var ipBlocks: [IPBlock]
     public var allPorts: Bool
     public var ports: [CompiledPolicyPort]
+    /// `netpol:<ns>/<policy>@ingress[i]` / `@egress[i]`: counts hits per policy rule.
+    public var rule: RuleID
 }
 
 public struct CompiledPolicy: Sendable {
@@ -88,6 +90,9 @@ public struct PolicySet: Sendable {
         for ns in cluster.namespaces { nsLabels[ns.name] = ns.labels }
         func labels(ofNamespace n: String) -> Labels { nsLabels[n] ?? ["kubernetes.io/metadata.name": n] }
         let podCount = cluster.pods.count
+        // hostNetwork pods are neither selected by policies nor matched as pod peers.
+        var podsByNamespace: [String: [Int]] = [:]
+        for (i, p) in cluster.pods.enumerated() where !p.hostNetwork { podsByNamespace[p.namespace, default: []].append(i) }
         var ingressLists = Array(repeating: [Int32](), count: podCount)
         var egressLists = Array(repeating: [Int32](), count: podCount)
         ingressIsolated = Array(repeating: false, count: podCount)
@@ -99,19 +104,21 @@ public struct PolicySet: Sendable {
             let types = pol.effectivePolicyTypes
             policies.append(CompiledPolicy(qualifiedName: pol.qualifiedName, allowRule: names.intern("netpol:\(pol.qualifiedName)"),
                                            ingress: types.contains(.Ingress), egress: types.contains(.Egress)))
-            func compile(_ r: NetworkPolicyRule, _ index: Int) -> Int32 {
+            func compile(_ r: NetworkPolicyRule, _ index: Int, _ dir: String) -> Int32 {
                 var set = PodSet(count: podCount)
                 var blocks: [IPBlock] = []
                 for peer in r.peers {
                     if let b = peer.ipBlock { blocks.append(b); continue }
                     if peer.podSelector == nil && peer.namespaceSelector == nil { continue }
-                    for (i, pod) in cluster.pods.enumerated() where !pod.hostNetwork {
-                        // namespaceSelector given: pods of matching namespaces; absent: the policy's namespace.
-                        if let nss = peer.namespaceSelector {
-                            guard nss.matches(labels(ofNamespace: pod.namespace)) else { continue }
-                        } else if pod.namespace != pol.namespace { continue }
-                        if let ps = peer.podSelector, !ps.matches(pod.labels) { continue }
-                        set.insert(i)
+                    // namespaceSelector given: pods of matching namespaces (each namespace judged once);
+                    // absent: the policy's namespace only.
+                    let namespaces = peer.namespaceSelector.map { nss in podsByNamespace.keys.filter { nss.matches(labels(ofNamespace: $0)) } }
+                        ?? [pol.namespace]
+                    for ns in namespaces {
+                        for i in podsByNamespace[ns] ?? [] {
+                            if let ps = peer.podSelector, !ps.matches(cluster.pods[i].labels) { continue }
+                            set.insert(i)
+                        }
                     }
                 }
                 var ports: [CompiledPolicyPort] = []
@@ -127,13 +134,14 @@ public struct PolicySet: Sendable {
                     }
                 }
                 rules.append(CompiledPolicyRule(policy: Int32(pi), ruleIndex: Int32(index), allPeers: r.peers.isEmpty,
-                                                pods: set, ipBlocks: blocks, allPorts: r.ports.isEmpty, ports: ports))
+                                                pods: set, ipBlocks: blocks, allPorts: r.ports.isEmpty, ports: ports,
+                                                rule: names.intern("netpol:\(pol.qualifiedName)@\(dir)[\(index)]")))
                 return Int32(rules.count - 1)
             }
-            let ingressRules = types.contains(.Ingress) ? pol.ingress.enumerated().map { compile($1, $0) } : []
-            let egressRules = types.contains(.Egress) ? (pol.egress ?? []).enumerated().map { compile($1, $0) } : []
-            for (i, pod) in cluster.pods.enumerated() where pod.namespace == pol.namespace && !pod.hostNetwork {
-                guard pol.podSelector.matches(pod.labels) else { continue }
+            let ingressRules = types.contains(.Ingress) ? pol.ingress.enumerated().map { compile($1, $0, "ingress") } : []
+            let egressRules = types.contains(.Egress) ? (pol.egress ?? []).enumerated().map { compile($1, $0, "egress") } : []
+            for i in podsByNamespace[pol.namespace] ?? [] {
+                guard pol.podSelector.matches(cluster.pods[i].labels) else { continue }
                 if types.contains(.Ingress) {
                     ingressIsolated[i] = true; ingressLists[i] += ingressRules; isolatingIngress[i].append(Int32(pi))
                 }

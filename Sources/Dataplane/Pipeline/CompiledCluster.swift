@@ -11,11 +11,13 @@ public struct CompiledCluster: Sendable {
     public var proxy: ServiceProxy
     public var policies: PolicySet
     public var azure: AzureNetwork
+    public var ingress: IngressTable
     public var settings: ClusterSettings
     public var established: RuleID
     public var related: RuleID
     public var nonIP: RuleID
     public var nodeLocal: RuleID
+    public var linkLocal: RuleID
     public var masquerade: RuleID
     /// `decode:<reason>` per MalformedReason raw value.
     public var decodeRules: [RuleID]
@@ -26,6 +28,7 @@ public struct CompiledCluster: Sendable {
         related = names.intern("related")
         nonIP = names.intern("platform:non-ip")
         nodeLocal = names.intern("platform:node-to-local-pod")
+        linkLocal = names.intern("platform:link-local")
         masquerade = names.intern("snat:node-masquerade")
         decodeRules = MalformedReason.allCases.map { names.intern("decode:\($0)") }
         topology = Topology(cluster)
@@ -34,6 +37,7 @@ public struct CompiledCluster: Sendable {
                              seed: cluster.settings.kubeProxy.seed,
                              rejectUnservedPorts: cluster.settings.kubeProxy.mode == .nftables, names: &names)
         policies = PolicySet(cluster, names: &names)
+        ingress = IngressTable(cluster, topology: topology, names: &names)
         azure = AzureNetwork.compile(cluster, names: &names)
         settings = cluster.settings
         self.names = names
@@ -67,6 +71,8 @@ public struct FlowDecision: Sendable {
     public var trail = RuleTrail()
     /// The tuple as finally delivered: source as the receiver sees it, destination after DNAT.
     public var delivered: FlowKey
+    /// The tuple as it left the first node for Azure (after the node's NAT), when it did.
+    public var egress: FlowKey? = nil
     /// Counter attribution: the node that handled the flow first, the namespace of the pod it
     /// concerns (destination pod, else source pod); -1 when none.
     public var node: Int32 = -1

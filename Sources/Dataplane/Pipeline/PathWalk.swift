@@ -8,6 +8,15 @@ import PacketWire
 
 extension CompiledCluster {
     public func walk(_ input: FlowInput, affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> FlowDecision {
+        let d = walkLeg(input, affinity: affinity, now: now, rec: &rec)
+        // Traces follow an HTTP(S) request through an ingress controller to its backend.
+        if rec.enabled, d.verdict == .allow, input.sni.count + input.httpHost.count > 0 {
+            return ingressLeg(d, input, affinity: affinity, now: now, rec: &rec)
+        }
+        return d
+    }
+
+    func walkLeg(_ input: FlowInput, affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> FlowDecision {
         var f = input.flow
         var d = FlowDecision(flow: f)
         let src = topology.place(f.src)

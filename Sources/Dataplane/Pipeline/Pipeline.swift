@@ -41,7 +41,9 @@ public struct PacketOutcome: Sendable, Equatable {
 
 /// The compiled packet pipeline. One per worker thread, never shared: it owns its conntrack,
 /// session-affinity memory and counters, so `process` needs no locks and never allocates.
-public final class Pipeline {
+/// `@unchecked Sendable` only so a pipeline built on one thread can be handed to the worker that
+/// then uses it exclusively; never call it from two threads at once.
+public final class Pipeline: @unchecked Sendable {
     public let cluster: Cluster
     public let options: PipelineOptions
     public private(set) var compiled: CompiledCluster
@@ -49,6 +51,8 @@ public final class Pipeline {
     var affinity = AffinityTable()
     var stats: PipelineCounters
     let nodeHint: Int32
+    /// Timestamp of the latest packet processed: traces run "now" in the capture's time.
+    public private(set) var clock: Int64 = 0
 
     public init(cluster: Cluster, options: PipelineOptions = .init()) {
         self.cluster = cluster
@@ -83,6 +87,7 @@ public final class Pipeline {
     /// - a packet of a known refused connection → the refusal again (cached);
     /// - otherwise the first packet of a new connection → the full walk.
     public func process(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos now: Int64) -> PacketOutcome {
+        if now > clock { clock = now }
         let o = decide(p, bytes: bytes, now: now)
         stats.count(o, bytes: p.wireLength)
         return o
@@ -96,10 +101,20 @@ public final class Pipeline {
         guard p.network == .ipv4 || p.network == .ipv6 else {
             return PacketOutcome(verdict: .allow, stage: .decode, rule: compiled.nonIP, node: nodeHint)
         }
+        // Link-local control traffic the host answers itself and never routes: IPv6 neighbour
+        // discovery / MLD (RFC 4861, RFC 3810) and DHCP (Azure serves it from the host, 168.63.129.16).
+        if p.flow.proto == .icmpv6, (130...137).contains(p.icmpType) || p.icmpType == 143 {
+            return PacketOutcome(verdict: .allow, stage: .decode, rule: compiled.linkLocal, node: nodeHint)
+        }
+        if p.flow.proto == .udp, (p.flow.dstPort == 67 || p.flow.dstPort == 68),
+           p.flow.dst == Pipeline.broadcast || p.flow.src == IPAddress.zero4 {
+            return PacketOutcome(verdict: .allow, stage: .decode, rule: compiled.linkLocal, node: nodeHint)
+        }
         if p.icmpIsError && p.icmpInnerValid {
             var (e, _) = conntrack.find(p.icmpInner, now: now)
             if e < 0 { (e, _) = conntrack.find(p.icmpInner.reversed, now: now) }
-            if e >= 0, conntrack.entries[Int(e)].verdict == .allow {
+            // Errors about an allowed connection, and the ICMP answer kube-proxy's REJECT sends back.
+            if e >= 0, conntrack.entries[Int(e)].verdict != .drop {
                 let en = conntrack.entries[Int(e)]
                 return PacketOutcome(verdict: .allow, stage: .conntrack, rule: compiled.related, reply: true,
                                      node: en.node, namespace: en.namespace)
@@ -120,9 +135,10 @@ public final class Pipeline {
         let state: ConnState = p.flow.proto == .tcp ? TCPTracker.initial(p.tcpFlags) : .open
         let reverse = FlowKey(src: d.delivered.dst, dst: d.delivered.src, srcPort: d.delivered.dstPort,
                               dstPort: d.delivered.srcPort, proto: d.delivered.proto)
-        conntrack.insert(ConntrackEntry(original: p.flow, reply: reverse, now: now, state: state, verdict: d.verdict,
-                                        stage: d.stage, rule: d.rule, node: d.node, namespace: d.namespace),
-                         trackReply: d.verdict == .allow, now: now)
+        var entry = ConntrackEntry(original: p.flow, reply: reverse, now: now, state: state, verdict: d.verdict,
+                                   stage: d.stage, rule: d.rule, node: d.node, namespace: d.namespace)
+        if let egress = d.egress { entry.egress = egress }
+        conntrack.insert(entry, trackReply: d.verdict == .allow, now: now)
         if d.verdict == .allow && d.affinityServicePort >= 0 {
             affinity.record(client: p.flow.src, servicePort: d.affinityServicePort, endpoint: d.affinityEndpoint,
                             now: now, timeout: d.affinityTimeout)
@@ -137,6 +153,8 @@ public final class Pipeline {
         let input = FlowInput(flow: p.flow, tcpFlags: p.tcpFlags, nodeHint: nodeHint, sni: sni, httpHost: host)
         return compiled.walk(input, affinity: affinity, now: now, rec: &rec)
     }
+
+    static let broadcast = IPAddress(255, 255, 255, 255)
 
     static func span(_ s: ByteSpan, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         let end = Int(s.offset) + Int(s.length)
@@ -172,6 +190,7 @@ public final class Pipeline {
             for v in 0..<vc { fresh.namespaces[Int(nsMap[i]) * vc + v] &+= oc.namespaces[i * vc + v] }
         }
         stats = fresh
+        clock = old.clock
         for en in old.conntrack.entries where en.live && en.verdict == .allow {
             var copy = en
             copy.node = en.node >= 0 && Int(en.node) < nodeMap.count ? nodeMap[Int(en.node)] : -1
@@ -181,5 +200,15 @@ public final class Pipeline {
         }
         // ClientIP affinity memory refers to endpoint indices of the old compile: it starts afresh;
         // the client-address hash picks the same endpoint while the endpoint set is unchanged.
+    }
+}
+
+extension Pipeline {
+    /// Teaches the firewall an FQDN → address answer seen in the traffic (the Azure Firewall DNS
+    /// proxy resolves FQDN network rules from the answers it relays, azure-networking.md §2.2).
+    /// Returns false when no rule names `name`. Not the per-packet path.
+    @discardableResult
+    public func learnDNS(name: String, address: IPAddress) -> Bool {
+        compiled.azure.learnDNS(name: name, address: address)
     }
 }
