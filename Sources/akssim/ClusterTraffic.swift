@@ -8,7 +8,7 @@ import PcapIO
 /// AKS node sees — pod→Service (HTTP with Host), pod→pod, pod→pod on an unserved port
 /// (NetworkPolicy-denied where a policy isolates the target), pod→Internet HTTPS with SNI
 /// (allowed and denied by the firewall), DNS to the cluster DNS Service, Internet→LB, and
-/// Internet→node SSH (denied by the NSG). Each flow sends its opening frames once, then keeps
+/// Internet→LB frontend on a port nothing opens (denied). Each flow sends its opening frames once, then keeps
 /// exchanging data and replies (replies carry the Service address, as captured on the client's
 /// side after reverse NAT). Deterministic: same cluster, counts and seed, same bytes; a longer
 /// capture with the same flows and seed starts with the shorter one's packets.
@@ -165,7 +165,10 @@ struct ClusterTraffic {
             let (lb, port) = e.loadBalancers[rng.below(e.loadBalancers.count)]
             return tcp(client, lb, port, PacketBuilder.httpRequest(host: "shop.contoso.com"))
         default:
-            return unanswered(IPAddress(192, 0, 2, UInt8(1 + index % 250)), e.nodes[rng.below(e.nodes.count)], 22)
+            // A scan of a public frontend on a port no LB rule or NSG rule opens.
+            let client = IPAddress(192, 0, 2, UInt8(1 + index % 250))
+            if e.loadBalancers.isEmpty { return unanswered(client, e.nodes[rng.below(e.nodes.count)], 22) }
+            return unanswered(client, e.loadBalancers[rng.below(e.loadBalancers.count)].0, 22)
         }
     }
 }
