@@ -97,12 +97,13 @@ public struct ScaleCluster: Sendable {
         for k in 0..<parameters.pods {
             let g = group(ofPod: k)
             out += "  - {name: app-\(g)-\(k), namespace: \(namespaceName(namespaceIndex(ofGroup: g))), node: \(nodeName(node(ofPod: k))), "
-            out += "ip: \(podIP(k)), labels: {app: app-\(g), role: \(Self.role(g))}, ports: [{name: http, port: 8080}]}\n"
+            out += "ip: \(podIP(k)), labels: {app: app-\(g), role: \(role(g))}, ports: [{name: http, port: 8080}]}\n"
         }
     }
 
-    /// Every third group is a front end; policies let front ends in.
-    public static func role(_ g: Int) -> String { g % 3 == 0 ? "frontend" : "backend" }
+    /// Every third group of a namespace (its first, fourth, …) is a front end; policies let
+    /// front ends in. Counted within the namespace so every namespace has front ends.
+    public func role(_ g: Int) -> String { (g / parameters.namespaces) % 3 == 0 ? "frontend" : "backend" }
 
     func writeServices(_ out: inout String) {
         let first = parameters.groupCount > 0 ? "app-0" : "none"
