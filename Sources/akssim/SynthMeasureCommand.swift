@@ -30,12 +30,22 @@ struct SynthMeasureCommand: ParsableCommand {
     @Option(name: .long, help: "Streaming passes per capture (the best is printed).")
     var `repeat`: Int = 3
 
+    @Option(name: .customLong("conntrack-capacity"), help: "Conntrack table capacity (default: the pipeline's).")
+    var conntrackCapacity: Int?
+
     @Flag(name: .long, help: "Only one streaming pass per capture, nothing timed (for scripts/alloc-check).")
     var stream = false
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one capture file") }
         if `repeat` < 1 { throw ValidationError("--repeat must be 1 or more") }
+        if let c = conntrackCapacity, !(16...(1 << 26)).contains(c) { throw ValidationError("--conntrack-capacity must be between 16 and 67108864") }
+    }
+
+    var options: PipelineOptions {
+        var o = PipelineOptions()
+        if let conntrackCapacity { o.conntrackCapacity = conntrackCapacity }
+        return o
     }
 
     func run() throws {
@@ -44,7 +54,7 @@ struct SynthMeasureCommand: ParsableCommand {
         let t1 = Clock.nanos()
         if stream {
             for file in files {
-                let pipeline = Pipeline(cluster: cluster)
+                let pipeline = Pipeline(cluster: cluster, options: options)
                 try SynthMeasureCommand.streamPass(pipeline, file: file)
                 let c = pipeline.counters
                 print("packets \(file) \(c.packets)")
@@ -57,7 +67,7 @@ struct SynthMeasureCommand: ParsableCommand {
             var best: Int64 = .max, bestCPU: Int64 = .max
             for _ in 0..<`repeat` {
                 let c0 = Clock.nanos()
-                let pipeline = Pipeline(cluster: cluster)
+                let pipeline = Pipeline(cluster: cluster, options: options)
                 let a = Clock.nanos(), aCPU = Clock.threadCPUNanos()
                 try SynthMeasureCommand.streamPass(pipeline, file: file)
                 let b = Clock.nanos(), bCPU = Clock.threadCPUNanos()
@@ -78,7 +88,7 @@ struct SynthMeasureCommand: ParsableCommand {
         for file in files {
             let capture: LoadedCapture
             do throws(PcapError) { capture = try LoadedCapture(path: file) } catch { throw CLIFailure.badInput(error.description) }
-            let timed = Pipeline(cluster: cluster)
+            let timed = Pipeline(cluster: cluster, options: options)
             var decoder = PacketDecoder()
             var packet = DecodedPacket()
             var firstNanos: Int64 = 0, firstCount: Int64 = 0, laterNanos: Int64 = 0, laterCount: Int64 = 0
