@@ -36,6 +36,9 @@ struct SynthMeasureCommand: ParsableCommand {
     @Flag(name: .long, help: "Only one streaming pass per capture, nothing timed (for scripts/alloc-check).")
     var stream = false
 
+    @Flag(name: .customLong("skip-dns-learning"), help: "With --stream: judge packets only, do not learn DNS answers (isolates the two in scripts/alloc-check).")
+    var skipDNSLearning = false
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one capture file") }
         if `repeat` < 1 { throw ValidationError("--repeat must be 1 or more") }
@@ -55,7 +58,7 @@ struct SynthMeasureCommand: ParsableCommand {
         if stream {
             for file in files {
                 let pipeline = Pipeline(cluster: cluster, options: options)
-                try SynthMeasureCommand.streamPass(pipeline, file: file)
+                try SynthMeasureCommand.streamPass(pipeline, file: file, learnDNS: !skipDNSLearning)
                 let c = pipeline.counters
                 print("packets \(file) \(c.packets)")
                 print("verdicts \(file) allow \(c.verdict(.allow)) drop \(c.verdict(.drop)) reject \(c.verdict(.reject)) new_flows \(c.newFlows)")
@@ -95,8 +98,11 @@ struct SynthMeasureCommand: ParsableCommand {
             var descheduled = 0
             capture.forEach { bytes, wire, ts in
                 decoder.decode(bytes, linkType: capture.linkType, wireLength: wire, into: &packet)
+                // The replay step (PacketStep.run): judge the packet, then learn DNS answers from
+                // responses for the firewall's FQDN rules; both inside the timed region.
                 let a = Clock.nanos()
                 let o = timed.process(&packet, bytes: bytes, timestampNanos: ts)
+                if PacketStep.kind(of: packet) != .packet { timed.learnDNS(from: packet, bytes: bytes) }
                 let d = Clock.nanos() - a
                 // A call that took over 50 µs was descheduled (a time slice is milliseconds; the
                 // slowest first packet computes in a few µs): left out of both averages, counted.
@@ -125,9 +131,9 @@ struct SynthMeasureCommand: ParsableCommand {
 }
 
 extension SynthMeasureCommand {
-    /// The plain replay loop (as `replay` runs it): libpcap record → decode → process, one
-    /// reusable decoded packet.
-    static func streamPass(_ pipeline: Pipeline, file: String) throws {
+    /// The plain replay loop (as single-threaded `replay` runs it): libpcap record → decode →
+    /// PacketStep.run (judge, learn DNS answers) with a counting sink, one reusable decoded packet.
+    static func streamPass(_ pipeline: Pipeline, file: String, learnDNS: Bool = true) throws {
         do throws(PcapError) {
             let reader = try PcapReader(path: file)
             defer { reader.close() }
@@ -135,9 +141,14 @@ extension SynthMeasureCommand {
             var decoder = PacketDecoder()
             var packet = DecodedPacket()
             var record = PacketRecord()
+            var sink = CountingSink()
+            var sequence: UInt64 = 0
             while try reader.next(into: &record) {
                 decoder.decode(record.bytes, linkType: linkType, wireLength: record.wireLength, into: &packet)
-                _ = pipeline.process(&packet, bytes: record.bytes, timestampNanos: record.timestampNanos)
+                let kind = learnDNS ? PacketStep.kind(of: packet) : .packet
+                PacketStep.run(&packet, bytes: record.bytes, timestampNanos: record.timestampNanos, sequence: sequence,
+                               kind: kind, pipeline: pipeline, sink: &sink)
+                sequence &+= 1
             }
         } catch {
             throw CLIFailure.badInput(error.description)
