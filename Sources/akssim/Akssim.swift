@@ -10,6 +10,7 @@ struct Akssim: ParsableCommand {
         subcommands: [
             ReplayCommand.self,
             SynthCommand.self,
+            TraceCommand.self,
             ValidateCommand.self,
         ]
     )
