@@ -28,6 +28,7 @@ struct IngressRouterBuilder {
     let cluster: Cluster
     var router = IngressRouter()
     var backendIndex: [String: Int32] = [:]
+    var pathTypeOfName: [String: PathType] = [:]
 
     init(cluster: Cluster) { self.cluster = cluster }
 
@@ -103,7 +104,11 @@ struct IngressRouterBuilder {
                         note(.warning, "path \"\(p.path)\" does not start with /; the path is ignored", object, "\(field).path", ing.source)
                         continue
                     }
-                    let name = "ingress:\(ing.namespace)/\(ing.name)/\(host.isEmpty ? "*" : host)\(p.path)"
+                    var name = "ingress:\(ing.namespace)/\(ing.name)/\(host.isEmpty ? "*" : host)\(p.path)"
+                    // The §5 name has no path type: an Exact and a Prefix path written alike in
+                    // one Ingress would share a counter, so the later one is told apart.
+                    if let used = pathTypeOfName[name], used != p.pathType { name += "@\(p.pathType.rawValue)" }
+                    pathTypeOfName[name] = p.pathType
                     let tg = target(p.backend, of: ing, rule: names.intern(name), field: "\(field).backend.service")
                     let start = Int32(router.pool.count)
                     router.pool.append(contentsOf: bytes)
