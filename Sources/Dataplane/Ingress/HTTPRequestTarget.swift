@@ -19,6 +19,19 @@ public enum HTTPRequestTarget {
         m.utf8.reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
     }
 
+    /// An index loop, not `contains`: an unspecialised generic iterator allocates per call.
+    @inline(__always)
+    static func isKnownMethod(_ packed: UInt64) -> Bool {
+        knownMethods.withUnsafeBufferPointer { m in
+            var i = 0
+            while i < m.count {
+                if m[i] == packed { return true }
+                i += 1
+            }
+            return false
+        }
+    }
+
     /// The request path inside `payload` as a slice of it. Empty when the payload is not an
     /// HTTP/1.x request line with a path, or for an absolute-form target without a path;
     /// `IngressRouter.route` reads an empty path as `/`, which is right for both.
@@ -39,7 +52,7 @@ public enum HTTPRequestTarget {
             packed = (packed << 8) | UInt64(b[i])
             i += 1
         }
-        guard i > 0, i < limit, b[i] == 32, knownMethods.contains(packed) else { return nil }
+        guard i > 0, i < limit, b[i] == 32, isKnownMethod(packed) else { return nil }
         let targetStart = i + 1
         // Target: up to the next SP; CR, LF or NUL before it means no valid request line.
         var j = targetStart

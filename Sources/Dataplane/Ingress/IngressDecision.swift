@@ -48,8 +48,9 @@ public struct IngressDecision: Sendable, Equatable {
     public var outcome: Outcome
     /// `.allow` when a backend Service takes the request; `.drop` for 404 and 503.
     public var verdict: Verdict
-    /// `ingress:<ns>/<ingress>/<host><path>` (`*` for a rule without host),
-    /// `ingress:default-backend`, or `ingress:no-match`.
+    /// `ingress:<ns>/<ingress>/<host><path>` (`*` for a rule without host; `@Exact`/`@Prefix`/
+    /// `@ImplementationSpecific` appended when one Ingress writes the same host and path with two
+    /// path types), `ingress:default-backend`, or `ingress:no-match`.
     public var rule: RuleID
     /// Index into `IngressRouter.backends`, or -1 for `.noMatch`.
     public var backend: Int32
