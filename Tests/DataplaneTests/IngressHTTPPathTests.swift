@@ -81,12 +81,7 @@ import Testing
             var decoder = PacketDecoder()
             let p = decoder.decode(frame, linkType: .ethernet, wireLength: nil)
             return frame.withUnsafeBytes { b in
-                let tls = p.tlsClientHello
-                let hostSpan = tls ? p.sni : p.httpHost
-                let host = UnsafeRawBufferPointer(rebasing: b[Int(hostSpan.offset)..<Int(hostSpan.offset) + Int(hostSpan.length)])
-                let payloadBytes = UnsafeRawBufferPointer(rebasing: b[Int(p.payloadOffset)..<Int(p.payloadOffset) + Int(p.payloadLength)])
-                let path = tls ? UnsafeRawBufferPointer(start: nil, count: 0) : HTTPRequestTarget.path(in: payloadBytes)
-                return router.route(controller: router.controllerIndex(podIP: p.flow.dst), host: host, path: path, tls: tls)
+                router.route(controller: router.controllerIndex(podIP: p.flow.dst), packet: p, bytes: b)
             }
         }
         let api = decide(PacketBuilder.httpRequest(host: "Foo.Bar.com:80", path: "/api/v1/orders?limit=5"), dport: 80)
@@ -98,5 +93,21 @@ import Testing
         #expect(tls.outcome == .rule && tls.tlsHostListed && router.backends[Int(tls.backend)].port == 8443)
         let strict = decide(PacketBuilder.httpRequest(host: "strict.example.com", path: "/"), dport: 80)
         #expect(strict.outcome == .noMatch && strict.verdict == .drop)
+        // No payload at all: no host, path `/` → the host-less rule.
+        let bare = decide([], dport: 80)
+        #expect(router.ruleName(bare.rule) == "ingress:web/main/*/")
+    }
+
+    /// Spans that do not fit the buffer (a packet decoded from other bytes) read as empty.
+    @Test func spansOutsideTheBufferAreIgnored() {
+        let router = IngressRouter.compile(IngressFixture.cluster())
+        var p = DecodedPacket()
+        p.httpRequest = true
+        p.httpHost = ByteSpan(offset: 60, length: 11)
+        p.payloadOffset = 40
+        p.payloadLength = 400
+        let short = [UInt8](repeating: 0x41, count: 64)
+        let d = short.withUnsafeBytes { router.route(controller: 0, packet: p, bytes: $0) }
+        #expect(router.ruleName(d.rule) == "ingress:web/main/*/")
     }
 }
