@@ -1,20 +1,22 @@
 import ArgumentParser
+import ClusterModel
+import Dataplane
 import Foundation
 import PacketWire
 import PcapIO
 import Reporting
 
-/// `akssim replay FILE...`: reads captures with libpcap and prints what they hold.
+/// `akssim replay FILE...`: reads captures with libpcap and runs every packet through the
+/// compiled pipeline of a cluster model (the embedded default cluster without `--cluster`).
 ///
 /// Modes: `--read-only` pulls every record and touches nothing but its header (the raw libpcap
-/// loop the benchmark compares against); `--decode-only` decodes every packet and counts it.
-/// Until the pipeline lands every replay is a decode-only replay; the pipeline's options
-/// (`--cluster`, `--node`, `--write-drops`, …) slot in next to `--filter` below and its counters
-/// append to the summary through `DecodeSummary.json(appending:)`.
+/// loop the benchmark compares against); `--decode-only` decodes every packet and counts it;
+/// otherwise each packet is decoded, judged and counted, and the summary gains the pipeline's
+/// `verdicts`, `stages`, `rules`, `nodes`, `namespaces`.
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Replay pcap/pcapng captures and print a summary of what they hold.",
+        abstract: "Replay pcap/pcapng captures through the cluster's data plane and summarise the verdicts.",
         discussion: """
             Files are read in the order given, as one stream (a fragment's first part may be in \
             the previous file). A file cut inside a record is counted up to the cut, reported on \
@@ -26,11 +28,34 @@ struct ReplayCommand: ParsableCommand {
                                  valueName: "file"))
     var files: [String] = []
 
+    @OptionGroup var clusterOptions: ClusterOptions
+
+    @Option(name: .long, help: ArgumentHelp("The node the capture was taken on: where traffic from outside every node enters.",
+                                            valueName: "name"))
+    var node: String?
+
     @Option(name: .long, help: ArgumentHelp("Only replay packets matching this BPF filter (tcpdump syntax).", valueName: "bpf"))
     var filter: String?
 
     @Flag(name: .long, help: "Print one JSON object (schema in README) instead of text.")
     var json = false
+
+    @Option(name: .customLong("write-drops"), help: ArgumentHelp("Write dropped and rejected packets to this pcap.", valueName: "file"))
+    var writeDrops: String?
+
+    @Option(name: .customLong("write-accepted"), help: ArgumentHelp("Write allowed packets to this pcap.", valueName: "file"))
+    var writeAccepted: String?
+
+    @Flag(name: .customLong("trace-drops"), help: "Explain the first dropped packet of every dropped flow (one line per flow).")
+    var traceDrops = false
+
+    @Option(name: .customLong("flow-log"), help: ArgumentHelp("Write an Azure VNet flow log (JSON) of the replayed flows.",
+                                                              valueName: "file"))
+    var flowLog: String?
+
+    @Option(name: .long, help: ArgumentHelp("Worker threads judging packets (one more thread reads). 1 judges on the reading thread.",
+                                            valueName: "n"))
+    var threads: Int = 1
 
     @Flag(name: .long, help: "Pull every record and touch nothing else (the raw libpcap loop, for benchmarks).")
     var readOnly = false
@@ -38,29 +63,68 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "Decode and count packets without running the pipeline.")
     var decodeOnly = false
 
+    var pipelineOutputs: Bool { writeDrops != nil || writeAccepted != nil || traceDrops || flowLog != nil }
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one capture file") }
         if readOnly && decodeOnly { throw ValidationError("--read-only and --decode-only exclude each other") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be given only once") }
+        if !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64, got \(threads)") }
+        if (readOnly || decodeOnly) && (pipelineOutputs || !clusterOptions.cluster.isEmpty || node != nil) {
+            throw ValidationError("--read-only/--decode-only run no pipeline: drop --cluster, --node, --write-drops, --write-accepted, --trace-drops and --flow-log")
+        }
+        let outputs = [writeDrops, writeAccepted, flowLog].compactMap { $0 }
+        if Set(outputs).count != outputs.count { throw ValidationError("--write-drops, --write-accepted and --flow-log need distinct files") }
+        if let clash = outputs.first(where: { files.contains($0) }) { throw ValidationError("\(clash) is both an input and an output") }
     }
 
     func run() throws {
         // Open every file (and compile the filter for its link type) before counting anything,
         // so a missing or foreign file or a bad expression fails fast with nothing printed.
         // Standard input ("-") can be read only once, so it is not opened ahead.
+        var linkTypes: [(String, Int32)] = []
         for path in files where path != "-" {
             do throws(PcapError) {
-                try PcapReader(path: path, filter: filter).close()
+                let reader = try PcapReader(path: path, filter: filter)
+                linkTypes.append((path, reader.linkType))
+                reader.close()
             } catch {
                 throw CLIFailure.badInput(error.description)
             }
         }
-        let mode: CaptureReplay.Mode = readOnly ? .readOnly : .decodeOnly
+        if writeDrops != nil || writeAccepted != nil, let first = linkTypes.first,
+           let other = linkTypes.first(where: { $0.1 != first.1 }) {
+            throw CLIFailure.badInput("\(other.0): link type \(LinkType(rawValue: other.1)) differs from \(first.0)'s "
+                                      + "\(LinkType(rawValue: first.1)); --write-drops/--write-accepted write one link type")
+        }
+        let mode: CaptureReplay.Mode = readOnly ? .readOnly : decodeOnly ? .decodeOnly : .pipeline
         var replay = CaptureReplay(mode: mode, progress: ProgressLine(enabled: isatty(STDERR_FILENO) == 1))
+        var outputs: ReplayOutputs?
+        var pipelines: [Pipeline] = []
         var failures: [PcapError] = []
-        for path in files {
+        var sinks: [ReplaySink] = []
+        for (i, path) in files.enumerated() {
+            let reader: PcapReader
             do throws(PcapError) {
-                try replay.replay(path: path, filter: filter)
+                reader = try PcapReader(path: path, filter: filter)
+            } catch {
+                throw CLIFailure.badInput(error.description)
+            }
+            if i == 0 && mode == .pipeline {
+                // The pcap outputs take the first file's link type (known only once it is open,
+                // standard input included); the pipeline is built after the inputs proved readable.
+                let out = ReplayOutputs(dropsPath: writeDrops, acceptedPath: writeAccepted, flowLogPath: flowLog,
+                                        traceDrops: traceDrops, linkType: reader.linkType)
+                (pipelines, sinks) = try startPipeline(&replay, outputs: out)
+                outputs = out
+            }
+            if let out = outputs, out.dropsPath != nil || out.acceptedPath != nil, reader.linkType != out.linkType {
+                reader.close()
+                throw CLIFailure.badInput("\(path): link type \(LinkType(rawValue: reader.linkType)) differs from the first file's "
+                                          + "\(LinkType(rawValue: out.linkType)); --write-drops/--write-accepted write one link type")
+            }
+            do throws(PcapError) {
+                try replay.replay(reader)
             } catch {
                 if error.kind == .truncated || error.kind == .read {
                     failures.append(error)
@@ -70,7 +134,28 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         replay.progress.finish()
-        print(json ? replay.summary.json().pretty : replay.summary.text)
+        var verdicts: ReplayVerdicts?
+        var drops: [DropTrace] = []
+        if let outputs {
+            if let pool = replay.pool {
+                sinks = pool.finish().map(\.sink)
+            } else if let sink = replay.sink {
+                sinks = [sink]
+            }
+            verdicts = ReplayVerdicts(pipelines: pipelines)
+            drops = try outputs.finish(sinks)
+        }
+        if json {
+            let extra: [(String, JSON)] = traceDrops ? [("dropTraces", .array(drops.map(ReplaySink.json)))] : []
+            print(ReplayReport.json(replay.summary, verdicts: verdicts, extra: extra).pretty)
+        } else {
+            if traceDrops {
+                print(drops.isEmpty ? "dropped flows: none" : "dropped flows (\(drops.count)):")
+                for d in drops { print("  " + ReplaySink.line(d)) }
+                print("")
+            }
+            print(ReplayReport.text(replay.summary, verdicts: verdicts))
+        }
         if !failures.isEmpty {
             for failure in failures {
                 FileHandle.standardError.write(Data("akssim: \(failure.description)\n".utf8))
@@ -78,63 +163,31 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(2)
         }
     }
-}
 
-/// The offline packet loop: one reader at a time, one reusable decoded packet, one decoder for
-/// the whole run (so the fragment table spans rotated files). Nothing here allocates per packet.
-struct CaptureReplay {
-    enum Mode { case readOnly, decodeOnly }
-
-    let mode: Mode
-    var progress: ProgressLine
-    var summary = DecodeSummary()
-    private var decoder = PacketDecoder()
-
-    init(mode: Mode, progress: ProgressLine) {
-        self.mode = mode
-        self.progress = progress
-    }
-
-    /// Replays one file. A truncated or corrupt tail throws after every whole record before it
-    /// was counted; the file's entry in the summary is marked truncated.
-    mutating func replay(path: String, filter: String?) throws(PcapError) {
-        let reader = try PcapReader(path: path, filter: filter)
-        defer { reader.close() }
-        let linkType = LinkType(rawValue: reader.linkType)
-        summary.beginFile(path: path, linkType: linkType)
-        // The loop works on locals (moved out of `self` and back) so the compiler keeps the
-        // decoder, the packet and the counters in place instead of copying them through `self`.
-        var record = PacketRecord()
-        var counts = DecodeSummary()
-        swap(&counts, &summary)   // leaves no second reference, so no copy-on-write later
-        var decoder = PacketDecoder()
-        swap(&decoder, &self.decoder)
-        var packet = DecodedPacket()
-        var progress = self.progress
-        defer {
-            swap(&counts, &summary)
-            swap(&decoder, &self.decoder)
-            self.progress = progress
+    /// Loads the cluster, compiles one pipeline per worker and wires the sinks into the loop.
+    private func startPipeline(_ replay: inout CaptureReplay, outputs: ReplayOutputs) throws -> ([Pipeline], [ReplaySink]) {
+        let cluster = try clusterOptions.load()
+        if let node, !cluster.nodes.contains(where: { $0.name == node }) {
+            throw CLIFailure.badInput("--node \(node): no such node in \(clusterOptions.sourceDescription) (nodes: "
+                                      + cluster.nodes.map(\.name).joined(separator: ", ") + ")")
         }
+        var options = PipelineOptions()
+        options.node = node
+        let pipelines = (0..<threads).map { _ in Pipeline(cluster: cluster, options: options) }
+        let sinks: [ReplaySink]
         do throws(PcapError) {
-            switch mode {
-            case .readOnly:
-                while try reader.next(into: &record) {
-                    counts.addRecord(wireLength: record.wireLength, capturedLength: record.capturedLength,
-                                     timestampNanos: record.timestampNanos)
-                    if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }
-                }
-            case .decodeOnly:
-                while try reader.next(into: &record) {
-                    decoder.decode(record.bytes, linkType: linkType, wireLength: record.wireLength, into: &packet)
-                    counts.add(packet, bytes: record.bytes, timestampNanos: record.timestampNanos)
-                    if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }
-                }
-            }
+            sinks = try outputs.makeSinks(workers: threads, cluster: cluster, pipeline: pipelines[0])
         } catch {
-            counts.endFile(truncated: true)
-            throw error
+            throw CLIFailure.runtime(error.description)
         }
-        counts.endFile()
+        if threads == 1 {
+            replay.pipeline = pipelines[0]
+            replay.sink = sinks[0]
+        } else {
+            let pool = WorkerPool(pipelines: pipelines, sinks: sinks)
+            pool.start()
+            replay.pool = pool
+        }
+        return (pipelines, sinks)
     }
 }

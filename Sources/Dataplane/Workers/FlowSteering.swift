@@ -1,0 +1,61 @@
+import NetworkAddress
+import PacketWire
+
+/// Picks the worker for a packet so that every packet a connection's conntrack entry must see
+/// lands on the worker that owns that entry (each worker has its own `Pipeline`, hence its own
+/// conntrack).
+///
+/// The key is the flow's two endpoints, unordered, so both directions of a connection map alike.
+/// NAT: a capture point sees both directions on the same side of a translation (the pod's veth
+/// sees client → ClusterIP and ClusterIP → client; the node's eth0 sees pod → endpoint pod and
+/// back), so the unordered pair is enough there. Captures merged from several points may hold a
+/// connection in both forms: client → ClusterIP:80 and the endpoint's reply endpoint:8080 →
+/// client. kube-proxy's DNAT never touches the client's side (without masquerade), so when
+/// exactly one endpoint is a Service side — a Service front door (ClusterIP, NodePort, LB
+/// ingress IP, externalIP) or a Service endpoint (pod IP:targetPort) — only the other endpoint,
+/// the client, is hashed: both forms then meet on one worker. Not handled: a merged capture
+/// holding both the pre- and post-SNAT form of a masqueraded connection (no endpoint survives
+/// both translations); such replies are judged as new flows, as they would be single-threaded
+/// if the conntrack did not know them either.
+///
+/// ICMP errors are steered by the connection they quote (conntrack relates them to it).
+public struct FlowSteering: Sendable {
+    public let workers: Int
+    var serviceSides: LookupTable<FrontDoorKey>
+
+    /// Built once from a compiled pipeline (every worker's pipeline compiles the same cluster).
+    public init(pipeline: Pipeline, workers: Int) {
+        self.workers = max(1, workers)
+        let table = pipeline.compiled.proxy.table
+        var sides = LookupTable<FrontDoorKey>(capacity: max(16, table.byAddress.count + table.endpoints.count))
+        for case let key? in table.byAddress.keys { sides.insert(key, 0) }
+        for sp in table.servicePorts where sp.endpointCount > 0 {
+            let start = Int(sp.endpointStart)
+            for e in table.endpoints[start..<(start + Int(sp.endpointCount))] {
+                sides.insert(FrontDoorKey(ip: e.ip, port: e.port, proto: sp.proto), 1)
+            }
+        }
+        serviceSides = sides
+    }
+
+    /// The worker index in `0..<workers` for a decoded packet.
+    @inlinable
+    public func worker(for p: DecodedPacket) -> Int {
+        if workers == 1 { return 0 }
+        let flow = p.icmpIsError && p.icmpInnerValid ? p.icmpInner : p.flow
+        return Int(truncatingIfNeeded: hash(flow) % UInt64(workers))
+    }
+
+    @usableFromInline
+    func hash(_ f: FlowKey) -> UInt64 {
+        guard f.proto.hasPorts else { return f.mix(symmetric: true) }
+        let srcSide = serviceSides.find(FrontDoorKey(ip: f.src, port: f.srcPort, proto: f.proto)) >= 0
+        let dstSide = serviceSides.find(FrontDoorKey(ip: f.dst, port: f.dstPort, proto: f.proto)) >= 0
+        if srcSide != dstSide {
+            // Hash only the client's endpoint (the side DNAT leaves alone).
+            let client = srcSide ? (f.dst, f.dstPort) : (f.src, f.srcPort)
+            return FlowKey(src: client.0, dst: client.0, srcPort: client.1, dstPort: client.1, proto: f.proto).mix()
+        }
+        return f.mix(symmetric: true)
+    }
+}

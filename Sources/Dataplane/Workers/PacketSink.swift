@@ -1,0 +1,55 @@
+import PacketWire
+
+/// What a replay does with each judged packet besides counting it (write it to a pcap, explain
+/// a drop, account a flow-log tuple). One per worker, used only on that worker's thread; a
+/// concrete type, so the per-packet call is a direct, specialised call.
+public protocol PacketSink: SendableMetatype {
+    mutating func consume(_ packet: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64,
+                          sequence: UInt64, outcome: PacketOutcome, pipeline: Pipeline)
+}
+
+/// A sink that does nothing (counters only).
+public struct CountingSink: PacketSink, Sendable {
+    public init() {}
+    @inlinable
+    public mutating func consume(_ packet: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64,
+                                 sequence: UInt64, outcome: PacketOutcome, pipeline: Pipeline) {}
+}
+
+/// The per-packet step shared by the single-threaded loop and every worker, so both replay
+/// modes judge a packet identically.
+public enum PacketStep {
+    @inlinable
+    public static func run<S: PacketSink>(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64,
+                                          sequence: UInt64, kind: SlotKind, pipeline: Pipeline, sink: inout S) {
+        if kind != .learnDNS {
+            let outcome = pipeline.process(&p, bytes: bytes, timestampNanos: timestampNanos)
+            sink.consume(&p, bytes: bytes, timestampNanos: timestampNanos, sequence: sequence, outcome: outcome,
+                         pipeline: pipeline)
+        }
+        if kind != .packet { pipeline.learnDNS(from: p, bytes: bytes) }
+    }
+
+    /// The slot kind for a packet in single-threaded replay (DNS responses teach the firewall).
+    @inlinable
+    public static func kind(of p: DecodedPacket) -> SlotKind {
+        p.isDNS && p.dnsResponse && p.malformed == .none ? .packetLearningDNS : .packet
+    }
+}
+
+extension Pipeline {
+    /// Learns every A/AAAA answer of a DNS response (UDP or TCP) for the firewall's FQDN rules.
+    /// Returns how many answers named an FQDN some rule uses. Runs on DNS responses only.
+    @discardableResult
+    public func learnDNS(from p: DecodedPacket, bytes: UnsafeRawBufferPointer) -> Int {
+        guard p.isDNS, p.dnsResponse, p.payloadLength > 0 else { return 0 }
+        let start = Int(p.payloadOffset)
+        let end = min(bytes.count, start + Int(p.payloadLength))
+        guard start < end else { return 0 }
+        var learned = 0
+        DNSAnswers.forEach(in: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), overTCP: p.flow.proto == .tcp) { name, address in
+            if learnDNS(name: name, address: address) { learned += 1 }
+        }
+        return learned
+    }
+}

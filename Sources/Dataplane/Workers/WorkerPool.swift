@@ -1,0 +1,120 @@
+import Dispatch
+import Foundation
+import PacketWire
+
+/// One worker thread: owns a pipeline and a sink, drains its queue in order (so the packets of
+/// each flow are judged in capture order).
+final class Worker<Sink: PacketSink>: @unchecked Sendable {
+    let queue: BatchQueue
+    let pipeline: Pipeline
+    var sink: Sink
+    let finished = DispatchSemaphore(value: 0)
+
+    init(queue: BatchQueue, pipeline: Pipeline, sink: Sink) {
+        self.queue = queue
+        self.pipeline = pipeline
+        self.sink = sink
+    }
+
+    func run() {
+        var sink = self.sink
+        let pipeline = self.pipeline
+        while true {
+            let batch = queue.take()
+            if batch.stop {
+                queue.give()
+                break
+            }
+            for i in 0..<batch.count {
+                let slot = batch.slots[i]
+                var packet = slot.packet
+                PacketStep.run(&packet, bytes: batch.packetBytes(slot), timestampNanos: slot.timestampNanos,
+                               sequence: slot.sequence, kind: slot.kind, pipeline: pipeline, sink: &sink)
+            }
+            queue.give()
+        }
+        self.sink = sink
+        finished.signal()
+    }
+}
+
+/// `--threads N`: the reader thread decodes each packet (decoding keeps the fragment table,
+/// so it stays in capture order on one thread) and copies it into the batch of the worker
+/// `FlowSteering` picks; N worker threads judge packets with their own `Pipeline` (own conntrack,
+/// own counters) and their own sink. Counters merge with `PipelineCounters.merge` at the end.
+/// Packet order within a worker is capture order. Pure threads and semaphores; no per-packet
+/// allocation (batches are preallocated slabs handed over whole).
+public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
+    public let steering: FlowSteering
+    let workers: [Worker<Sink>]
+    /// Packets submitted so far (the next packet's sequence number).
+    public private(set) var sequence: UInt64 = 0
+    private var started = false
+
+    /// `pipelines` and `sinks` have one element per worker; every pipeline compiles the same cluster.
+    public init(pipelines: [Pipeline], sinks: [Sink], batchBytes: Int = 1 << 20, batchSlots: Int = 2048, depth: Int = 4) {
+        precondition(!pipelines.isEmpty && pipelines.count == sinks.count, "one pipeline and one sink per worker")
+        steering = FlowSteering(pipeline: pipelines[0], workers: pipelines.count)
+        let bytes = max(batchBytes, 1 << 19)   // a whole libpcap record (snaplen ≤ 262,144) always fits
+        workers = zip(pipelines, sinks).map { pipeline, sink in
+            Worker(queue: BatchQueue(depth: depth, byteCapacity: bytes, slotCapacity: max(1, batchSlots)),
+                   pipeline: pipeline, sink: sink)
+        }
+    }
+
+    public var count: Int { workers.count }
+
+    /// Starts the worker threads.
+    public func start() {
+        guard !started else { return }
+        started = true
+        for (i, worker) in workers.enumerated() {
+            let thread = Thread { worker.run() }
+            thread.name = "akssim-worker-\(i)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    /// Reader side: hands one decoded packet to its worker. A DNS response is also given to
+    /// every other worker as a learn-only slot at the same position in the stream, so every
+    /// worker's firewall knows the name before the packets that follow it — as in one thread.
+    @inline(__always)
+    public func submit(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
+        let seq = sequence
+        sequence &+= 1
+        let target = steering.worker(for: p)
+        let kind = PacketStep.kind(of: p)
+        let q = workers[target].queue
+        q.batch(forLength: bytes.count).append(p, bytes: bytes, timestampNanos: timestampNanos, sequence: seq, kind: kind)
+        if kind == .packetLearningDNS {
+            for (i, w) in workers.enumerated() where i != target {
+                w.queue.batch(forLength: bytes.count).append(p, bytes: bytes, timestampNanos: timestampNanos,
+                                                             sequence: seq, kind: .learnDNS)
+            }
+        }
+    }
+
+    /// Publishes partial batches now (e.g. before a long pause in a live capture).
+    public func flush() {
+        for w in workers { w.queue.publish() }
+    }
+
+    /// Stops the workers after everything submitted was judged, and returns each worker's
+    /// pipeline and sink, in worker order.
+    public func finish() -> [(pipeline: Pipeline, sink: Sink)] {
+        if started {
+            for w in workers { w.queue.close() }
+            for w in workers { w.finished.wait() }
+            started = false
+        }
+        return workers.map { ($0.pipeline, $0.sink) }
+    }
+
+    /// Every worker's counters merged.
+    public static func merged(_ pipelines: [Pipeline]) -> PipelineCounters? {
+        guard var total = pipelines.first?.counters else { return nil }
+        for p in pipelines.dropFirst() { total.merge(p.counters) }
+        return total
+    }
+}

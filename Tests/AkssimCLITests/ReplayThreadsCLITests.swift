@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+
+/// `--threads N`: one reader, N workers with their own pipelines; the results must be exactly
+/// those of a single-threaded replay (issue 7 item 2).
+final class ReplayThreadsCLITests: CLITestCase {
+    var sample: String { Akssim.packageRoot.appendingPathComponent("Config/samples/aks-sample.pcap").path }
+
+    /// JSON, drop pcap, flow log and drop traces identical for 1 and 2 (and 3) workers, on the
+    /// bundled sample and on a synthetic capture with many flows.
+    func testWorkersGiveTheSingleThreadedResult() throws {
+        let synth = path("synth.pcap")
+        let gen = try Akssim.run(["synth", "capture", "--packets", "20000", "--flows", "1500", "--out", synth])
+        XCTAssertEqual(gen.status, 0, gen.stderr)
+        for capture in [sample, synth] {
+            var outputs: [[Data]] = []
+            var texts: [String] = []
+            for threads in ["1", "2", "3"] {
+                let drops = path("drops-\(threads).pcap"), log = path("flows-\(threads).json")
+                let j = try Akssim.run(["replay", "--json", "--threads", threads, capture])
+                XCTAssertEqual(j.status, 0, j.stderr)
+                let t = try Akssim.run(["replay", "--trace-drops", "--threads", threads, "--write-drops", drops, "--flow-log", log, capture])
+                XCTAssertEqual(t.status, 0, t.stderr)
+                outputs.append([Data(j.stdout.utf8), try Data(contentsOf: URL(fileURLWithPath: drops)),
+                                try Data(contentsOf: URL(fileURLWithPath: log))])
+                texts.append(t.stdout)
+                XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: directory.path).allSatisfy { !$0.contains(".worker") },
+                              "worker spools are removed")
+            }
+            XCTAssertEqual(outputs[1], outputs[0], "\(capture): --threads 2 equals --threads 1")
+            XCTAssertEqual(outputs[2], outputs[0], "\(capture): --threads 3 equals --threads 1")
+            XCTAssertEqual(texts[1], texts[0])
+            XCTAssertEqual(texts[2], texts[0])
+            let j = try json(try Akssim.run(["replay", "--json", capture]))
+            XCTAssertGreaterThan((j["verdicts"] as? [String: Int])?["drop"] ?? 0, 0, "the capture exercises drops")
+            XCTAssertGreaterThan((j["rules"] as? [String: Int])?["established"] ?? 0, 0, "and established connections")
+        }
+    }
+
+    /// A merged capture holds client → ClusterIP SYNs (before kube-proxy's DNAT) and the
+    /// endpoint pods' SYN-ACKs (after it). Conntrack recognises the chosen endpoint's reply as
+    /// established; with workers that holds only if steering sends both forms to one worker —
+    /// it hashes the client's side, which DNAT leaves alone.
+    func testNATedRepliesReachTheirConnectionsWorker() throws {
+        let file = path("merged.pcap")
+        try ReplayPipelineFixtures.mergedNATScript(connections: 40).write(to: file)
+        var first: String?
+        for threads in ["1", "2", "3", "4"] {
+            let run = try Akssim.run(["replay", "--json", "--threads", threads, file])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let j = try json(run)
+            XCTAssertEqual((j["rules"] as? [String: Int])?["established"], 40, "threads \(threads): every chosen endpoint's reply")
+            XCTAssertEqual((j["conntrack"] as? [String: Int])?["newFlows"], 80, "40 connections + 40 unsolicited SYN-ACKs")
+            if let first { XCTAssertEqual(run.stdout, first, "threads \(threads)") } else { first = run.stdout }
+        }
+    }
+
+    /// DNS answers in the capture teach the firewall's FQDN network rules (the DNS proxy sees
+    /// them): without the answer the unlisted ntp.ubuntu.com address is denied, after it every
+    /// query passes `time` — with workers too, whichever worker judged the DNS answer.
+    func testDNSAnswersTeachTheFirewallOnEveryWorker() throws {
+        let without = path("ntp.pcap"), with = path("ntp-dns.pcap")
+        try ReplayPipelineFixtures.ntpScript(withAnswer: false).write(to: without)
+        try ReplayPipelineFixtures.ntpScript(withAnswer: true).write(to: with)
+        let denied = try json(try Akssim.run(["replay", "--json", without]))
+        XCTAssertEqual(denied["verdicts"] as? [String: Int], ["allow": 0, "drop": 8, "reject": 0])
+        XCTAssertEqual((denied["rules"] as? [String: Int])?["default-deny"], 8)
+        for threads in ["1", "2", "3"] {
+            let allowed = try json(try Akssim.run(["replay", "--json", "--threads", threads, with]))
+            XCTAssertEqual(allowed["verdicts"] as? [String: Int], ["allow": 10, "drop": 0, "reject": 0], "threads \(threads)")
+            XCTAssertEqual((allowed["rules"] as? [String: Int])?["aks-egress/aks-network/time"], 8, "threads \(threads)")
+        }
+    }
+}
