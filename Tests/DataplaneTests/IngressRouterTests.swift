@@ -176,4 +176,20 @@ struct IngressCase: CustomTestStringConvertible, Sendable {
         #expect(r.route(controller: "app-routing-system/nginx", host: "www.contoso.com").outcome == .noMatch)
         #expect(r.diagnostics.isEmpty)
     }
+
+    @Test func explanationsSayWhatTheControllerDid() {
+        let r = Self.router
+        let ctl = r.controllerIndex(service: IngressFixture.nginx)
+        func explain(_ host: String, _ path: String, tls: Bool = false) -> String {
+            r.explain(r.route(controller: ctl, host: host, path: path, tls: tls), controller: ctl, host: host, path: path, tls: tls)
+        }
+        #expect(explain("foo.bar.com", "/api/x") ==
+            "controller ingress/nginx: HTTP Host foo.bar.com path /api/x: exact host rule: ingress:web/main/foo.bar.com/api → Service web/api at 10.0.1.4:80")
+        #expect(explain("api.example.com", "/v2") ==
+            "controller ingress/nginx: HTTP Host api.example.com path /v2: exact host rule, no path matches: default backend → Service web/fallback at 10.0.1.10:80")
+        #expect(explain("strict.example.com", "/x").hasSuffix("no path matches and no default backend: the controller answers 404"))
+        #expect(explain("broken.example.com", "/missing").contains("web/nosuchservice:80, which does not exist or has no such TCP port: the controller answers 503"))
+        #expect(explain("foo.bar.com", "", tls: true).hasSuffix("NGINX presents its default certificate"))
+        #expect(explain("secure.example.com", "", tls: true).contains("TLS SNI secure.example.com (path unknown, routed as /): exact host rule"))
+    }
 }

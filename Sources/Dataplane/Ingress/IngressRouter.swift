@@ -116,10 +116,14 @@ public struct IngressRouter: Sendable {
 
     /// Convenience for traces, tests and tools (allocates; not for the packet path).
     public func route(controller: String, host: String, path: String = "/", tls: Bool = false) -> IngressDecision {
+        route(controller: controllerIndex(service: controller), host: host, path: path, tls: tls)
+    }
+
+    /// Convenience for traces, tests and tools (allocates; not for the packet path).
+    public func route(controller: Int32, host: String, path: String = "/", tls: Bool = false) -> IngressDecision {
         var h = host, p = path
-        let c = controllerIndex(service: controller)
         return h.withUTF8 { hb in
-            p.withUTF8 { pb in route(controller: c, host: UnsafeRawBufferPointer(hb), path: UnsafeRawBufferPointer(pb), tls: tls) }
+            p.withUTF8 { pb in route(controller: controller, host: UnsafeRawBufferPointer(hb), path: UnsafeRawBufferPointer(pb), tls: tls) }
         }
     }
 
@@ -173,21 +177,31 @@ public struct IngressRouter: Sendable {
                                rule: t.rule, backend: t.backend, host: host, tlsHostListed: listed)
     }
 
-    /// One line for a trace hop: what the controller did and why.
-    public func explain(_ d: IngressDecision, controller: Int32) -> String {
+    /// One line for a trace hop: what the controller did with the request and why. `host` and
+    /// `path` are the request's, as the trace shows them; `tls` says the host came from SNI.
+    public func explain(_ d: IngressDecision, controller: Int32, host: String = "", path: String = "", tls: Bool = false) -> String {
         let ctl = controller >= 0 && Int(controller) < controllers.count ? controllers[Int(controller)].service : "?"
-        let hostNote = d.host == .none ? "no Ingress host matches" : "host matched \(d.host)"
+        var request = tls ? "TLS SNI \(host.isEmpty ? "(none)" : host)" : "HTTP Host \(host.isEmpty ? "(none)" : host)"
+        request += tls ? " (path unknown, routed as /)" : " path \(path.isEmpty ? "/" : path)"
+        let server: String
+        switch d.host {
+        case .exact: server = "exact host rule"
+        case .wildcard: server = "wildcard host rule"
+        case .anyHost: server = "rules without host"
+        case .none: server = "no Ingress host applies"
+        }
+        let cert = tls ? (d.tlsHostListed ? "; host listed in spec.tls" : "; host not in any spec.tls: NGINX presents its default certificate") : ""
         switch d.outcome {
         case .noMatch:
-            return "controller \(ctl): \(hostNote), no path matches and no default backend: the controller answers 404"
+            return "controller \(ctl): \(request): \(server), no path matches and no default backend: the controller answers 404\(cert)"
         case .rule, .defaultBackend, .backendUnavailable:
             let b = d.backend >= 0 && Int(d.backend) < backends.count ? backends[Int(d.backend)] : nil
-            let via = d.outcome == .defaultBackend || (d.outcome == .backendUnavailable && d.rule == defaultBackendRule) ? "default backend" : "rule \(ruleName(d.rule))"
+            let via = d.rule == defaultBackendRule ? "\(server), no path matches: default backend" : "\(server): \(ruleName(d.rule))"
             guard let b, b.resolved else {
-                return "controller \(ctl): \(hostNote), \(via) → Service \(b?.qualifiedName ?? "?"), which does not exist or has no such port: the controller answers 503"
+                return "controller \(ctl): \(request): \(via) → Service \(b?.qualifiedName ?? "?"), which does not exist or has no such TCP port: the controller answers 503\(cert)"
             }
             let addr = b.clusterIP.map { "\($0):\(b.port)" } ?? "port \(b.port) (no ClusterIP)"
-            return "controller \(ctl): \(hostNote), \(via) → Service \(b.namespace)/\(b.service) at \(addr)"
+            return "controller \(ctl): \(request): \(via) → Service \(b.namespace)/\(b.service) at \(addr)\(cert)"
         }
     }
 }
