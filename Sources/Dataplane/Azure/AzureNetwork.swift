@@ -64,13 +64,18 @@ public struct AzureLegResult: Sendable {
     /// Index into `Cluster.nodes` of the node that receives the packet (an LB backend, the node
     /// owning the destination IP or pod), or -1 when the destination is not a node (Internet, VNet host, API server).
     public var landedNode: Int32
+    /// True when a firewall let the handshake through pending its application rules
+    /// (`ApplicationRequest.handshake`): the flow's verdict waits for its first request.
+    public var pendingApplication: Bool
 
-    public init(verdict: Verdict, stage: Stage, rule: RuleID, flow: FlowKey, landedNode: Int32) {
+    public init(verdict: Verdict, stage: Stage, rule: RuleID, flow: FlowKey, landedNode: Int32,
+                pendingApplication: Bool = false) {
         self.verdict = verdict
         self.stage = stage
         self.rule = rule
         self.flow = flow
         self.landedNode = landedNode
+        self.pendingApplication = pendingApplication
     }
 }
 
@@ -182,6 +187,9 @@ public struct AzureNetwork: Sendable {
     var apiPrivateCluster = false
 
     var defaultDenyRule = RuleID.none
+    /// `firewall:pending-application-rule`: a handshake allowed while the application rules wait
+    /// for the first request.
+    public internal(set) var pendingApplicationRule = RuleID.none
     var threatIntelRule = RuleID.none
     var apiServerRule = RuleID.none
     var noRouteRule = RuleID.none
