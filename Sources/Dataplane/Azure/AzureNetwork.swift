@@ -24,7 +24,10 @@ import PacketWire
 // - §7.8 DNAT-matched traffic is allowed and not checked against network rules (current text).
 // - §7.9 Only Http/Https application protocols are simulated; Mssql matches nothing.
 // - §7.10 HTTPS with no SNI (and HTTP with no Host) matches no application rule: `default-deny`
-//   with the reason "SNI missing" / "HTTP Host missing" in the hop detail.
+//   with the reason "SNI missing" / "HTTP Host missing" in the hop detail. A handshake packet
+//   (`ApplicationRequest.handshake`) on an application-rule port that no DNAT/network rule decides
+//   is allowed pending (`firewall:pending-application-rule`): the firewall proxies TCP and decides
+//   on the first request, which the pipeline feeds back through `carry` with `.seen`.
 // - §7.11 The firewall's infrastructure rule collection is not simulated.
 // - §7.14 Kubenet pod↔pod keeps pod IPs (routes per node pod CIDR → node IP are synthesized
 //   when the model's route table lacks them).
