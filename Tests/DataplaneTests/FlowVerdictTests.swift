@@ -222,6 +222,50 @@ import Testing
         #expect(o.map(\.firstRefusal) == [true, false])
     }
 
+    /// A reply of a refused flow is explained as the flow itself (its first tuple, its deciding hop).
+    @Test func explainingAReplyExplainsItsFlow() {
+        let p = Pipeline(cluster: Self.cluster)
+        _ = run(p, [tcp("10.224.0.21", 45001, "93.184.215.14", 22, .syn, at: 1)])
+        let reply = Packet.tcp("93.184.215.14", 22, "10.224.0.5", 45001, [.syn, .ack])
+        let t = p.explainDrop(reply, bytes: UnsafeRawBufferPointer(start: nil, count: 0), timestampNanos: 2 * S)
+        #expect(t.verdict == .drop && t.stage == .firewall && t.rule == "default-deny")
+        #expect(t.lines.first == "tcp 10.224.0.21:45001 → 93.184.215.14:22")
+    }
+
+    /// Refused flows live in the bounded table: a flood of them cannot grow it; evictions are counted.
+    @Test func refusedFlowsAreBounded() {
+        var options = PipelineOptions()
+        options.conntrackCapacity = 16
+        let p = Pipeline(cluster: Self.cluster, options: options)
+        for i in 0..<100 { _ = p.feed(Packet.tcp("10.224.0.40", UInt16(10_000 + i), "10.224.0.30", 9090, .syn), at: 1 + Double(i) * 0.001) }
+        #expect(p.counters.conntrackEntries == 16)
+        #expect(p.counters.conntrackEvictions == 84)
+        #expect(p.counters.verdict(.drop) == 100 && p.counters.newFlows == 100)
+    }
+
+    /// A reload keeps a pending flow pending: the new rules judge its first request.
+    @Test func reloadKeepsPendingFlowsForTheNewRules() {
+        let old = Pipeline(cluster: Self.cluster)
+        _ = run(old, [tcp("10.224.0.20", 43080, "140.82.112.6", 443, .syn, at: 1)])
+        var cluster = Self.cluster
+        for f in cluster.firewallPolicies.indices {
+            for g in cluster.firewallPolicies[f].ruleCollectionGroups.indices {
+                for c in cluster.firewallPolicies[f].ruleCollectionGroups[g].collections.indices {
+                    cluster.firewallPolicies[f].ruleCollectionGroups[g].collections[c].rules.removeAll { $0.name == "github" }
+                }
+            }
+        }
+        let fresh = Pipeline(cluster: cluster)
+        fresh.adoptState(from: old)
+        let (o, _) = run(fresh, [
+            tcp("10.224.0.20", 43080, "140.82.112.6", 443, .ack, at: 1.1),
+            tcp("10.224.0.20", 43080, "140.82.112.6", 443, [.psh, .ack], PacketBuilder.tlsClientHello(sni: "api.github.com"), at: 1.2),
+        ])
+        #expect(o.map(\.verdict) == [.allow, .drop])
+        #expect(fresh.name(o[0]) == "firewall:pending-application-rule" && !o[0].newFlow)
+        #expect(fresh.name(o[1]) == "default-deny" && o[1].firstRefusal)
+    }
+
     // MARK: DNS learning
 
     /// A captured DNS answer for ntp.ubuntu.com teaches the firewall: NTP to that address then
