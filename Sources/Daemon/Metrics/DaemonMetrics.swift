@@ -57,7 +57,7 @@ public struct DaemonMetrics: Sendable {
         out.family("akssim_conntrack_evictions_total", .counter, help: "Connection-tracking entries evicted because the table was full.")
         out.sample("akssim_conntrack_evictions_total", labels: [], conntrackEvictions)
         out.family("akssim_capture_up", .gauge, help: "1 while the interface capture is open, 0 while it is being retried.")
-        for c in captures { out.sample("akssim_capture_up", labels: [("interface", c.interface)], c.up ? 1 : 0) }
+        for c in captures { out.sample("akssim_capture_up", labels: [("interface", c.interface)], c.up ? UInt64(1) : UInt64(0)) }
         out.family("akssim_capture_packets_total", .counter, help: "Packets libpcap received on the interface (pcap_stats ps_recv).")
         for c in captures { out.sample("akssim_capture_packets_total", labels: [("interface", c.interface)], c.received) }
         out.family("akssim_capture_dropped_total", .counter, help: "Packets lost before akssim saw them: kernel = buffer full (ps_drop), interface = dropped by the NIC/driver (ps_ifdrop).")
