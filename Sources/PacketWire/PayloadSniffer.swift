@@ -1,0 +1,147 @@
+/// Application sniffing on the first bytes of a payload: TLS ClientHello SNI (RFC 8446 §4.1.2,
+/// RFC 6066 §3), HTTP/1.x request line and Host header (RFC 9112 §3, RFC 9110 §7.2) and the
+/// DNS header's QR bit (RFC 1035 §4.1.1). Every length read is clamped to the record, the
+/// message and the captured bytes; a ClientHello split over segments yields what is present.
+@usableFromInline
+enum PayloadSniffer {
+    @usableFromInline
+    static func tcp(_ b: Bytes, _ off: Int, _ end: Int, _ p: inout DecodedPacket) {
+        if p.flow.srcPort == 53 || p.flow.dstPort == 53 {
+            // DNS over TCP: 2-byte length prefix, then the 12-byte header.
+            if end - off >= 14 {
+                p.isDNS = true
+                p.dnsResponse = b.u8(off + 4) & 0x80 != 0
+            }
+            return
+        }
+        let first = b.u8(off)
+        if first == 0x16 {
+            tlsClientHello(b, off, end, &p)
+        } else if first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") {
+            httpRequest(b, off, end, &p)
+        }
+    }
+
+    @usableFromInline
+    static func udp(_ b: Bytes, _ off: Int, _ end: Int, _ p: inout DecodedPacket) {
+        if (p.flow.srcPort == 53 || p.flow.dstPort == 53) && end - off >= 12 {
+            p.isDNS = true
+            p.dnsResponse = b.u8(off + 2) & 0x80 != 0
+        }
+    }
+
+    @inline(__always)
+    static func span(_ offset: Int, _ length: Int) -> ByteSpan {
+        ByteSpan(offset: UInt16(truncatingIfNeeded: offset), length: UInt16(truncatingIfNeeded: length))
+    }
+
+    /// record(type 22, version 3.x, length) → handshake(type 1, length24) → version, random,
+    /// session id, cipher suites, compression methods, extensions → server_name(0) → host_name(0).
+    @usableFromInline
+    static func tlsClientHello(_ b: Bytes, _ off: Int, _ end: Int, _ p: inout DecodedPacket) {
+        guard end - off >= 9, b.u8(off + 1) == 3 else { return }
+        var limit = min(end, off + 5 + Int(b.u16(off + 3)))
+        var o = off + 5
+        guard b.u8(o) == 1 else { return }
+        let handshakeLength = Int(b.u8(o + 1)) << 16 | Int(b.u16(o + 2))
+        limit = min(limit, o + 4 + handshakeLength)
+        p.tlsClientHello = true
+        o += 4 + 2 + 32                                   // header, legacy_version, random
+        guard o + 1 <= limit else { return }
+        o += 1 + Int(b.u8(o))                             // legacy_session_id
+        guard o + 2 <= limit else { return }
+        o += 2 + Int(b.u16(o))                            // cipher_suites
+        guard o + 1 <= limit else { return }
+        o += 1 + Int(b.u8(o))                             // legacy_compression_methods
+        guard o + 2 <= limit else { return }
+        let extensionsEnd = min(limit, o + 2 + Int(b.u16(o)))
+        o += 2
+        while o + 4 <= extensionsEnd {
+            let type = b.u16(o)
+            let length = Int(b.u16(o + 2))
+            o += 4
+            if type == 0 {
+                let listEnd = min(extensionsEnd, o + length)
+                var n = o + 2
+                while n + 3 <= listEnd {
+                    let nameType = b.u8(n)
+                    let nameLength = Int(b.u16(n + 1))
+                    n += 3
+                    if nameType == 0 && nameLength > 0 && n + nameLength <= listEnd {
+                        p.sni = span(n, nameLength)
+                        return
+                    }
+                    n += nameLength
+                }
+                return
+            }
+            o += length
+        }
+    }
+
+    @inline(__always)
+    static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
+
+    /// Request line `METHOD SP target SP HTTP/1.x CRLF`, then header lines up to the empty line;
+    /// the Host value has surrounding whitespace and any `:port` removed.
+    @usableFromInline
+    static func httpRequest(_ b: Bytes, _ off: Int, _ end: Int, _ p: inout DecodedPacket) {
+        var o = off
+        while o < end && o - off < 16 && b.u8(o) >= 65 && b.u8(o) <= 90 { o += 1 }
+        guard o > off, o < end, b.u8(o) == 32 else { return }
+        guard let lineEnd = lineEnd(b, o, end) else { return }
+        var textEnd = lineEnd
+        if textEnd > o && b.u8(textEnd - 1) == 13 { textEnd -= 1 }
+        // "HTTP/1." and one digit close the request line.
+        guard textEnd - o >= 10, b.u8(textEnd - 9) == 32 else { return }
+        let version: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (72, 84, 84, 80, 47, 49, 46)
+        let v = textEnd - 8
+        guard b.u8(v) == version.0, b.u8(v + 1) == version.1, b.u8(v + 2) == version.2,
+              b.u8(v + 3) == version.3, b.u8(v + 4) == version.4, b.u8(v + 5) == version.5,
+              b.u8(v + 6) == version.6 else { return }
+        p.httpRequest = true
+        var line = lineEnd + 1
+        while line < end, let next = self.lineEnd(b, line, end) {
+            var stop = next
+            if stop > line && b.u8(stop - 1) == 13 { stop -= 1 }
+            if stop == line { return }                    // empty line: end of headers
+            if stop - line >= 5 && lower(b.u8(line)) == 104 && lower(b.u8(line + 1)) == 111
+                && lower(b.u8(line + 2)) == 115 && lower(b.u8(line + 3)) == 116 && b.u8(line + 4) == 58 {
+                host(b, line + 5, stop, &p)
+                return
+            }
+            line = next + 1
+        }
+    }
+
+    /// Index of the next LF at or after `from`, within `end`.
+    @inline(__always)
+    static func lineEnd(_ b: Bytes, _ from: Int, _ end: Int) -> Int? {
+        var i = from
+        while i < end {
+            if b.u8(i) == 10 { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    @usableFromInline
+    static func host(_ b: Bytes, _ from: Int, _ to: Int, _ p: inout DecodedPacket) {
+        var s = from, e = to
+        while s < e && (b.u8(s) == 32 || b.u8(s) == 9) { s += 1 }
+        while e > s && (b.u8(e - 1) == 32 || b.u8(e - 1) == 9) { e -= 1 }
+        guard e > s else { return }
+        if b.u8(s) == 91 {
+            // IP-literal "[v6]:port": keep the bracketed address.
+            var i = s
+            while i < e && b.u8(i) != 93 { i += 1 }
+            if i < e { e = i + 1 }
+        } else {
+            var i = e
+            while i > s && b.u8(i - 1) >= 48 && b.u8(i - 1) <= 57 { i -= 1 }
+            if i > s && b.u8(i - 1) == 58 { e = i - 1 }
+        }
+        guard e > s else { return }
+        p.httpHost = span(s, e - s)
+    }
+}
