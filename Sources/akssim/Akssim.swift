@@ -9,6 +9,8 @@ struct Akssim: ParsableCommand {
         version: AkssimVersion.string,
         subcommands: [
             ReplayCommand.self,
+            RunCommand.self,
+            CaptureCommand.self,
         ]
     )
 }

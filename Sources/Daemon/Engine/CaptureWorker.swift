@@ -14,6 +14,8 @@ final class CaptureWorker: Sendable {
         var promiscuous: Bool
         var bufferSize: Int32
         var filter: String?
+        /// Stop by itself after this many packets (`akssim capture --count`).
+        var packetLimit: UInt64?
     }
 
     let tap: InterfaceTap
@@ -26,6 +28,7 @@ final class CaptureWorker: Sendable {
     /// The open capture, reachable from other threads only to break its loop.
     private let active = Mutex<LiveCapture?>(nil)
     private let finished = DispatchSemaphore(value: 0)
+    private let done = Atomic<Bool>(false)
 
     /// How often the thread publishes its counters while packets flow.
     static let publishInterval: UInt64 = 50_000_000
@@ -44,6 +47,7 @@ final class CaptureWorker: Sendable {
     func start(_ initial: PipelineHandoff) {
         let thread = Thread { [self] in
             run(initial)
+            done.store(true, ordering: .sequentiallyConsistent)
             finished.signal()
         }
         thread.name = "capture-\(tap.name)"
@@ -56,6 +60,16 @@ final class CaptureWorker: Sendable {
         stopping.store(true, ordering: .sequentiallyConsistent)
         active.withLock { $0?.breakLoop() }
         finished.wait()
+        finished.signal()  // later calls return at once
+    }
+
+    /// True once the thread has ended (stopped, or reached its packet limit).
+    var isFinished: Bool { done.load(ordering: .sequentiallyConsistent) }
+
+    /// Packets still allowed before the limit, capped at one batch.
+    private func batchSize(processed: UInt64) -> Int32 {
+        guard let limit = settings.packetLimit else { return Self.batch }
+        return Int32(min(UInt64(Self.batch), limit &- min(limit, processed)))
     }
 
     private func run(_ initial: PipelineHandoff) {
@@ -93,9 +107,14 @@ final class CaptureWorker: Sendable {
             var failure: String?
             while !stopping.load(ordering: .relaxed) {
                 if let handoff = exchange.take() { path.adopt(handoff) }
+                let batch = batchSize(processed: processed)
+                if batch == 0 {
+                    stopping.store(true, ordering: .sequentiallyConsistent)
+                    break
+                }
                 do {
                     processed &+= UInt64(
-                        try capture.dispatch(maxPackets: Self.batch) { record in
+                        try capture.dispatch(maxPackets: batch) { record in
                             path.handle(record.bytes, linkType: linkType, wireLength: record.wireLength, timestampNanos: record.timestampNanos)
                         })
                 } catch {
@@ -112,7 +131,7 @@ final class CaptureWorker: Sendable {
                 // Drain: what libpcap already holds was received and must be counted, so that
                 // verdict totals equal packets received at shutdown.
                 try? capture.setNonBlocking(true)
-                while let n = try? capture.dispatch(maxPackets: -1, { record in
+                while case let batch = batchSize(processed: processed), batch > 0, let n = try? capture.dispatch(maxPackets: batch, { record in
                     path.handle(record.bytes, linkType: linkType, wireLength: record.wireLength, timestampNanos: record.timestampNanos)
                 }), n > 0 {
                     processed &+= UInt64(n)
