@@ -30,8 +30,7 @@ let package = Package(
         // Cluster model value types, loaders (native YAML, kubectl and az exports), validation.
         .target(
             name: "ClusterModel",
-            dependencies: ["NetworkAddress", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/default-cluster.yaml")]
+            dependencies: ["NetworkAddress", .product(name: "Yams", package: "Yams")]
         ),
         // Safe wrappers over libpcap: offline reader, live capture, BPF, dump writer.
         .target(name: "PcapIO", dependencies: ["CPcap"]),

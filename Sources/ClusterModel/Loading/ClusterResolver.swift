@@ -1,0 +1,78 @@
+import NetworkAddress
+
+/// Fills in what the real cluster would have derived once every source is merged:
+/// node subnets and NIC ownership, hostNetwork pod addresses, EndpointSlices for selector
+/// Services that came without them, and ingress-controller Services.
+enum ClusterResolver {
+    static func resolve(_ b: inout ClusterBuilder) {
+        linkNodesAndNICs(&b.cluster)
+        hostNetworkAddresses(&b.cluster)
+        adoptLegacyEndpoints(&b)
+        EndpointDerivation.derive(&b.cluster)
+        ingressControllers(&b.cluster)
+    }
+
+    private static func linkNodesAndNICs(_ c: inout Cluster) {
+        var nicByIP: [IPAddress: Int] = [:]
+        for (i, nic) in c.networkInterfaces.enumerated() {
+            for ip in nic.ipAddresses { nicByIP[ip] = i }
+        }
+        for i in c.nodes.indices {
+            let node = c.nodes[i]
+            guard let ip = node.internalIPs.first else { continue }
+            if let n = nicByIP[ip] {
+                if c.networkInterfaces[n].nodeName.isEmpty { c.networkInterfaces[n].nodeName = node.name }
+                if node.subnet.isEmpty { c.nodes[i].subnet = c.networkInterfaces[n].subnet }
+            }
+            if c.nodes[i].subnet.isEmpty {
+                // No NIC export: place the node by address in the VNet subnet that contains it.
+                outer: for v in c.virtualNetworks {
+                    for s in v.subnets where s.prefixes.contains(where: { $0.contains(ip) }) {
+                        c.nodes[i].subnet = "\(v.name)/\(s.name)"
+                        break outer
+                    }
+                }
+            }
+        }
+    }
+
+    /// hostNetwork pods share their node's addresses (the API server reports them so).
+    private static func hostNetworkAddresses(_ c: inout Cluster) {
+        var nodeIPs: [String: [IPAddress]] = [:]
+        for n in c.nodes { nodeIPs[n.name] = n.internalIPs }
+        for i in c.pods.indices where c.pods[i].hostNetwork && c.pods[i].ips.isEmpty {
+            c.pods[i].ips = nodeIPs[c.pods[i].nodeName] ?? []
+        }
+    }
+
+    /// Legacy v1 Endpoints count only when a Service has no EndpointSlice at all.
+    private static func adoptLegacyEndpoints(_ b: inout ClusterBuilder) {
+        guard !b.legacyEndpoints.isEmpty else { return }
+        var sliced = Set<String>()
+        for s in b.cluster.endpointSlices { sliced.insert("\(s.namespace)/\(s.serviceName)") }
+        for e in b.legacyEndpoints where !sliced.contains("\(e.namespace)/\(e.serviceName)") {
+            b.cluster.endpointSlices.append(e)
+        }
+    }
+
+    /// Well-known controllers when the input does not say which Service serves a class:
+    /// the application routing add-on (`app-routing-system/nginx`) and ingress-nginx
+    /// (the LoadBalancer Service labelled `app.kubernetes.io/name: ingress-nginx`).
+    private static func ingressControllers(_ c: inout Cluster) {
+        var classes = c.ingressClasses.map(\.name)
+        for ing in c.ingresses { if let n = ing.ingressClassName, !classes.contains(n) { classes.append(n) } }
+        for cls in classes where !c.ingressControllers.contains(where: { $0.className == cls }) {
+            let controller = c.ingressClasses.first(where: { $0.name == cls })?.controller ?? ""
+            var svc: Service?
+            if cls == "webapprouting.kubernetes.azure.com" || controller.hasPrefix("webapprouting.kubernetes.azure.com") {
+                svc = c.services.first { $0.namespace == "app-routing-system" && $0.name == "nginx" }
+            } else if controller == "k8s.io/ingress-nginx" || cls == "nginx" {
+                svc = c.services.first {
+                    $0.labels["app.kubernetes.io/name"] == "ingress-nginx" && $0.type == .LoadBalancer
+                        && ($0.labels["app.kubernetes.io/component"] ?? "controller") == "controller"
+                }
+            }
+            if let svc { c.ingressControllers.append(IngressController(className: cls, service: svc.qualifiedName)) }
+        }
+    }
+}
