@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "NetworkAddress"]),
         .testTarget(name: "PcapIOTests", dependencies: ["PcapIO", "PacketWire", "NetworkAddress"]),
         .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "ClusterModel", "PacketWire", "NetworkAddress"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Dataplane", "ClusterModel", "PcapIO", "PacketWire", "NetworkAddress"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Dataplane", "Reporting", "ClusterModel", "PcapIO", "PacketWire", "NetworkAddress"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Dataplane", "PacketWire"]),
         // End-to-end tests through the built `akssim` binary (exit codes, JSON contracts).
         .testTarget(name: "AkssimCLITests", dependencies: ["PacketWire", "PcapIO", "NetworkAddress"]),
