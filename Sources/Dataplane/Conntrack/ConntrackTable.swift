@@ -1,0 +1,210 @@
+import NetworkAddress
+import PacketWire
+
+/// One tracked connection: both tuples, its state and the cached verdict of its first packet.
+public struct ConntrackEntry: Sendable {
+    /// The tuple of the first packet, as it arrived.
+    public var original: FlowKey
+    /// The tuple replies carry: from the final destination (after DNAT) to the source as the
+    /// receiver saw it (after SNAT). Replies matching it are reverse-NATed and allowed.
+    public var reply: FlowKey
+    public var expires: Int64
+    public var lastSeen: Int64
+    public var state: ConnState
+    public var seenReply: Bool
+    public var fin: UInt8
+    /// Cached decision of the first packet; later packets of a non-allowed flow repeat it.
+    public var verdict: Verdict
+    public var stage: Stage
+    public var rule: RuleID
+    /// Counter attribution (node index, namespace index; -1 when none).
+    public var node: Int32
+    public var namespace: Int32
+    public var live: Bool
+
+    public init(original: FlowKey, reply: FlowKey, now: Int64, state: ConnState, verdict: Verdict, stage: Stage,
+                rule: RuleID, node: Int32, namespace: Int32) {
+        self.original = original
+        self.reply = reply
+        self.lastSeen = now
+        self.state = state
+        self.seenReply = false
+        self.fin = 0
+        self.verdict = verdict
+        self.stage = stage
+        self.rule = rule
+        self.node = node
+        self.namespace = namespace
+        self.live = true
+        self.expires = now &+ ConntrackTimeouts.timeout(state, proto: original.proto, seenReply: false)
+    }
+}
+
+/// A bounded connection table (like nf_conntrack_max): open addressing over both tuples, with
+/// backward-shift deletion. When full, a new connection reclaims an expired entry or evicts the
+/// least recently seen among a window of candidates (Linux's early_drop scans a bucket likewise),
+/// and `evictions` counts live connections lost that way. Time is the packet timestamp only.
+public struct ConntrackTable: Sendable {
+    public private(set) var entries: [ConntrackEntry] = []
+    /// entry index << 2 | key kind; -1 empty. Kinds: 0 the original tuple, 1 the reply tuple,
+    /// 2 the original reversed (a reply captured after reverse NAT, e.g. on the pod's veth),
+    /// 3 the reply reversed (the original after NAT, captured on the far side).
+    var slots: [Int32]
+    var mask: Int
+    var free: [Int32] = []
+    var hand = 0
+    public let capacity: Int
+    public private(set) var count = 0
+    public private(set) var evictions: UInt64 = 0
+    public private(set) var expired: UInt64 = 0
+
+    public init(capacity: Int) {
+        self.capacity = max(16, capacity)
+        var size = 16
+        while size < self.capacity * 8 { size <<= 1 }
+        slots = Array(repeating: -1, count: size)
+        mask = size - 1
+        entries.reserveCapacity(min(self.capacity, 1 << 16))
+    }
+
+    func key(_ slot: Int32) -> FlowKey {
+        let e = entries[Int(slot >> 2)]
+        switch slot & 3 {
+        case 0: return e.original
+        case 1: return e.reply
+        case 2: return e.original.reversed
+        default: return e.reply.reversed
+        }
+    }
+
+    /// Finds the entry for a packet tuple: (entry index, true when it is the reply direction),
+    /// or (-1, false). An expired entry is removed and not returned.
+    public mutating func find(_ k: FlowKey, now: Int64) -> (Int32, Bool) {
+        let (e, reply) = peek(k)
+        if e < 0 { return (-1, false) }
+        if entries[Int(e)].expires <= now {
+            remove(e)
+            expired &+= 1
+            return (-1, false)
+        }
+        return (e, reply)
+    }
+
+    /// Lookup without side effects (traces).
+    public func peek(_ k: FlowKey) -> (Int32, Bool) {
+        var i = Int(truncatingIfNeeded: k.mix()) & mask
+        while true {
+            let s = slots[i]
+            if s < 0 { return (-1, false) }
+            if key(s) == k { return (s >> 2, s & 3 == 1 || s & 3 == 2) }
+            i = (i + 1) & mask
+        }
+    }
+
+    public func entry(_ e: Int32) -> ConntrackEntry { entries[Int(e)] }
+
+    /// Inserts a connection keyed by its original tuple and, when `trackReply` (allowed flows),
+    /// by its reply tuple and the reversed/translated views too.
+    @discardableResult
+    public mutating func insert(_ entry: ConntrackEntry, trackReply: Bool, now: Int64) -> Int32 {
+        let e: Int32
+        if let f = free.popLast() {
+            e = f
+            entries[Int(e)] = entry
+        } else if entries.count < capacity {
+            e = Int32(entries.count)
+            entries.append(entry)
+        } else {
+            e = victim(now: now)
+            remove(e)
+            _ = free.popLast()
+            entries[Int(e)] = entry
+        }
+        count += 1
+        place(e << 2)
+        if trackReply {
+            // Every other view of the connection, unless it collides with a key already present.
+            for kind in Int32(1)...3 where peek(key(e << 2 | kind)).0 < 0 { place(e << 2 | kind) }
+        }
+        return e
+    }
+
+    /// Advances the state for a packet of entry `e` and refreshes its timeout.
+    public mutating func touch(_ e: Int32, reply: Bool, flags: TCPFlags, sctpChunk: UInt8, now: Int64) {
+        var en = entries[Int(e)]
+        if reply { en.seenReply = true }
+        if en.original.proto == .tcp {
+            en.state = TCPTracker.next(en.state, flags, reply: reply, fin: &en.fin)
+        } else if en.original.proto == .sctp, sctpChunk == 6 || sctpChunk == 14 {
+            en.state = .close   // ABORT / SHUTDOWN COMPLETE
+        }
+        en.lastSeen = now
+        en.expires = now &+ ConntrackTimeouts.timeout(en.state, proto: en.original.proto, seenReply: en.seenReply)
+        entries[Int(e)] = en
+    }
+
+    /// Forgets every entry (reload without state).
+    public mutating func removeAll() {
+        for i in slots.indices { slots[i] = -1 }
+        entries.removeAll(keepingCapacity: true)
+        free.removeAll()
+        count = 0
+    }
+
+    /// Picks the entry to reclaim when the table is full: the first expired one in a window of 32
+    /// from a rotating hand, otherwise the least recently seen in that window.
+    mutating func victim(now: Int64) -> Int32 {
+        var best = -1
+        var bestSeen = Int64.max
+        for _ in 0..<32 {
+            let i = hand
+            hand = (hand + 1) % entries.count
+            let en = entries[i]
+            guard en.live else { continue }
+            if en.expires <= now { expired &+= 1; return Int32(i) }
+            if en.lastSeen < bestSeen { bestSeen = en.lastSeen; best = i }
+        }
+        evictions &+= 1
+        return Int32(max(best, 0))
+    }
+
+    mutating func place(_ s: Int32) {
+        var i = Int(truncatingIfNeeded: key(s).mix()) & mask
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        slots[i] = s
+    }
+
+    /// Removes both keys of entry `e` and frees it.
+    mutating func remove(_ e: Int32) {
+        guard entries[Int(e)].live else { return }
+        for kind in Int32(0)...3 { unplace(e << 2 | kind) }
+        entries[Int(e)].live = false
+        free.append(e)
+        count -= 1
+    }
+
+    /// Backward-shift deletion for linear probing: keeps every remaining key reachable.
+    mutating func unplace(_ s: Int32) {
+        let k = key(s)
+        var i = Int(truncatingIfNeeded: k.mix()) & mask
+        while true {
+            if slots[i] < 0 { return }
+            if slots[i] == s { break }
+            i = (i + 1) & mask
+        }
+        var j = i
+        while true {
+            j = (j + 1) & mask
+            let sj = slots[j]
+            if sj < 0 { break }
+            let home = Int(truncatingIfNeeded: key(sj).mix()) & mask
+            // Move sj into the hole at i unless its home lies cyclically in (i, j].
+            let between = i <= j ? (home > i && home <= j) : (home > i || home <= j)
+            if !between {
+                slots[i] = sj
+                i = j
+            }
+        }
+        slots[i] = -1
+    }
+}

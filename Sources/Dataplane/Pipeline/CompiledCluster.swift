@@ -1,0 +1,91 @@
+import ClusterModel
+import NetworkAddress
+import PacketWire
+
+/// Everything compiled from a `Cluster` once per load/reload: placement tables, the Service
+/// front doors, NetworkPolicy per pod, the Azure network, and the interned rule names.
+/// Immutable while packets flow.
+public struct CompiledCluster: Sendable {
+    public var names = RuleNames()
+    public var topology: Topology
+    public var proxy: ServiceProxy
+    public var policies: PolicySet
+    public var azure: AzureNetwork
+    public var settings: ClusterSettings
+    public var established: RuleID
+    public var related: RuleID
+    public var nonIP: RuleID
+    public var nodeLocal: RuleID
+    public var masquerade: RuleID
+    /// `decode:<reason>` per MalformedReason raw value.
+    public var decodeRules: [RuleID]
+
+    public init(_ cluster: Cluster) {
+        var names = RuleNames()
+        established = names.intern("established")
+        related = names.intern("related")
+        nonIP = names.intern("platform:non-ip")
+        nodeLocal = names.intern("platform:node-to-local-pod")
+        masquerade = names.intern("snat:node-masquerade")
+        decodeRules = MalformedReason.allCases.map { names.intern("decode:\($0)") }
+        topology = Topology(cluster)
+        let table = ServiceTable(cluster, topology: topology, names: &names)
+        proxy = ServiceProxy(table: table, masqueradeAll: cluster.settings.kubeProxy.masqueradeAll,
+                             seed: cluster.settings.kubeProxy.seed, names: &names)
+        policies = PolicySet(cluster, names: &names)
+        azure = AzureNetwork.compile(cluster, names: &names)
+        settings = cluster.settings
+        self.names = names
+    }
+}
+
+/// The first packet of a flow (or a hypothetical one from `trace`), as the walk needs it.
+public struct FlowInput {
+    public var flow: FlowKey
+    public var tcpFlags: TCPFlags
+    /// `--node` index: where the capture was taken; -1 when not given.
+    public var nodeHint: Int32
+    public var sni: UnsafeRawBufferPointer
+    public var httpHost: UnsafeRawBufferPointer
+    public init(flow: FlowKey, tcpFlags: TCPFlags, nodeHint: Int32, sni: UnsafeRawBufferPointer, httpHost: UnsafeRawBufferPointer) {
+        self.flow = flow
+        self.tcpFlags = tcpFlags
+        self.nodeHint = nodeHint
+        self.sni = sni
+        self.httpHost = httpHost
+    }
+}
+
+/// The decision for a flow's first packet.
+public struct FlowDecision: Sendable {
+    public var verdict: Verdict = .allow
+    /// The stage and rule that decided; when allowed, the last stage that handled the packet and
+    /// the last rule that explicitly allowed or translated it.
+    public var stage: Stage = .conntrack
+    public var rule: RuleID = .none
+    public var trail = RuleTrail()
+    /// The tuple as finally delivered: source as the receiver sees it, destination after DNAT.
+    public var delivered: FlowKey
+    /// Counter attribution: the node that handled the flow first, the namespace of the pod it
+    /// concerns (destination pod, else source pod); -1 when none.
+    public var node: Int32 = -1
+    public var namespace: Int32 = -1
+    /// ClientIP affinity to record: service port and endpoint (-1 when none).
+    public var affinityServicePort: Int32 = -1
+    public var affinityEndpoint: Int32 = -1
+    public var affinityTimeout: Int64 = 0
+
+    public init(flow: FlowKey) { delivered = flow }
+
+    mutating func decide(_ v: Verdict, _ s: Stage, _ r: RuleID) {
+        verdict = v
+        stage = s
+        rule = r
+        trail.append(r)
+    }
+
+    mutating func pass(_ s: Stage, _ r: RuleID) {
+        stage = s
+        if r != .none { rule = r; trail.append(r) }
+    }
+}

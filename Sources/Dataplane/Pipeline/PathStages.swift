@@ -1,0 +1,141 @@
+import NetworkAddress
+import PacketWire
+
+// The stage steps of the walk, each recording its hop and returning false when it ended the flow.
+
+extension CompiledCluster {
+    /// One Azure leg (the packet leaves a host). Returns the landed node (may be -1), nil when dropped.
+    func cross(_ f: inout FlowKey, _ d: inout FlowDecision, _ input: FlowInput, _ rec: inout HopRecorder) -> Int32? {
+        let r = azure.carry(f, sni: input.sni, httpHost: input.httpHost, recorder: &rec)
+        if r.verdict != .allow {
+            d.decide(r.verdict, r.stage, r.rule)
+            return nil
+        }
+        d.pass(r.stage, r.rule)
+        f = r.flow
+        return r.landedNode
+    }
+
+    /// kube-proxy at a front door: DNAT to an endpoint (maybe masquerading), or reject/drop.
+    func serviceProxy(_ fd: Int32, _ f: inout FlowKey, _ d: inout FlowDecision, source: ProxySource, node: Int32,
+                      isNodeAddress: Bool, affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> Bool {
+        let door = proxy.table.frontDoors[Int(fd)]
+        let sp = proxy.table.servicePorts[Int(door.servicePort)]
+        let remembered = sp.affinity ? affinity.lookup(client: f.src, servicePort: door.servicePort, now: now) : -1
+        let pd = proxy.decide(fd, flow: f, source: source, node: node, isNodeAddress: isNodeAddress, affinityEndpoint: remembered)
+        let where_ = "\(door.kind) \(f.dst)\(f.proto.hasPorts ? ":\(f.dstPort)" : "")/\(f.proto) of \(sp.qualifiedName)"
+        switch pd.action {
+        case .reject, .drop:
+            d.decide(pd.action == .reject ? .reject : .drop, .serviceProxy, pd.rule)
+            rec.add(Hop(stage: .serviceProxy, result: pd.action == .reject ? .reject : .drop, rule: names.name(pd.rule),
+                        detail: "\(where_) on node \(nodeName(node)): \(pd.reason)"))
+            return false
+        case .dnat:
+            let ep = proxy.table.endpoints[Int(pd.endpoint)]
+            let before = f
+            f.dst = ep.ip
+            f.dstPort = ep.port
+            var masq = ""
+            if pd.masquerade, let a = topology.nodeAddress(node, family: f.src) {
+                f.src = a
+                masq = "; source \(before.src) → \(a): \(pd.reason)"
+            }
+            d.pass(.serviceProxy, pd.rule)
+            if sp.affinity {
+                d.affinityServicePort = door.servicePort
+                d.affinityEndpoint = pd.endpoint
+                d.affinityTimeout = sp.affinityTimeoutNanos
+            }
+            let podText = ep.pod >= 0 ? " (pod \(topology.podNames[Int(ep.pod)]))" : ""
+            let state = ep.ready ? "" : " [serving-terminating fallback: no ready endpoint]"
+            let aff = remembered >= 0 && remembered == pd.endpoint ? " [sessionAffinity ClientIP]" : ""
+            rec.add(Hop(stage: .serviceProxy, result: .nat, rule: names.name(pd.rule),
+                        detail: "\(where_) on node \(nodeName(node)): DNAT → endpoint \(ep.ip):\(ep.port)\(podText)\(state)\(aff)\(masq)"))
+            return true
+        }
+    }
+
+    /// NetworkPolicy for one direction; records a pass when the pod is not isolated.
+    func networkPolicy(ingress: Bool, subject: Int32, peer: PolicyPeer, dstPod: Int32, _ f: FlowKey,
+                       _ d: inout FlowDecision, _ rec: inout HopRecorder) -> Bool {
+        let v = policies.evaluate(ingress: ingress, subject: subject, peer: peer, dstPod: dstPod, port: f.dstPort, proto: f.proto)
+        let dir = ingress ? "ingress" : "egress"
+        let who = topology.podNames[Int(subject)]
+        if !policies.enforced {
+            d.pass(.networkPolicy, .none)
+            rec.add(Hop(stage: .networkPolicy, result: .pass, detail: "\(dir) of \(who): no policy engine (networkPolicy none): not enforced"))
+            return true
+        }
+        if !v.isolated {
+            d.pass(.networkPolicy, .none)
+            rec.add(Hop(stage: .networkPolicy, result: .pass, detail: "\(dir) of \(who): no policy isolates it"))
+            return true
+        }
+        if v.allowed {
+            d.pass(.networkPolicy, v.rule)
+            rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(v.rule), detail: "\(dir) of \(who) allowed"))
+            return true
+        }
+        d.decide(.drop, .networkPolicy, v.rule)
+        if rec.enabled {
+            let peerName = topology.describe(peer.ip) + " \(peer.ip)"
+            let why = policies.explainDeny(ingress: ingress, subject: subject, peer: peer, peerName: peerName, dstPod: dstPod,
+                                           port: f.dstPort, proto: f.proto)
+            rec.add(Hop(stage: .networkPolicy, result: .drop, rule: names.name(v.rule), detail: "\(dir) of \(who) denied: \(why)"))
+        }
+        return false
+    }
+
+    /// The packet is on `node` (or outside every node when -1): kube-proxy for front doors not yet
+    /// translated, a further Azure leg when the endpoint is elsewhere, then NetworkPolicy ingress.
+    func arrive(_ flow: FlowKey, at node: Int32, d dIn: FlowDecision, input: FlowInput, affinity: AffinityTable,
+                now: Int64, rec: inout HopRecorder, dnatDone: Bool = false) -> FlowDecision {
+        var f = flow
+        var d = dIn
+        if d.node < 0 { d.node = node }
+        if node < 0 {
+            d.delivered = f
+            return d
+        }
+        if !dnatDone {
+            let fd = proxy.table.frontDoor(f.dst, f.dstPort, f.proto)
+            if fd >= 0, proxy.table.frontDoors[Int(fd)].kind != .nodePort || proxy.table.frontDoors[Int(fd)].node == node {
+                let srcNode = topology.node(f.src)
+                let source = ProxySource(fromPodNetwork: topology.isPodNetwork(f.src), fromThisNode: srcNode == node,
+                                         pod: topology.pod(f.src))
+                guard serviceProxy(fd, &f, &d, source: source, node: node, isNodeAddress: srcNode >= 0,
+                                   affinity: affinity, now: now, rec: &rec) else { return d }
+                let dst = topology.place(f.dst)
+                let target: Int32 = dst.kind == .pod ? topology.pods[Int(dst.index)].node : (dst.kind == .node ? dst.index : -1)
+                if target != node {
+                    // The endpoint is on another node (or outside): one more Azure leg.
+                    guard let landed = cross(&f, &d, input, &rec) else { return d }
+                    return arrive(f, at: landed >= 0 ? landed : target, d: d, input: input, affinity: affinity, now: now,
+                                  rec: &rec, dnatDone: true)
+                }
+            }
+        }
+        let dst = topology.place(f.dst)
+        if dst.kind == .pod {
+            let pod = dst.index
+            d.namespace = topology.pods[Int(pod)].namespace
+            let podNode = topology.pods[Int(pod)].node
+            // The node reaching its own pods (kubelet probes) is allowed by every engine AKS ships.
+            if podNode >= 0, topology.node(f.src) == podNode {
+                d.pass(.networkPolicy, nodeLocal)
+                rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(nodeLocal),
+                            detail: "from node \(nodeName(podNode)) to its own pod \(topology.podNames[Int(pod)]): always allowed (kubelet probes)"))
+            } else {
+                let srcPod = topology.pod(f.src)
+                let peer = PolicyPeer(ip: f.src, pod: srcPod, isClusterAddress: srcPod >= 0 || topology.node(f.src) >= 0)
+                guard networkPolicy(ingress: true, subject: pod, peer: peer, dstPod: pod, f, &d, &rec) else { return d }
+            }
+        }
+        d.delivered = f
+        return d
+    }
+
+    func nodeName(_ i: Int32) -> String {
+        i >= 0 && Int(i) < topology.nodeNames.count ? topology.nodeNames[Int(i)] : "?"
+    }
+}

@@ -1,0 +1,113 @@
+import NetworkAddress
+import PacketWire
+
+// The walk of a flow's first packet through the topology (ARCHITECTURE.md "The packet's path"):
+// on the sending node kube-proxy, NetworkPolicy egress and node SNAT; across Azure (`carry`,
+// only when the packet leaves a host); on the receiving node kube-proxy again (NodePort, LB IP)
+// and NetworkPolicy ingress. Hops are recorded only when `rec.enabled` (traces).
+
+extension CompiledCluster {
+    public func walk(_ input: FlowInput, affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> FlowDecision {
+        var f = input.flow
+        var d = FlowDecision(flow: f)
+        let src = topology.place(f.src)
+        var node: Int32 = -1
+        var srcPod: Int32 = -1
+        switch src.kind {
+        case .pod:
+            srcPod = src.index
+            node = topology.pods[Int(src.index)].node
+            if node < 0 { node = input.nodeHint }
+            d.namespace = topology.pods[Int(src.index)].namespace
+        case .node:
+            node = src.index
+        default:
+            break
+        }
+
+        if node < 0 {
+            // From outside every node (VNet host, Internet): cross Azure first.
+            guard let landed = cross(&f, &d, input, &rec) else { return d }
+            return arrive(f, at: landing(f, input, azure: landed), d: d, input: input, affinity: affinity, now: now, rec: &rec)
+        }
+        d.node = node
+
+        // kube-proxy on the sending node. NodePorts match only this node's addresses
+        // (`-m addrtype --dst-type LOCAL`); a NodePort of another node is handled there.
+        var dnatDone = false
+        let fd = proxy.table.frontDoor(f.dst, f.dstPort, f.proto)
+        if fd >= 0, proxy.table.frontDoors[Int(fd)].kind != .nodePort || proxy.table.frontDoors[Int(fd)].node == node {
+            let source = ProxySource(fromPodNetwork: srcPod >= 0 || topology.isPodNetwork(f.src),
+                                     fromThisNode: src.kind == .node && src.index == node, pod: srcPod)
+            guard serviceProxy(fd, &f, &d, source: source, node: node, isNodeAddress: src.kind == .node,
+                               affinity: affinity, now: now, rec: &rec) else { return d }
+            dnatDone = true
+        }
+
+        // NetworkPolicy egress of the sending pod, judged on the destination after DNAT.
+        let dst = topology.place(f.dst)
+        let dstPod: Int32 = dst.kind == .pod ? dst.index : -1
+        if dstPod >= 0 { d.namespace = topology.pods[Int(dstPod)].namespace }
+        if srcPod >= 0 {
+            let peer = PolicyPeer(ip: f.dst, pod: dstPod, isClusterAddress: dst.kind == .pod || dst.kind == .node)
+            guard networkPolicy(ingress: false, subject: srcPod, peer: peer, dstPod: dstPod, f, &d, &rec) else { return d }
+        }
+
+        // Same node: delivered over the node's bridge/veth, never touching Azure.
+        let local = (dst.kind == .pod && topology.pods[Int(dst.index)].node == node) || (dst.kind == .node && dst.index == node)
+        if local {
+            return arrive(f, at: node, d: d, input: input, affinity: affinity, now: now, rec: &rec, dnatDone: true)
+        }
+
+        // Node SNAT by network plugin for pod traffic leaving the node with its pod address.
+        if srcPod >= 0, f.src == input.flow.src, needsNodeMasquerade(to: f.dst), let a = topology.nodeAddress(node, family: f.src) {
+            let before = f.src
+            f.src = a
+            d.pass(.snat, masquerade)
+            rec.add(Hop(stage: .snat, result: .nat, rule: names.name(masquerade),
+                        detail: "\(before) → \(a) (\(masqueradeReason))"))
+        }
+        guard let landed = cross(&f, &d, input, &rec) else { return d }
+        return arrive(f, at: landing(f, input, azure: landed), d: d, input: input, affinity: affinity, now: now, rec: &rec,
+                      dnatDone: dnatDone)
+    }
+
+    /// Pod traffic masqueraded to the node address when it leaves the node: kubenet and Azure CNI
+    /// Overlay for anything outside the pod network; flat Azure CNI (pods hold VNet addresses) only
+    /// outside the VNet (AKS's ip-masq-agent nonMasqueradeCIDRs = the VNet address space).
+    func needsNodeMasquerade(to dst: IPAddress) -> Bool {
+        if topology.isPodNetwork(dst) { return false }
+        if settings.podsUseOverlayAddresses { return true }
+        return !topology.inVNet(dst)
+    }
+
+    var masqueradeReason: String {
+        settings.podsUseOverlayAddresses
+            ? "\(settings.networkPlugin == .kubenet ? "kubenet" : "Azure CNI Overlay"): pod address masqueraded to the node address outside the pod network"
+            : "Azure CNI: ip-masq-agent masquerades pod traffic leaving the VNet to the node address"
+    }
+
+    /// Where a packet lands after Azure when the Azure layer did not name a node: the node owning
+    /// the destination (pod or node address), else `--node`, else — for a Service address — a node
+    /// chosen like the LB would (one with a ready local endpoint under externalTrafficPolicy Local).
+    func landing(_ f: FlowKey, _ input: FlowInput, azure landed: Int32) -> Int32 {
+        if landed >= 0 && Int(landed) < topology.nodes.count { return landed }
+        let p = topology.place(f.dst)
+        if p.kind == .pod { return topology.pods[Int(p.index)].node }
+        if p.kind == .node { return p.index }
+        let fd = proxy.table.frontDoor(f.dst, f.dstPort, f.proto)
+        if fd < 0 { return -1 }
+        if input.nodeHint >= 0 { return input.nodeHint }
+        let door = proxy.table.frontDoors[Int(fd)]
+        if door.node >= 0 { return door.node }
+        let sp = proxy.table.servicePorts[Int(door.servicePort)]
+        let n = topology.nodes.count
+        guard n > 0 else { return -1 }
+        let start = Int(EndpointChoice.hash(flow: f, seed: proxy.seed) % UInt64(n))
+        for k in 0..<n {
+            let cand = Int32((start + k) % n)
+            if !sp.externalLocal || proxy.hasReady(sp, localTo: cand) { return cand }
+        }
+        return Int32(start)
+    }
+}

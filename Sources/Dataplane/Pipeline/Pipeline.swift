@@ -1,0 +1,185 @@
+import ClusterModel
+import NetworkAddress
+import PacketWire
+
+public struct PipelineOptions: Sendable {
+    /// The node the capture was taken on (`--node`): where traffic from outside every node enters.
+    public var node: String? = nil
+    /// Maximum tracked connections (nf_conntrack_max).
+    public var conntrackCapacity: Int = 262_144
+    public init() {}
+}
+
+/// What happened to one packet.
+public struct PacketOutcome: Sendable, Equatable {
+    public var verdict: Verdict
+    public var stage: Stage
+    /// The deciding rule (for allowed new flows, the last rule that allowed or translated them).
+    public var rule: RuleID
+    /// Every rule the decision used (counted per packet), the deciding one last.
+    public var rules: RuleTrail
+    /// True for the first packet of a connection (classified in full).
+    public var newFlow: Bool
+    /// True when the packet travelled in the reply direction of a known connection.
+    public var reply: Bool
+    /// Counter attribution: node and namespace indices, -1 when none.
+    public var node: Int32
+    public var namespace: Int32
+
+    public init(verdict: Verdict, stage: Stage, rule: RuleID, rules: RuleTrail = RuleTrail(), newFlow: Bool = false,
+                reply: Bool = false, node: Int32 = -1, namespace: Int32 = -1) {
+        self.verdict = verdict
+        self.stage = stage
+        self.rule = rule
+        self.rules = rules.count == 0 ? RuleTrail(rule) : rules
+        self.newFlow = newFlow
+        self.reply = reply
+        self.node = node
+        self.namespace = namespace
+    }
+}
+
+/// The compiled packet pipeline. One per worker thread, never shared: it owns its conntrack,
+/// session-affinity memory and counters, so `process` needs no locks and never allocates.
+public final class Pipeline {
+    public let cluster: Cluster
+    public let options: PipelineOptions
+    public private(set) var compiled: CompiledCluster
+    var conntrack: ConntrackTable
+    var affinity = AffinityTable()
+    var stats: PipelineCounters
+    let nodeHint: Int32
+
+    public init(cluster: Cluster, options: PipelineOptions = .init()) {
+        self.cluster = cluster
+        self.options = options
+        compiled = CompiledCluster(cluster)
+        conntrack = ConntrackTable(capacity: options.conntrackCapacity)
+        stats = PipelineCounters(rules: compiled.names.count, nodes: compiled.topology.nodes.count,
+                                 namespaces: compiled.topology.namespaceNames.count)
+        nodeHint = options.node.flatMap { n in cluster.nodes.firstIndex(where: { $0.name == n }) }.map(Int32.init) ?? -1
+    }
+
+    public var ruleNames: RuleNames { compiled.names }
+
+    public var counters: PipelineCounters {
+        var c = stats
+        c.conntrackEntries = UInt64(conntrack.count)
+        c.conntrackEvictions = conntrack.evictions
+        c.conntrackExpired = conntrack.expired
+        return c
+    }
+
+    /// Node names and namespace names behind the counter indices.
+    public var nodeNames: [String] { compiled.topology.nodeNames }
+    public var namespaceNames: [String] { compiled.topology.namespaceNames }
+
+    /// Classifies one decoded packet. Exactly one verdict per packet:
+    /// - malformed → drop at `decode`, rule `decode:<reason>`;
+    /// - not IP (ARP, other EtherTypes) → allow at `decode`, rule `platform:non-ip` (the platform
+    ///   forwards them; akssim judges IP traffic only);
+    /// - an ICMP error about a tracked connection → allow at `conntrack`, rule `related`;
+    /// - a packet of a known allowed connection (either direction) → allow at `conntrack`, `established`;
+    /// - a packet of a known refused connection → the refusal again (cached);
+    /// - otherwise the first packet of a new connection → the full walk.
+    public func process(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos now: Int64) -> PacketOutcome {
+        let o = decide(p, bytes: bytes, now: now)
+        stats.count(o, bytes: p.wireLength)
+        return o
+    }
+
+    func decide(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, now: Int64) -> PacketOutcome {
+        if p.malformed != .none {
+            return PacketOutcome(verdict: .drop, stage: .decode, rule: compiled.decodeRules[Int(p.malformed.rawValue)],
+                                 node: nodeHint)
+        }
+        guard p.network == .ipv4 || p.network == .ipv6 else {
+            return PacketOutcome(verdict: .allow, stage: .decode, rule: compiled.nonIP, node: nodeHint)
+        }
+        if p.icmpIsError && p.icmpInnerValid {
+            var (e, _) = conntrack.find(p.icmpInner, now: now)
+            if e < 0 { (e, _) = conntrack.find(p.icmpInner.reversed, now: now) }
+            if e >= 0, conntrack.entries[Int(e)].verdict == .allow {
+                let en = conntrack.entries[Int(e)]
+                return PacketOutcome(verdict: .allow, stage: .conntrack, rule: compiled.related, reply: true,
+                                     node: en.node, namespace: en.namespace)
+            }
+        }
+        let (e, reply) = conntrack.find(p.flow, now: now)
+        if e >= 0 {
+            conntrack.touch(e, reply: reply, flags: p.tcpFlags, sctpChunk: p.sctpFirstChunk, now: now)
+            let en = conntrack.entries[Int(e)]
+            if en.verdict == .allow {
+                return PacketOutcome(verdict: .allow, stage: .conntrack, rule: compiled.established, reply: reply,
+                                     node: en.node, namespace: en.namespace)
+            }
+            return PacketOutcome(verdict: en.verdict, stage: en.stage, rule: en.rule, node: en.node, namespace: en.namespace)
+        }
+        var rec = HopRecorder(enabled: false)
+        let d = classify(p, bytes: bytes, now: now, rec: &rec)
+        let state: ConnState = p.flow.proto == .tcp ? TCPTracker.initial(p.tcpFlags) : .open
+        let reverse = FlowKey(src: d.delivered.dst, dst: d.delivered.src, srcPort: d.delivered.dstPort,
+                              dstPort: d.delivered.srcPort, proto: d.delivered.proto)
+        conntrack.insert(ConntrackEntry(original: p.flow, reply: reverse, now: now, state: state, verdict: d.verdict,
+                                        stage: d.stage, rule: d.rule, node: d.node, namespace: d.namespace),
+                         trackReply: d.verdict == .allow, now: now)
+        if d.verdict == .allow && d.affinityServicePort >= 0 {
+            affinity.record(client: p.flow.src, servicePort: d.affinityServicePort, endpoint: d.affinityEndpoint,
+                            now: now, timeout: d.affinityTimeout)
+        }
+        return PacketOutcome(verdict: d.verdict, stage: d.stage, rule: d.rule, rules: d.trail, newFlow: true,
+                             node: d.node, namespace: d.namespace)
+    }
+
+    func classify(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, now: Int64, rec: inout HopRecorder) -> FlowDecision {
+        let sni = Pipeline.span(p.sni, in: bytes)
+        let host = Pipeline.span(p.httpHost, in: bytes)
+        let input = FlowInput(flow: p.flow, tcpFlags: p.tcpFlags, nodeHint: nodeHint, sni: sni, httpHost: host)
+        return compiled.walk(input, affinity: affinity, now: now, rec: &rec)
+    }
+
+    static func span(_ s: ByteSpan, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let end = Int(s.offset) + Int(s.length)
+        guard s.length > 0, end <= bytes.count, let base = bytes.baseAddress else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base + Int(s.offset), count: Int(s.length))
+    }
+
+    /// Reload: keep the connections this pipeline knows (allowed ones: established connections
+    /// survive a rule change, as conntrack does on a node) and the counters; everything else is
+    /// compiled afresh. Refused flows are forgotten so the new rules judge them again.
+    public func adoptState(from old: Pipeline) {
+        var names = compiled.names
+        let oldNames = old.compiled.names
+        let oc = old.counters
+        var ruleMap: [UInt32] = []
+        for i in 0..<oldNames.count { ruleMap.append(names.intern(oldNames.names[i]).raw) }
+        compiled.names = names
+        var fresh = PipelineCounters(rules: names.count, nodes: compiled.topology.nodes.count,
+                                     namespaces: compiled.topology.namespaceNames.count)
+        fresh.packets = oc.packets
+        fresh.bytes = oc.bytes
+        fresh.verdicts = oc.verdicts
+        fresh.stages = oc.stages
+        fresh.newFlows = oc.newFlows
+        for (i, n) in oc.rules.enumerated() where n > 0 { fresh.rules[Int(ruleMap[i])] &+= n }
+        let nodeMap = old.nodeNames.map { n in compiled.topology.nodeNames.firstIndex(of: n).map(Int32.init) ?? -1 }
+        let nsMap = old.namespaceNames.map { n in compiled.topology.namespaceNames.firstIndex(of: n).map(Int32.init) ?? -1 }
+        let vc = PipelineCounters.verdictCount
+        for i in 0..<(oc.nodes.count / vc) where nodeMap[i] >= 0 {
+            for v in 0..<vc { fresh.nodes[Int(nodeMap[i]) * vc + v] &+= oc.nodes[i * vc + v] }
+        }
+        for i in 0..<(oc.namespaces.count / vc) where nsMap[i] >= 0 {
+            for v in 0..<vc { fresh.namespaces[Int(nsMap[i]) * vc + v] &+= oc.namespaces[i * vc + v] }
+        }
+        stats = fresh
+        for en in old.conntrack.entries where en.live && en.verdict == .allow {
+            var copy = en
+            copy.node = en.node >= 0 && Int(en.node) < nodeMap.count ? nodeMap[Int(en.node)] : -1
+            copy.namespace = en.namespace >= 0 && Int(en.namespace) < nsMap.count ? nsMap[Int(en.namespace)] : -1
+            copy.rule = compiled.established
+            conntrack.insert(copy, trackReply: true, now: en.lastSeen)
+        }
+        // ClientIP affinity memory refers to endpoint indices of the old compile: it starts afresh;
+        // the client-address hash picks the same endpoint while the endpoint set is unchanged.
+    }
+}

@@ -1,0 +1,185 @@
+import NetworkAddress
+import PacketWire
+
+/// Who sent a packet, as kube-proxy's rules distinguish it.
+public struct ProxySource: Sendable {
+    /// Source address is in the pod network (`--detect-local-mode=ClusterCIDR`).
+    public var fromPodNetwork: Bool
+    /// Source address belongs to the node running this kube-proxy (`-m addrtype --src-type LOCAL`).
+    public var fromThisNode: Bool
+    /// The source pod index (hairpin detection), -1 when not a pod.
+    public var pod: Int32
+    public init(fromPodNetwork: Bool, fromThisNode: Bool, pod: Int32) {
+        self.fromPodNetwork = fromPodNetwork
+        self.fromThisNode = fromThisNode
+        self.pod = pod
+    }
+}
+
+/// What kube-proxy did with a packet addressed to a front door.
+public struct ProxyDecision: Sendable {
+    public enum Action: UInt8, Sendable { case dnat, reject, drop }
+    public var action: Action
+    public var rule: RuleID
+    public var frontDoor: Int32
+    /// Index into `ServiceTable.endpoints` (for `.dnat`).
+    public var endpoint: Int32
+    /// SNAT to the node address (KUBE-MARK-MASQ).
+    public var masquerade: Bool
+    /// Why it masqueraded or dropped, for traces.
+    public var reason: ProxyReason
+}
+
+public enum ProxyReason: UInt8, Sendable, CustomStringConvertible {
+    case none, notFromPodNetwork, masqueradeAll, externalCluster, hairpin, localOriginExternal
+    case sourceRange, noEndpoints, noLocalEndpointsExternal, noLocalEndpointsInternal
+    public var description: String {
+        switch self {
+        case .none: return ""
+        case .notFromPodNetwork: return "source outside the pod network sent to a ClusterIP: masqueraded to the node address"
+        case .masqueradeAll: return "masqueradeAll: masqueraded to the node address"
+        case .externalCluster: return "externalTrafficPolicy Cluster: external traffic masqueraded to the node address"
+        case .hairpin: return "hairpin (the pod reached itself through the Service): masqueraded to the node address"
+        case .localOriginExternal: return "traffic from the node itself to an external address of an externalTrafficPolicy Local Service: masqueraded, sent to any endpoint"
+        case .sourceRange: return "source not in loadBalancerSourceRanges"
+        case .noEndpoints: return "the Service has no usable endpoints: kube-proxy rejects (ICMP port unreachable / TCP reset)"
+        case .noLocalEndpointsExternal: return "externalTrafficPolicy Local and no ready endpoint on this node: dropped"
+        case .noLocalEndpointsInternal: return "internalTrafficPolicy Local and no ready endpoint on this node: dropped"
+        }
+    }
+}
+
+/// kube-proxy's decision (iptables/nftables modes, v1.28+ semantics), reproduced from its
+/// per-Service chains: KUBE-SERVICES → KUBE-SVC (cluster) / KUBE-EXT (external) / KUBE-SVL (local).
+public struct ServiceProxy: Sendable {
+    public var table: ServiceTable
+    public var masqueradeAll: Bool
+    public var seed: UInt64
+    public var lbSourceRangeRule: RuleID
+
+    public init(table: ServiceTable, masqueradeAll: Bool, seed: UInt64, names: inout RuleNames) {
+        self.table = table
+        self.masqueradeAll = masqueradeAll
+        self.seed = seed
+        self.lbSourceRangeRule = names.intern("kube-proxy:loadBalancerSourceRanges")
+    }
+
+    /// Decides for a packet to front door `fd` handled on `node`. `affinityEndpoint` is a still-valid
+    /// ClientIP affinity choice (an endpoint index) or -1.
+
+    public func decide(_ fd: Int32, flow: FlowKey, source: ProxySource, node: Int32, isNodeAddress: Bool,
+                       affinityEndpoint: Int32) -> ProxyDecision {
+        let door = table.frontDoors[Int(fd)]
+        let sp = table.servicePorts[Int(door.servicePort)]
+        var d = ProxyDecision(action: .dnat, rule: sp.dnatRule, frontDoor: fd, endpoint: -1, masquerade: false, reason: .none)
+
+        // KUBE-FW: loadBalancerSourceRanges admit only listed sources at the LB IP; the node's own
+        // addresses stay allowed (kube-proxy adds them so pods can reach the LB IP).
+        if door.kind == .loadBalancer, sp.sourceRanges >= 0, !isNodeAddress {
+            var inRange = false
+            for r in table.sourceRanges[Int(sp.sourceRanges)] where r.contains(flow.src) { inRange = true; break }
+            if !inRange {
+                d.action = .drop; d.rule = lbSourceRangeRule; d.reason = .sourceRange
+                return d
+            }
+        }
+
+        // Which endpoint set applies and whether kube-proxy marks for masquerade.
+        var localOnly = false
+        if door.kind == .clusterIP {
+            if !source.fromPodNetwork { d.masquerade = true; d.reason = .notFromPodNetwork }
+            localOnly = sp.internalLocal
+        } else if !sp.externalLocal {
+            d.masquerade = true; d.reason = .externalCluster
+        } else if source.fromPodNetwork {
+            // "Redirect pods trying to reach external loadbalancer VIP to clusterIP": cluster-wide endpoints, no SNAT.
+        } else if source.fromThisNode {
+            d.masquerade = true; d.reason = .localOriginExternal
+        } else {
+            localOnly = true
+        }
+        if masqueradeAll && !d.masquerade { d.masquerade = true; d.reason = .masqueradeAll }
+
+        // No usable endpoint anywhere → REJECT; endpoints elsewhere but none local → DROP.
+        if usableCount(sp, localTo: -1) == 0 {
+            d.action = .reject; d.rule = sp.noEndpointsRule; d.reason = .noEndpoints; d.masquerade = false
+            return d
+        }
+        let local: Int32 = localOnly ? node : -1
+        if localOnly && usableCount(sp, localTo: node) == 0 {
+            d.action = .drop; d.rule = sp.noLocalEndpointsRule; d.masquerade = false
+            d.reason = door.kind == .clusterIP ? .noLocalEndpointsInternal : .noLocalEndpointsExternal
+            return d
+        }
+        if affinityEndpoint >= 0, isUsable(affinityEndpoint, sp, localTo: local) {
+            d.endpoint = affinityEndpoint
+        } else {
+            // Deterministic replacement of kube-proxy's random choice: ClientIP affinity hashes the
+            // client address, otherwise the original 5-tuple; both mixed with the seed (EndpointChoice).
+            let h = sp.affinity ? EndpointChoice.hash(client: flow.src, seed: seed)
+                                : EndpointChoice.hash(flow: flow, seed: seed)
+            d.endpoint = pick(sp, localTo: local, hash: h)
+        }
+        if d.endpoint >= 0, source.pod >= 0, table.endpoints[Int(d.endpoint)].pod == source.pod, !d.masquerade {
+            d.masquerade = true; d.reason = .hairpin
+        }
+        return d
+    }
+
+    /// kube-proxy's categorizeEndpoints: ready endpoints; when none is ready, serving-terminating ones.
+    func usableCount(_ sp: CompiledServicePort, localTo node: Int32) -> Int {
+        var ready = 0, terminating = 0
+        let end = Int(sp.endpointStart + sp.endpointCount)
+        for i in Int(sp.endpointStart)..<end {
+            let e = table.endpoints[i]
+            if node >= 0 && e.node != node { continue }
+            if e.ready { ready += 1 } else if e.servingTerminating { terminating += 1 }
+        }
+        return ready > 0 ? ready : terminating
+    }
+
+    func hasReady(_ sp: CompiledServicePort, localTo node: Int32) -> Bool {
+        let end = Int(sp.endpointStart + sp.endpointCount)
+        for i in Int(sp.endpointStart)..<end where table.endpoints[i].ready && (node < 0 || table.endpoints[i].node == node) {
+            return true
+        }
+        return false
+    }
+
+    func isUsable(_ e: Int32, _ sp: CompiledServicePort, localTo node: Int32) -> Bool {
+        guard e >= sp.endpointStart, e < sp.endpointStart + sp.endpointCount else { return false }
+        let ep = table.endpoints[Int(e)]
+        if node >= 0 && ep.node != node { return false }
+        return ep.ready || (ep.servingTerminating && !hasReady(sp, localTo: node))
+    }
+
+    func pick(_ sp: CompiledServicePort, localTo node: Int32, hash: UInt64) -> Int32 {
+        let useReady = hasReady(sp, localTo: node)
+        let n = usableCount(sp, localTo: node)
+        guard n > 0 else { return -1 }
+        var k = Int(hash % UInt64(n))
+        let end = Int(sp.endpointStart + sp.endpointCount)
+        for i in Int(sp.endpointStart)..<end {
+            let e = table.endpoints[i]
+            if node >= 0 && e.node != node { continue }
+            guard useReady ? e.ready : (!e.ready && e.servingTerminating) else { continue }
+            if k == 0 { return Int32(i) }
+            k -= 1
+        }
+        return -1
+    }
+}
+
+/// The documented deterministic endpoint choice: splitmix64 of the flow (or client) hash xor the
+/// seed (`kubeProxy.seed`), modulo the number of usable endpoints, in EndpointSlice order. The same
+/// cluster and capture therefore always pick the same endpoints, and distinct flows spread evenly.
+public enum EndpointChoice {
+    public static func splitmix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    public static func hash(flow: FlowKey, seed: UInt64) -> UInt64 { splitmix(flow.mix() ^ seed) }
+    public static func hash(client: IPAddress, seed: UInt64) -> UInt64 { splitmix(client.mix ^ seed ^ 0xA5A5) }
+}

@@ -1,0 +1,190 @@
+import ClusterModel
+import NetworkAddress
+
+/// One Service endpoint for one Service port and address family, with its target port
+/// resolved (named targetPorts are resolved per endpoint, from the EndpointSlice port whose
+/// name matches the Service port — as kube-proxy does).
+public struct CompiledEndpoint: Sendable {
+    public var ip: IPAddress
+    public var port: UInt16
+    /// Index of the backing pod, or -1 (endpoints without a pod, e.g. a VM).
+    public var pod: Int32
+    /// Node index from `nodeName` (or the pod's node), -1 when unknown.
+    public var node: Int32
+    public var ready: Bool
+    public var servingTerminating: Bool
+}
+
+/// One `spec.ports[]` entry of a Service, per address family, with the settings kube-proxy needs.
+public struct CompiledServicePort: Sendable {
+    public var service: Int32
+    public var qualifiedName: String
+    public var portName: String
+    public var port: UInt16
+    public var proto: IPProtocol
+    /// `endpoints[endpointStart ..< endpointStart + endpointCount]`.
+    public var endpointStart: Int32
+    public var endpointCount: Int32
+    public var externalLocal: Bool
+    public var internalLocal: Bool
+    public var affinity: Bool
+    public var affinityTimeoutNanos: Int64
+    /// Index into `ServiceTable.sourceRanges`, -1 when the Service has none.
+    public var sourceRanges: Int32
+    public var dnatRule: RuleID
+    public var noEndpointsRule: RuleID
+    public var noLocalEndpointsRule: RuleID
+}
+
+/// How a front door was reached (kube-proxy's chains differ per kind).
+public enum FrontDoorKind: UInt8, Sendable, CustomStringConvertible {
+    case clusterIP, nodePort, loadBalancer, externalIP
+    public var description: String {
+        switch self {
+        case .clusterIP: return "ClusterIP"
+        case .nodePort: return "NodePort"
+        case .loadBalancer: return "LoadBalancer ingress IP"
+        case .externalIP: return "externalIP"
+        }
+    }
+    public var isExternal: Bool { self != .clusterIP }
+}
+
+public struct FrontDoor: Sendable {
+    public var servicePort: Int32
+    public var kind: FrontDoorKind
+    /// For NodePorts: the node whose address this is (NodePorts answer on the receiving node).
+    public var node: Int32
+}
+
+/// Every Service front door of the cluster, compiled: (address, port, protocol) → front door →
+/// Service port → endpoints. ExternalName and headless Services have no entry (no VIP).
+public struct ServiceTable: Sendable {
+    public var frontDoors: [FrontDoor] = []
+    public var servicePorts: [CompiledServicePort] = []
+    public var endpoints: [CompiledEndpoint] = []
+    public var sourceRanges: [[IPPrefix]] = []
+    public var byAddress = LookupTable<FrontDoorKey>(capacity: 16)
+    /// Every address that is some front door (for placement: "service address").
+    public var vips = LookupTable<IPAddress>(capacity: 16)
+
+    public init() {}
+
+    public init(_ cluster: Cluster, topology: Topology, names: inout RuleNames) {
+        byAddress = LookupTable(capacity: cluster.services.count * 4 + 16)
+        vips = LookupTable(capacity: cluster.services.count * 2 + 16)
+        var podByName: [String: Int32] = [:]
+        for (i, p) in cluster.pods.enumerated() { podByName[p.qualifiedName] = Int32(i) }
+        var nodeByName: [String: Int32] = [:]
+        for (i, n) in cluster.nodes.enumerated() { nodeByName[n.name] = Int32(i) }
+        var slicesByService: [String: [EndpointSlice]] = [:]
+        for s in cluster.endpointSlices { slicesByService["\(s.namespace)/\(s.serviceName)", default: []].append(s) }
+        let allowedNodePortAddress: (IPAddress) -> Bool = { a in
+            let only = cluster.settings.kubeProxy.nodePortAddresses
+            return only.isEmpty || only.contains(where: { $0.contains(a) })
+        }
+
+        for (si, svc) in cluster.services.enumerated() {
+            // ExternalName: DNS only, no data-plane entry; headless: no VIP (clients use pod IPs).
+            if svc.type == .ExternalName || svc.headless { continue }
+            var ranges: Int32 = -1
+            if !svc.loadBalancerSourceRanges.isEmpty && svc.type == .LoadBalancer {
+                ranges = Int32(sourceRanges.count)
+                sourceRanges.append(svc.loadBalancerSourceRanges)
+            }
+            let slices = slicesByService[svc.qualifiedName] ?? []
+            for sp in svc.ports {
+                guard sp.port > 0, sp.port <= 65535 else { continue }
+                for v6 in [false, true] {
+                    let families = svc.clusterIPs.filter { $0.isIPv4 != v6 }
+                    let externals = (svc.externalIPs + (svc.type == .LoadBalancer ? svc.loadBalancerIngressIPs : []))
+                        .filter { $0.isIPv4 != v6 }
+                    guard !families.isEmpty else { continue }
+                    let start = Int32(endpoints.count)
+                    endpoints += ServiceTable.endpoints(for: svc, port: sp, v6: v6, slices: slices, cluster: cluster,
+                                                        topology: topology, podByName: podByName, nodeByName: nodeByName)
+                    let label = "\(svc.qualifiedName):\(sp.port)"
+                    let spIndex = Int32(servicePorts.count)
+                    servicePorts.append(CompiledServicePort(
+                        service: Int32(si), qualifiedName: svc.qualifiedName, portName: sp.name,
+                        port: UInt16(sp.port), proto: sp.proto,
+                        endpointStart: start, endpointCount: Int32(endpoints.count) - start,
+                        externalLocal: svc.externalTrafficPolicy == .Local,
+                        internalLocal: svc.internalTrafficPolicy == .Local,
+                        affinity: svc.sessionAffinityClientIP,
+                        affinityTimeoutNanos: Int64(max(1, svc.sessionAffinityTimeoutSeconds)) * 1_000_000_000,
+                        sourceRanges: ranges,
+                        dnatRule: names.intern("svc:\(label)"),
+                        noEndpointsRule: names.intern("kube-proxy:no-endpoints:\(label)"),
+                        noLocalEndpointsRule: names.intern("kube-proxy:no-local-endpoints:\(label)")))
+                    func add(_ ip: IPAddress, _ port: Int, _ kind: FrontDoorKind, node: Int32 = -1) {
+                        guard port > 0, port <= 65535 else { return }
+                        byAddress.insert(FrontDoorKey(ip: ip, port: UInt16(port), proto: sp.proto), Int32(frontDoors.count))
+                        frontDoors.append(FrontDoor(servicePort: spIndex, kind: kind, node: node))
+                    }
+                    for ip in families { add(ip, sp.port, .clusterIP); vips.insert(ip, spIndex) }
+                    for ip in externals {
+                        let kind: FrontDoorKind = svc.loadBalancerIngressIPs.contains(ip) && !svc.externalIPs.contains(ip)
+                            ? .loadBalancer : .externalIP
+                        add(ip, sp.port, kind)
+                        vips.insert(ip, spIndex)
+                    }
+                    // NodePorts answer on every node address unless --nodeport-addresses restricts them.
+                    let hasNodePort = svc.type == .NodePort || (svc.type == .LoadBalancer && svc.allocateLoadBalancerNodePorts)
+                    if hasNodePort, let np = sp.nodePort {
+                        for (ni, n) in cluster.nodes.enumerated() {
+                            for a in n.internalIPs + n.externalIPs where a.isIPv4 != v6 && allowedNodePortAddress(a) {
+                                add(a, np, .nodePort, node: Int32(ni))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Endpoints of one Service port and family: from the Service's EndpointSlices (port matched by
+    /// name and protocol), or — when the model has no slice for a selector Service — derived from the
+    /// ready pods the selector matches, as the EndpointSlice controller would.
+    static func endpoints(for svc: Service, port sp: ServicePort, v6: Bool, slices: [EndpointSlice], cluster: Cluster,
+                          topology: Topology, podByName: [String: Int32], nodeByName: [String: Int32]) -> [CompiledEndpoint] {
+        var out: [CompiledEndpoint] = []
+        if !slices.isEmpty {
+            for s in slices where (s.addressType == "IPv6") == v6 && s.addressType != "FQDN" {
+                guard let p = s.ports.first(where: { $0.name == sp.name && $0.proto == sp.proto }),
+                      p.port > 0, p.port <= 65535 else { continue }
+                for e in s.endpoints {
+                    for a in e.addresses where a.isIPv4 != v6 {
+                        var pod: Int32 = e.podRef.flatMap { podByName[$0] } ?? -1
+                        if pod < 0 { pod = topology.pod(a) }
+                        var node: Int32 = e.nodeName.flatMap { nodeByName[$0] } ?? -1
+                        if node < 0 && pod >= 0 { node = topology.pods[Int(pod)].node }
+                        out.append(CompiledEndpoint(ip: a, port: UInt16(p.port), pod: pod, node: node, ready: e.isReady,
+                                                    servingTerminating: e.isServing && e.isTerminating))
+                    }
+                }
+            }
+            return out
+        }
+        guard let selector = svc.selector else { return out }
+        for (pi, pod) in cluster.pods.enumerated() where pod.namespace == svc.namespace && pod.phase == .Running {
+            guard selector.allSatisfy({ pod.labels[$0.key] == $0.value }) else { continue }
+            let target: Int?
+            switch sp.targetPort {
+            case .number(let n): target = n == 0 ? sp.port : n
+            case .name(let name): target = pod.containerPorts.first(where: { $0.name == name && $0.proto == sp.proto })?.port
+            }
+            guard let t = target, t > 0, t <= 65535 else { continue }
+            for a in pod.ips where a.isIPv4 != v6 {
+                out.append(CompiledEndpoint(ip: a, port: UInt16(t), pod: Int32(pi), node: topology.pods[pi].node,
+                                            ready: pod.ready && !pod.terminating,
+                                            servingTerminating: pod.ready && pod.terminating))
+            }
+        }
+        return out
+    }
+
+    public func frontDoor(_ ip: IPAddress, _ port: UInt16, _ proto: IPProtocol) -> Int32 {
+        byAddress.find(FrontDoorKey(ip: ip, port: port, proto: proto))
+    }
+}
