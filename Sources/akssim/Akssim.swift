@@ -11,6 +11,7 @@ struct Akssim: ParsableCommand {
             ReplayCommand.self,
             RunCommand.self,
             CaptureCommand.self,
+            SynthCommand.self,
         ]
     )
 }

@@ -1,0 +1,200 @@
+import NetworkAddress
+import PacketWire
+
+/// What `akssim replay` counts about the packets themselves, before any pipeline verdict:
+/// packets, bytes, time span, link types, protocols, malformed reasons, fragments,
+/// encapsulation and the TLS/HTTP names seen.
+///
+/// The accumulator is a plain value updated once per packet without allocating: counters are
+/// integers and fixed arrays, link types are counted once per file (a file has one link type),
+/// and names are only turned into strings the first time a distinct one appears (bounded by
+/// `NameSet.limit`).
+public struct DecodeSummary: Sendable {
+    /// One replayed capture file.
+    public struct File: Sendable, Equatable {
+        public var path: String
+        public var linkType: LinkType
+        public var packets: UInt64
+        /// Set when the file ended inside a record (every whole record before it was counted).
+        public var truncated: Bool
+    }
+
+    /// Per-protocol packet counts, the `decode` object of `replay --json`.
+    /// Network: `ipv4`, `ipv6`, `arp`, and `other` for every frame that is none of them (other
+    /// EtherTypes, undecodable link layers). Transport: a packet counts under `tcp`, `udp`,
+    /// `sctp`, `icmp` or `icmpv6` when it carries that protocol's header — the first fragment
+    /// of a fragmented datagram does, later fragments do not (tshark counts the same way with
+    /// IP reassembly off). An overlay (VXLAN) packet is counted once, by its inner frame.
+    public struct ProtocolCounts: Sendable, Equatable {
+        public var ipv4: UInt64 = 0
+        public var ipv6: UInt64 = 0
+        public var tcp: UInt64 = 0
+        public var udp: UInt64 = 0
+        public var sctp: UInt64 = 0
+        public var icmp: UInt64 = 0
+        public var icmpv6: UInt64 = 0
+        public var arp: UInt64 = 0
+        public var other: UInt64 = 0
+        public init() {}
+    }
+
+    /// IP fragments: every fragment packet; first fragments (offset 0, more-fragments set);
+    /// later fragments attributed to their flow through the fragment table; and orphans
+    /// (later fragments whose first fragment was not in the capture).
+    public struct FragmentCounts: Sendable, Equatable {
+        public var total: UInt64 = 0
+        public var first: UInt64 = 0
+        public var attributed: UInt64 = 0
+        public var orphan: UInt64 = 0
+        public init() {}
+    }
+
+    public var packets: UInt64 = 0
+    /// Bytes on the wire (the records' original lengths).
+    public var bytes: UInt64 = 0
+    /// Bytes actually captured (less than `bytes` when a snap length cut packets).
+    public var capturedBytes: UInt64 = 0
+    /// Earliest and latest timestamps seen (ns since the epoch); nil before the first packet.
+    public var firstNanos: Int64?
+    public var lastNanos: Int64?
+    public private(set) var files: [File] = []
+    /// Packets per link type, in first-seen order.
+    public private(set) var linkTypes: [(LinkType, UInt64)] = []
+    public var protocols = ProtocolCounts()
+    /// Indexed by `MalformedReason.rawValue`; `.none` stays zero.
+    public var malformedCounts: [UInt64] { malformedStorage }
+    @usableFromInline var malformedStorage = [UInt64](repeating: 0, count: MalformedReason.allCases.count)
+    /// Packets the capture's snap length cut short (still decoded as far as they went).
+    public var snapTruncated: UInt64 = 0
+    public var fragments = FragmentCounts()
+    /// Frames with at least one 802.1Q/802.1ad tag, with two or more (QinQ), VXLAN-encapsulated.
+    public var vlanTagged: UInt64 = 0
+    public var qinq: UInt64 = 0
+    public var vxlan: UInt64 = 0
+    public var sni = NameSet()
+    public var httpHost = NameSet()
+
+    /// Packets counted since the current file began.
+    @usableFromInline var filePackets: UInt64 = 0
+
+    public init() {}
+
+    /// Starts counting a new file; its link type is recorded once here rather than per packet.
+    public mutating func beginFile(path: String, linkType: LinkType) {
+        files.append(File(path: path, linkType: linkType, packets: 0, truncated: false))
+        filePackets = 0
+    }
+
+    /// Closes the current file's entry and adds its packets to its link type.
+    public mutating func endFile(truncated: Bool = false) {
+        guard let last = files.indices.last else { return }
+        files[last].packets = filePackets
+        files[last].truncated = truncated
+        let linkType = files[last].linkType
+        if let i = linkTypes.firstIndex(where: { $0.0 == linkType }) {
+            linkTypes[i].1 += filePackets
+        } else {
+            linkTypes.append((linkType, filePackets))
+        }
+        filePackets = 0
+    }
+
+    /// Counts a record without decoding it (the `--read-only` raw loop).
+    @inlinable
+    public mutating func addRecord(wireLength: UInt32, capturedLength: UInt32, timestampNanos: Int64) {
+        packets &+= 1
+        filePackets &+= 1
+        bytes &+= UInt64(wireLength)
+        capturedBytes &+= UInt64(capturedLength)
+        if let first = firstNanos, first <= timestampNanos {} else { firstNanos = timestampNanos }
+        if let last = lastNanos, last >= timestampNanos {} else { lastNanos = timestampNanos }
+    }
+
+    /// Counts one decoded packet. `bytes` is the frame the decoder read, used only to copy out
+    /// a TLS SNI or HTTP Host the first time a distinct one appears.
+    @inlinable
+    public mutating func add(_ p: DecodedPacket, bytes frame: UnsafeRawBufferPointer, timestampNanos: Int64) {
+        addRecord(wireLength: p.wireLength, capturedLength: p.capturedLength, timestampNanos: timestampNanos)
+        if p.snapTruncated { snapTruncated &+= 1 }
+        if p.malformed != .none { malformedStorage[Int(p.malformed.rawValue)] &+= 1 }
+        if p.vlanCount > 0 { vlanTagged &+= 1 }
+        if p.vlanCount > 1 { qinq &+= 1 }
+        if p.vxlan { vxlan &+= 1 }
+        switch p.network {
+        case .ipv4: protocols.ipv4 &+= 1
+        case .ipv6: protocols.ipv6 &+= 1
+        case .arp: protocols.arp &+= 1; return
+        case .none, .other: protocols.other &+= 1; return
+        }
+        let laterFragment = p.isFragment && p.fragmentOffset != 0
+        if p.isFragment {
+            fragments.total &+= 1
+            if !laterFragment { fragments.first &+= 1 }
+            else if p.fragmentResolved { fragments.attributed &+= 1 }
+            else { fragments.orphan &+= 1 }
+        }
+        if !laterFragment {
+            switch p.flow.proto.rawValue {
+            case 6: protocols.tcp &+= 1
+            case 17: protocols.udp &+= 1
+            case 132: protocols.sctp &+= 1
+            case 1: protocols.icmp &+= 1
+            case 58: protocols.icmpv6 &+= 1
+            default: break
+            }
+        }
+        if !p.sni.isEmpty { sni.insert(p.sni, in: frame) }
+        if !p.httpHost.isEmpty { httpHost.insert(p.httpHost, in: frame) }
+    }
+
+    /// Count for one malformed reason.
+    public func malformed(_ reason: MalformedReason) -> UInt64 { malformedCounts[Int(reason.rawValue)] }
+
+    /// Every packet that carried a malformed reason.
+    public var malformedTotal: UInt64 { malformedCounts.reduce(0, &+) }
+
+    /// Packets of one link type.
+    public func packets(linkType: LinkType) -> UInt64 {
+        linkTypes.first(where: { $0.0 == linkType })?.1 ?? 0
+    }
+
+    /// Seconds between the first and the last timestamp.
+    public var seconds: Double {
+        guard let firstNanos, let lastNanos else { return 0 }
+        return Double(lastNanos - firstNanos) / 1e9
+    }
+}
+
+/// Distinct names (TLS SNI, HTTP Host) in first-seen order, at most `limit`. A name is hashed
+/// straight from the packet bytes and compared against the stored copy, so a repeated name
+/// costs no allocation; only a new one is copied.
+public struct NameSet: Sendable {
+    public static let limit = 1000
+
+    /// The names as sent (invalid UTF-8 shown with replacement characters).
+    public var names: [String] { stored.map { String(decoding: $0, as: UTF8.self) } }
+    public var count: Int { stored.count }
+    /// Set once a distinct name could not be kept because `limit` names were already stored.
+    public private(set) var overflowed = false
+    private var stored: [[UInt8]] = []
+    /// Open addressing on the FNV-1a hash: a key holds the index of the name stored under it.
+    private var index: [UInt64: Int] = [:]
+
+    public init() {}
+
+    public mutating func insert(_ span: ByteSpan, in frame: UnsafeRawBufferPointer) {
+        let start = Int(span.offset), end = start + Int(span.length)
+        guard span.length > 0, end <= frame.count else { return }
+        let bytes = UnsafeRawBufferPointer(rebasing: frame[start..<end])
+        var key: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { key = (key ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        // Probe until the name or a free key turns up; at most `limit` keys are ever taken.
+        while let i = index[key] {
+            if stored[i].elementsEqual(bytes) { return }
+            key &+= 1
+        }
+        guard stored.count < NameSet.limit else { overflowed = true; return }
+        index[key] = stored.count
+        stored.append(Array(bytes))
+    }
+}
