@@ -12,6 +12,7 @@ struct Akssim: ParsableCommand {
             RunCommand.self,
             CaptureCommand.self,
             SynthCommand.self,
+            TraceCommand.self,
         ]
     )
 }

@@ -1,0 +1,178 @@
+import ArgumentParser
+import ClusterModel
+import Dataplane
+import Foundation
+import NetworkAddress
+import Reporting
+
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Explain what the cluster does with one flow (or every flow of a JSON-lines file).",
+        discussion: """
+            Walks a hypothetical flow through the model hop by hop — kube-proxy, NetworkPolicy, NSGs, routes, \
+            Azure Load Balancer, Azure Firewall, SNAT — and prints the verdict, the deciding stage and rule, \
+            where the packet is delivered and the source the receiver sees.
+
+              akssim trace --protocol tcp --src 10.224.0.20 --dst 10.0.120.10:80
+              akssim trace --src 198.51.100.7 --dst 20.62.20.30:80 --json
+              akssim trace --flows flows.jsonl     (one JSON object per line: protocol, src, sport, dst, dport,
+                                                    optional node, sni, httpHost)
+            """
+    )
+
+    @Option(name: .customLong("protocol"), help: "tcp, udp, sctp or icmp.")
+    var proto: String = "tcp"
+
+    @Option(help: "Source address, optionally with a port: 10.224.0.20, 10.224.0.20:41000, [fd00::1]:41000.")
+    var src: String?
+
+    @Option(help: "Destination address and port: 10.0.120.10:80 (the port may be omitted for icmp).")
+    var dst: String?
+
+    @Option(help: "The node the flow is observed on (for traffic entering from outside the nodes).")
+    var node: String?
+
+    @Option(help: "TLS SNI the client sends (Azure Firewall application rules).")
+    var sni: String?
+
+    @Option(name: .customLong("http-host"), help: "HTTP Host header the client sends.")
+    var httpHost: String?
+
+    @Option(help: "JSON-lines file of flows; prints one JSON object per line, in order.")
+    var flows: String?
+
+    @Flag(help: "Print the trace as JSON.")
+    var json = false
+
+    @Option(name: .customLong("cluster"), parsing: .singleValue,
+            help: "Cluster model: a native YAML file or a directory of kubectl/az exports (repeatable). Default: the embedded aks-contoso cluster.")
+    var clusterPaths: [String] = []
+
+    func validate() throws {
+        if flows == nil && (src == nil || dst == nil) {
+            throw ValidationError("give --src and --dst (or --flows FILE)")
+        }
+        if flows != nil && (src != nil || dst != nil) {
+            throw ValidationError("--flows cannot be combined with --src/--dst")
+        }
+    }
+
+    func run() throws {
+        let cluster = try ClusterSource.load(paths: clusterPaths)
+        let pipeline = Pipeline(cluster: cluster)
+        if let flows {
+            try runFlows(flows, pipeline)
+            return
+        }
+        let q = try FlowText.query(proto: proto, src: src ?? "", dst: dst ?? "", node: node, sni: sni, httpHost: httpHost,
+                                   where: { "--\($0)" })
+        if let n = q.node, !cluster.nodes.contains(where: { $0.name == n }) {
+            throw CLIFailure.badInput("--node: no node named \(n) in the cluster (nodes: \(cluster.nodes.map(\.name).joined(separator: ", ")))")
+        }
+        let t = pipeline.trace(q)
+        print(json ? TraceReport.json(t).pretty : TraceReport.text(t))
+    }
+
+    func runFlows(_ path: String, _ pipeline: Pipeline) throws {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw CLIFailure.badInput("\(path): cannot read the file (expected UTF-8 JSON lines)")
+        }
+        var out = ""
+        var lineNo = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNo += 1
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            let q = try FlowText.query(jsonLine: trimmed, file: path, line: lineNo, nodes: pipeline.cluster.nodes.map(\.name))
+            out += TraceReport.json(pipeline.trace(q)).compact
+            out += "\n"
+            if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+}
+
+/// Parsing of flow descriptions from flags and from JSON lines.
+enum FlowText {
+    /// "1.2.3.4", "1.2.3.4:80", "[fd00::1]:80", "fd00::1".
+    static func endpoint(_ s: String) -> (IPAddress, UInt16?)? {
+        if s.hasPrefix("[") {
+            guard let close = s.firstIndex(of: "]"), let a = IPAddress(s[s.index(after: s.startIndex)..<close]) else { return nil }
+            let rest = s[s.index(after: close)...]
+            if rest.isEmpty { return (a, nil) }
+            guard rest.hasPrefix(":"), let p = UInt16(rest.dropFirst()) else { return nil }
+            return (a, p)
+        }
+        if let a = IPAddress(s) { return (a, nil) }
+        guard let colon = s.lastIndex(of: ":"), let a = IPAddress(s[..<colon]), a.isIPv4,
+              let p = UInt16(s[s.index(after: colon)...]) else { return nil }
+        return (a, p)
+    }
+
+    static func proto(_ s: String) -> IPProtocol? {
+        switch s.lowercased() {
+        case "tcp": return .tcp
+        case "udp": return .udp
+        case "sctp": return .sctp
+        case "icmp", "icmpv6": return .icmp
+        default: return nil
+        }
+    }
+
+    static func query(proto p: String, src: String, dst: String, node: String?, sni: String?, httpHost: String?,
+                      where field: (String) -> String) throws -> FlowQuery {
+        guard var proto = proto(p) else { throw CLIFailure.badInput("\(field("protocol")): expected tcp, udp, sctp or icmp, got \"\(p)\"") }
+        guard let (s, sp) = endpoint(src) else { throw CLIFailure.badInput("\(field("src")): expected IP or IP:PORT, got \"\(src)\"") }
+        guard let (d, dp) = endpoint(dst) else { throw CLIFailure.badInput("\(field("dst")): expected IP:PORT, got \"\(dst)\"") }
+        guard s.isIPv4 == d.isIPv4 else { throw CLIFailure.badInput("\(field("dst")): address family differs from the source") }
+        if proto == .icmp && !s.isIPv4 { proto = .icmpv6 }
+        guard dp != nil || proto.isICMP else { throw CLIFailure.badInput("\(field("dst")): expected IP:PORT (a port is required for \(proto))") }
+        return FlowQuery(proto: proto, src: s, sport: sp ?? 40000, dst: d, dport: dp ?? 0, node: node, sni: sni, httpHost: httpHost)
+    }
+
+    /// One `--flows` line: {"protocol","src","sport","dst","dport","node"?,"sni"?,"httpHost"?}.
+    struct Line: Decodable {
+        var `protocol`: String
+        var src: String
+        var sport: Int?
+        var dst: String
+        var dport: Int?
+        var node: String?
+        var sni: String?
+        var httpHost: String?
+    }
+
+    static func query(jsonLine: String, file: String, line: Int, nodes: [String]) throws -> FlowQuery {
+        let at = "\(file):\(line)"
+        let l: Line
+        do {
+            l = try JSONDecoder().decode(Line.self, from: Data(jsonLine.utf8))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw CLIFailure.badInput("\(at): field \(key.stringValue): missing")
+        } catch let DecodingError.typeMismatch(type, ctx) {
+            throw CLIFailure.badInput("\(at): field \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type == Int.self ? "a number" : "a string")")
+        } catch let DecodingError.valueNotFound(type, ctx) {
+            throw CLIFailure.badInput("\(at): field \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type == Int.self ? "a number" : "a string"), got null")
+        } catch {
+            throw CLIFailure.badInput("\(at): expected one JSON object per line")
+        }
+        func port(_ v: Int?, _ name: String) throws -> UInt16? {
+            guard let v else { return nil }
+            guard (0...65535).contains(v) else { throw CLIFailure.badInput("\(at): field \(name): expected a port number 0-65535, got \(v)") }
+            return UInt16(v)
+        }
+        let isICMP = proto(l.protocol) == .icmp
+        let sport = try port(l.sport, "sport")
+        guard let dport = try port(l.dport, "dport") ?? (isICMP ? 0 : nil) else {
+            throw CLIFailure.badInput("\(at): field dport: missing")
+        }
+        if let node = l.node, !nodes.contains(node) { throw CLIFailure.badInput("\(at): field node: no node named \(node)") }
+        guard let (d, _) = endpoint(l.dst) else { throw CLIFailure.badInput("\(at): field dst: expected an IP address, got \"\(l.dst)\"") }
+        let dst = d.isIPv4 ? "\(d):\(dport)" : "[\(d)]:\(dport)"
+        var q = try query(proto: l.protocol, src: l.src, dst: dst, node: l.node, sni: l.sni, httpHost: l.httpHost,
+                          where: { "\(at): field \($0)" })
+        if let sport { q.sport = sport }
+        return q
+    }
+}
