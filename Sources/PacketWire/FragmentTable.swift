@@ -3,7 +3,8 @@ import NetworkAddress
 /// Ports of fragmented datagrams, learned from first fragments and looked up by later ones.
 ///
 /// Keyed like Linux `ip_defrag`/`ipv6_frag` queues: source, destination, identification and
-/// protocol. A fixed array allocated once, open addressing with a short linear probe window; a
+/// protocol (IPv4), or the fragment header's next-header value (IPv6, where every fragment
+/// carries the same one; RFC 8200 §4.5 reassembles by src/dst/id). A fixed array allocated once, open addressing with a short linear probe window; a
 /// full window replaces its oldest entry (counted in `evictions`). No allocation after `init`,
 /// and the decoder mutates it in place (it is uniquely owned, so the array is never copied).
 @usableFromInline
@@ -18,9 +19,12 @@ struct FragmentTable: Sendable {
         @usableFromInline var srcPort: UInt16
         @usableFromInline var dstPort: UInt16
         @usableFromInline var stamp: UInt32
+        /// Upper-layer protocol found behind the first fragment's headers (IPv6 may key on a
+        /// destination-options header that precedes TCP).
+        @usableFromInline var upper: UInt8
 
         @usableFromInline static let empty = Entry(
-            src: .zero6, dst: .zero6, id: 0, proto: 0, used: false, srcPort: 0, dstPort: 0, stamp: 0)
+            src: .zero6, dst: .zero6, id: 0, proto: 0, used: false, srcPort: 0, dstPort: 0, stamp: 0, upper: 0)
     }
 
     @usableFromInline static let probeWindow = 8
@@ -49,24 +53,24 @@ struct FragmentTable: Sendable {
     }
 
     @inline(__always)
-    func lookup(_ src: IPAddress, _ dst: IPAddress, _ id: UInt32, _ proto: UInt8) -> (UInt16, UInt16)? {
+    func lookup(_ src: IPAddress, _ dst: IPAddress, _ id: UInt32, _ proto: UInt8) -> Entry? {
         let n = slots.count
         guard n > 0 else { return nil }
         var i = home(src, dst, id, proto)
         for _ in 0..<min(n, FragmentTable.probeWindow) {
             let e = slots[i]
-            if matches(e, src, dst, id, proto) { return (e.srcPort, e.dstPort) }
+            if matches(e, src, dst, id, proto) { return e }
             i = i + 1 == n ? 0 : i + 1
         }
         return nil
     }
 
     @inline(__always)
-    mutating func insert(_ src: IPAddress, _ dst: IPAddress, _ id: UInt32, _ proto: UInt8, _ sport: UInt16, _ dport: UInt16) {
+    mutating func insert(_ src: IPAddress, _ dst: IPAddress, _ id: UInt32, _ proto: UInt8, _ upper: UInt8, _ sport: UInt16, _ dport: UInt16) {
         let n = slots.count
         guard n > 0 else { return }
         clock &+= 1
-        let fresh = Entry(src: src, dst: dst, id: id, proto: proto, used: true, srcPort: sport, dstPort: dport, stamp: clock)
+        let fresh = Entry(src: src, dst: dst, id: id, proto: proto, used: true, srcPort: sport, dstPort: dport, stamp: clock, upper: upper)
         var i = home(src, dst, id, proto)
         var free = -1
         var oldest = i

@@ -42,7 +42,7 @@ extension PacketDecoder {
             p.moreFragments = more
             p.fragmentID = UInt32(b.u16(off + 4))
         }
-        decodeTransport(b, off + ihl, end, declaredEnd, &p, depth: depth)
+        decodeTransport(b, off + ihl, end, declaredEnd, &p, fragmentKey: p.flow.proto.rawValue, depth: depth)
     }
 
     /// RFC 791 option list: EOL (0) ends it, NOP (1) is one byte, others carry a length ≥ 2
@@ -97,7 +97,7 @@ extension PacketDecoder {
             p.moreFragments = chain.moreFragments
             p.fragmentID = chain.fragmentID
         }
-        decodeTransport(b, chain.l4, end, declaredEnd, &p, depth: depth)
+        decodeTransport(b, chain.l4, end, declaredEnd, &p, fragmentKey: chain.fragmentNext, depth: depth)
     }
 
     @usableFromInline
@@ -128,6 +128,9 @@ struct IPv6Chain {
     @usableFromInline var fragmentOffset = 0
     @usableFromInline var moreFragments = false
     @usableFromInline var fragmentID: UInt32 = 0
+    /// The fragment header's next-header value: the same in every fragment of a datagram, so it
+    /// keys the fragment table (the upper-layer protocol may sit behind more headers).
+    @usableFromInline var fragmentNext: UInt8 = 0
 
     init() {}
 
@@ -162,6 +165,7 @@ struct IPv6Chain {
                     c.fragmentOffset = fragOffset
                     c.moreFragments = more
                     c.fragmentID = b.u32(off + 4)
+                    c.fragmentNext = b.u8(off)
                 }
                 length = 8
                 if fragOffset != 0 {

@@ -8,15 +8,18 @@ import NetworkAddress
 /// is a length error.
 extension PacketDecoder {
     @usableFromInline
-    mutating func decodeTransport(_ b: Bytes, _ l4: Int, _ end: Int, _ declaredEnd: Int, _ p: inout DecodedPacket, depth: Int) {
+    mutating func decodeTransport(
+        _ b: Bytes, _ l4: Int, _ end: Int, _ declaredEnd: Int, _ p: inout DecodedPacket, fragmentKey: UInt8, depth: Int
+    ) {
         p.l4Offset = UInt16(truncatingIfNeeded: l4)
         p.payloadOffset = UInt16(truncatingIfNeeded: l4)
         p.payloadLength = UInt16(truncatingIfNeeded: max(0, end - l4))
         if p.isFragment && !p.isFirstFragment {
             // The middle of a datagram: no transport header here; ports come from the first fragment.
-            if let ports = fragments.lookup(p.flow.src, p.flow.dst, p.fragmentID, p.flow.proto.rawValue) {
-                p.flow.srcPort = ports.0
-                p.flow.dstPort = ports.1
+            if let entry = fragments.lookup(p.flow.src, p.flow.dst, p.fragmentID, fragmentKey) {
+                p.flow.srcPort = entry.srcPort
+                p.flow.dstPort = entry.dstPort
+                p.flow.proto = IPProtocol(rawValue: entry.upper)
                 p.fragmentResolved = true
                 p.hasTransport = true
             }
@@ -30,7 +33,7 @@ extension PacketDecoder {
         default: return
         }
         if p.isFirstFragment && p.hasTransport {
-            fragments.insert(p.flow.src, p.flow.dst, p.fragmentID, p.flow.proto.rawValue, p.flow.srcPort, p.flow.dstPort)
+            fragments.insert(p.flow.src, p.flow.dst, p.fragmentID, fragmentKey, p.flow.proto.rawValue, p.flow.srcPort, p.flow.dstPort)
         }
     }
 
