@@ -13,6 +13,7 @@ struct Akssim: ParsableCommand {
             CaptureCommand.self,
             SynthCommand.self,
             TraceCommand.self,
+            ValidateCommand.self,
         ]
     )
 }

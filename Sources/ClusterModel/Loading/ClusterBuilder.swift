@@ -10,6 +10,12 @@ struct ClusterBuilder {
     /// v1 Endpoints from kubectl exports; used only for Services without EndpointSlices.
     var legacyEndpoints: [EndpointSlice] = []
 
+    /// Remembers where a model field was written (for validation after loading).
+    mutating func mark(_ field: String, _ c: Cursor?) {
+        guard let c else { return }
+        cluster.fieldSources[FieldSource.key(object: c.object, field: field)] = FieldSource(location: c.location, path: c.path)
+    }
+
     mutating func claimSettings(at c: Cursor) {
         if let first = settingsSource {
             sink.error("cluster settings given twice: here and at \(first)", at: c)

@@ -10,8 +10,7 @@ enum EndpointDerivation {
     static func derive(_ c: inout Cluster) {
         var sliced = Set<String>()
         for s in c.endpointSlices { sliced.insert("\(s.namespace)/\(s.serviceName)") }
-        var podsByNamespace: [String: [Int]] = [:]
-        for (i, p) in c.pods.enumerated() { podsByNamespace[p.namespace, default: []].append(i) }
+        let index = PodIndex(c.pods)
         var nodeZone: [String: String] = [:]
         for n in c.nodes { nodeZone[n.name] = n.zone }
 
@@ -22,7 +21,7 @@ enum EndpointDerivation {
             var groups: [[EndpointPort]: [Endpoint]] = [:]
             var order: [[EndpointPort]] = []
             var matched = 0, ready = 0
-            for i in podsByNamespace[svc.namespace] ?? [] {
+            for i in index.candidates(namespace: svc.namespace, sel) {
                 let pod = c.pods[i]
                 guard !pod.ips.isEmpty, pod.phase != .Succeeded, pod.phase != .Failed, sel.matches(pod.labels) else { continue }
                 matched += 1

@@ -23,6 +23,9 @@ enum NativeAzure {
             sub.prefixes = (s["prefixes"] ?? s["prefix"])?.prefixes(sink) ?? []
             if sub.prefixes.isEmpty { sink.error("expected prefix (a CIDR)", at: s) }
             sub.networkSecurityGroup = s["nsg"]?.text(sink)
+            b.mark("subnets.\(n).nsg", s["nsg"])
+            b.mark("subnets.\(n).routeTable", s["routeTable"])
+            b.mark("subnets.\(n).prefixes", s["prefixes"] ?? s["prefix"])
             sub.routeTable = s["routeTable"]?.text(sink)
             sub.natGateway = s["natGateway"]?.text(sink)
             if let p = s["privateEndpointNetworkPolicies"]?.text(sink) { sub.privateEndpointNetworkPolicies = p }
@@ -51,6 +54,8 @@ enum NativeAzure {
         if n.subnet.isEmpty { sink.error("expected subnet (vnet/subnet or subnet)", at: o) }
         n.networkSecurityGroup = o["nsg"]?.text(sink)
         n.applicationSecurityGroups = o["asgs"]?.strings(sink) ?? []
+        for f in ["subnet", "nsg", "asgs"] { b.mark(f, o[f]) }
+        b.mark("ips", o["ips"] ?? o["ip"])
         n.nodeName = o["node"]?.text(sink) ?? ""
         n.enableIPForwarding = o["ipForwarding"]?.bool(sink) ?? false
         b.cluster.networkInterfaces.append(n)
@@ -69,8 +74,11 @@ enum NativeAzure {
         nsg.name = name
         nsg.source = o.location
         nsg.flushConnection = o["flushConnection"]?.bool(sink) ?? false
-        for r in o["rules"]?.items ?? [] {
+        for (i, r) in (o["rules"]?.items ?? []).enumerated() {
             guard r.expectMapping(ruleKeys, sink) else { continue }
+            b.mark("rules[\(i)].priority", r["priority"])
+            b.mark("rules[\(i)].sourceASGs", r["sourceASGs"])
+            b.mark("rules[\(i)].destinationASGs", r["destinationASGs"])
             var rule = SecurityRule()
             rule.source = r.location
             rule.name = r["name"]?.text(sink) ?? ""

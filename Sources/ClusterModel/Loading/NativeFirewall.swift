@@ -14,6 +14,7 @@ enum NativeFirewall {
         if let ip = o["privateIP"]?.ip(sink) { fw.privateIP = ip } else if o["privateIP"] == nil { sink.error("expected privateIP", at: o) }
         fw.publicIPs = o["publicIPs"]?.ips(sink) ?? []
         fw.policy = o["policy"]?.text(sink)
+        b.mark("policy", o["policy"])
         if let t = o["threatIntelMode"]?.enumValue(ThreatIntelMode.self, sink) { fw.threatIntelMode = t }
         fw.snatPrivateRanges = o["snatPrivateRanges"]?.prefixes(sink)
         fw.classicCollections = (o["collections"]?.items ?? []).compactMap { FirewallRules.nativeCollection($0, sink) }
@@ -30,6 +31,7 @@ enum NativeFirewall {
         p.name = name
         p.source = o.location
         p.basePolicy = o["basePolicy"]?.text(sink)
+        b.mark("basePolicy", o["basePolicy"])
         if let t = o["threatIntelMode"]?.enumValue(ThreatIntelMode.self, sink) { p.threatIntelMode = t }
         p.threatIntelAllowIPs = o["threatIntelAllowIPs"]?.prefixes(sink) ?? []
         p.threatIntelAllowFQDNs = o["threatIntelAllowFQDNs"]?.strings(sink) ?? []

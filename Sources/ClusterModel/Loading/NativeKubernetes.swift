@@ -18,6 +18,8 @@ enum NativeKubernetes {
         n.name = name
         n.source = o.location
         n.internalIPs = (o["ips"] ?? o["ip"])?.ips(sink) ?? []
+        b.mark("ips", o["ips"] ?? o["ip"])
+        b.mark("subnet", o["subnet"])
         if n.internalIPs.isEmpty { sink.error("expected ip (the node's InternalIP)", at: o) }
         n.externalIPs = o["externalIPs"]?.ips(sink) ?? []
         n.subnet = o["subnet"]?.text(sink) ?? ""
@@ -62,6 +64,9 @@ enum NativeKubernetes {
         p.source = o.location
         p.nodeName = o["node"]?.text(sink) ?? ""
         p.ips = (o["ips"] ?? o["ip"])?.ips(sink) ?? []
+        b.mark("ips", o["ips"] ?? o["ip"])
+        b.mark("nodeName", o["node"])
+        b.mark("namespace", o["namespace"])
         p.labels = o["labels"]?.stringMap(sink) ?? [:]
         p.hostNetwork = o["hostNetwork"]?.bool(sink) ?? false
         if let v = o["phase"]?.enumValue(PodPhase.self, sink) { p.phase = v }
@@ -90,6 +95,8 @@ enum NativeKubernetes {
         s.labels = o["labels"]?.stringMap(sink) ?? [:]
         s.annotations = o["annotations"]?.stringMap(sink) ?? [:]
         KubernetesSpecs.serviceSpec(o, into: &s, sink)
+        b.mark("clusterIPs", o["clusterIPs"] ?? o["clusterIP"])
+        b.mark("selector", o["selector"])
         // In the native format `loadBalancerIP` is the assigned ingress IP (status), for brevity.
         s.loadBalancerIngressIPs = (o["loadBalancerIngressIPs"] ?? o["loadBalancerIP"])?.ips(sink) ?? []
         b.cluster.services.append(s)
@@ -121,6 +128,7 @@ enum NativeKubernetes {
         np.namespace = ns
         np.source = o.location
         KubernetesSpecs.networkPolicySpec(o, into: &np, sink)
+        b.mark("podSelector", o["podSelector"])
         b.cluster.networkPolicies.append(np)
     }
 
@@ -148,6 +156,7 @@ enum NativeKubernetes {
         let o = c.object("IngressController \(cls)")
         if !svc.contains("/") { sink.error("expected service as namespace/name, found \"\(svc)\"", at: o["service"] ?? o) }
         b.cluster.ingressControllers.append(IngressController(className: cls, service: svc))
+        b.mark("service", o["service"])
         let controller = o["controller"]?.text(sink) ?? "k8s.io/ingress-nginx"
         b.cluster.ingressClasses.append(IngressClass(name: cls, controller: controller, isDefault: o["default"]?.bool(sink) ?? false))
     }

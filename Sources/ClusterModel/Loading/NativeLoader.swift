@@ -91,6 +91,10 @@ enum NativeLoader {
             }
         }
         b.cluster.settings = s
+        for f in ["dnsServiceIP", "networkPolicy", "podCIDRs", "serviceCIDRs"] { b.mark(f, c[f]) }
+        b.mark("apiServer.authorizedIPRanges", c["apiServer"]?["authorizedIPRanges"])
+        b.mark("apiServer.privateIP", c["apiServer"]?["privateIP"] ?? c["apiServer"])
+        b.mark("apiServer.publicIP", c["apiServer"]?["publicIP"] ?? c["apiServer"])
     }
 
     /// `name` of a native entry, reported when missing.

@@ -66,7 +66,24 @@ public struct Cluster: Sendable {
     /// Loader notes that are not errors (derived endpoints, selectors matching nothing, …).
     public var notes: [Diagnostic] = []
 
+    /// Where individual fields were written, keyed by `FieldSource.key(object:field:)`, so
+    /// validation after loading can still name `file:line:col` and the path as written.
+    public var fieldSources: [String: FieldSource] = [:]
+
     public init() {}
+}
+
+/// The location and written path (`status.podIPs[0].ip`, `ip`) of one field of an object.
+public struct FieldSource: Hashable, Sendable {
+    public var location: SourceLocation
+    public var path: String
+    public init(location: SourceLocation, path: String) {
+        self.location = location
+        self.path = path
+    }
+
+    /// `object` is the diagnostic identity (`Pod shop/frontend-1`), `field` the model field (`ips`).
+    public static func key(object: String, field: String) -> String { "\(object)|\(field)" }
 }
 
 /// A diagnostic: an error (load fails, exit 2) or a warning/note (printed by `validate`).

@@ -1,0 +1,148 @@
+import NetworkAddress
+
+/// NSG rule constraints and references between Azure resources.
+extension Validator {
+    /// Tags every NSG understands without a service-tag file (azure-networking.md §1.4).
+    static let builtinTags: Set<String> = [
+        "VirtualNetwork", "Internet", "AzureLoadBalancer", "AzurePlatformDNS", "AzurePlatformIMDS", "AzurePlatformLKM",
+    ]
+
+    var knownASGs: Set<String> {
+        var s = Set(c.applicationSecurityGroups.map(\.name))
+        // Without an ASG export, memberships on NICs are what defines the groups.
+        if c.applicationSecurityGroups.isEmpty { for n in c.networkInterfaces { s.formUnion(n.applicationSecurityGroups) } }
+        return s
+    }
+
+    mutating func securityGroups() {
+        let asgs = knownASGs
+        let tags = Set(c.serviceTags.map(\.name)).union(Self.builtinTags)
+        for nsg in c.networkSecurityGroups {
+            let id = "NSG \(nsg.name)"
+            var seen: [String: String] = [:]
+            for (i, r) in nsg.rules.enumerated() {
+                // ARM rejects user rules outside 100–4096 and two rules with one priority and direction.
+                if !(100...4096).contains(r.priority) {
+                    error(id, field: "rules[\(i)].priority", at: r.source ?? nsg.source,
+                          "rule \(r.name): expected a priority in 100–4096, found \(r.priority)")
+                }
+                let key = "\(r.direction.rawValue)/\(r.priority)"
+                if let other = seen[key] {
+                    error(id, field: "rules[\(i)].priority", at: r.source ?? nsg.source,
+                          "rule \(r.name): priority \(r.priority) is already used by \(r.direction.rawValue) rule \(other)")
+                } else {
+                    seen[key] = r.name
+                }
+                for (field, list) in [("sourceASGs", r.sourceApplicationSecurityGroups), ("destinationASGs", r.destinationApplicationSecurityGroups)] {
+                    for a in list where !asgs.contains(a) {
+                        error(id, field: "rules[\(i)].\(field)", at: r.source ?? nsg.source, "rule \(r.name): application security group \(a) not found")
+                    }
+                }
+                for a in r.sourceAddresses + r.destinationAddresses {
+                    if case .serviceTag(let t) = a, !tags.contains(t) {
+                        warning(id, field: "rules[\(i)]", at: r.source ?? nsg.source,
+                                "rule \(r.name): service tag \(t) has no known prefixes (add it under serviceTags or load `az network list-service-tags` output); it matches nothing")
+                    }
+                }
+            }
+        }
+    }
+
+    mutating func azureReferences() {
+        let nsgs = Set(c.networkSecurityGroups.map(\.name))
+        let tables = Set(c.routeTables.map(\.name))
+        let gateways = Set(c.natGateways.map(\.name))
+        for v in c.virtualNetworks {
+            for s in v.subnets {
+                if let n = s.networkSecurityGroup, !nsgs.contains(n) {
+                    error("VNet \(v.name)", field: "subnets.\(s.name).nsg", at: s.source ?? v.source, "subnet \(s.name): network security group \(n) not found")
+                }
+                if let t = s.routeTable, !tables.contains(t) {
+                    error("VNet \(v.name)", field: "subnets.\(s.name).routeTable", at: s.source ?? v.source, "subnet \(s.name): route table \(t) not found")
+                }
+                if let g = s.natGateway, !gateways.contains(g) {
+                    error("VNet \(v.name)", field: "subnets.\(s.name).natGateway", at: s.source ?? v.source, "subnet \(s.name): NAT gateway \(g) not found")
+                }
+            }
+        }
+        let asgs = knownASGs
+        for nic in c.networkInterfaces {
+            let id = nic.nodeName.isEmpty ? "NIC \(nic.name)" : "Node \(nic.nodeName)"
+            if !nic.subnet.isEmpty && subnet(nic.subnet) == nil {
+                error(id, field: "subnet", at: nic.source, "subnet \(nic.subnet) not found")
+            }
+            if let n = nic.networkSecurityGroup, !nsgs.contains(n) {
+                error(id, field: "nsg", at: nic.source, "network security group \(n) not found")
+            }
+            for a in nic.applicationSecurityGroups where !asgs.contains(a) {
+                error(id, field: "asgs", at: nic.source, "application security group \(a) not found")
+            }
+        }
+        for g in c.natGateways {
+            for s in g.subnets where subnet(s) == nil {
+                error("NATGateway \(g.name)", field: "subnets", at: nil, "subnet \(s) not found")
+            }
+        }
+        loadBalancerReferences()
+        firewallReferences()
+    }
+
+    private mutating func loadBalancerReferences() {
+        let nodes = Set(c.nodes.map(\.name))
+        for lb in c.loadBalancers {
+            let id = "LoadBalancer \(lb.name)"
+            let frontends = Set(lb.frontends.map(\.name)), pools = Set(lb.backendPools.map(\.name)), probes = Set(lb.probes.map(\.name))
+            for (i, r) in lb.rules.enumerated() {
+                if !frontends.contains(r.frontend) { error(id, field: "rules[\(i)].frontend", at: lb.source, "rule \(r.name): frontend \(r.frontend) not found") }
+                if !pools.contains(r.backendPool) { error(id, field: "rules[\(i)].backendPool", at: lb.source, "rule \(r.name): backend pool \(r.backendPool) not found") }
+                if let p = r.probe, !probes.contains(p) { error(id, field: "rules[\(i)].probe", at: lb.source, "rule \(r.name): probe \(p) not found") }
+            }
+            for (i, r) in lb.outboundRules.enumerated() {
+                for f in r.frontends where !frontends.contains(f) { error(id, field: "outboundRules[\(i)].frontends", at: lb.source, "outbound rule \(r.name): frontend \(f) not found") }
+                if !pools.contains(r.backendPool) { error(id, field: "outboundRules[\(i)].backendPool", at: lb.source, "outbound rule \(r.name): backend pool \(r.backendPool) not found") }
+            }
+            for (i, p) in lb.backendPools.enumerated() {
+                for n in p.nodeNames where !nodes.contains(n) {
+                    error(id, field: "backendPools[\(i)].nodes", at: lb.source, "backend pool \(p.name): node \(n) not found")
+                }
+            }
+        }
+    }
+
+    private mutating func firewallReferences() {
+        let policies = Set(c.firewallPolicies.map(\.name))
+        let groups = Set(c.ipGroups.map(\.name))
+        let tags = Set(c.serviceTags.map(\.name))
+        let fqdnTags = Set(c.fqdnTags.map(\.name)).union(["AzureKubernetesService"])
+        func rules(_ owner: String, _ prefix: String, _ collections: [FirewallRuleCollection], at loc: SourceLocation?) {
+            for (ci, rc) in collections.enumerated() {
+                for (ri, r) in rc.rules.enumerated() {
+                    let path = "\(prefix)collections[\(ci)].rules[\(ri)]"
+                    for g in r.sourceIPGroups + r.destinationIPGroups where !groups.contains(g) {
+                        error(owner, field: path, at: loc, "rule \(r.name): IP group \(g) not found")
+                    }
+                    for a in r.destinationAddresses where a != "*" && IPRange(a) == nil && !tags.contains(a) {
+                        warning(owner, field: path, at: loc, "rule \(r.name): service tag \(a) has no known prefixes; it matches nothing")
+                    }
+                    for t in r.fqdnTags where !fqdnTags.contains(t) {
+                        warning(owner, field: path, at: loc, "rule \(r.name): FQDN tag \(t) is unknown (add it under fqdnTags); it matches nothing")
+                    }
+                }
+            }
+        }
+        for fw in c.firewalls {
+            if let p = fw.policy, !policies.contains(p) {
+                error("Firewall \(fw.name)", field: "policy", at: fw.source, "firewall policy \(p) not found")
+            }
+            rules("Firewall \(fw.name)", "", fw.classicCollections, at: fw.source)
+        }
+        for p in c.firewallPolicies {
+            if let base = p.basePolicy, !policies.contains(base) {
+                error("FirewallPolicy \(p.name)", field: "basePolicy", at: p.source, "base policy \(base) not found")
+            }
+            for (gi, g) in p.ruleCollectionGroups.enumerated() {
+                rules("FirewallPolicy \(p.name)", "ruleCollectionGroups[\(gi)].", g.collections, at: g.source ?? p.source)
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import ClusterModel
+import Foundation
+
+/// `--cluster PATH` (repeatable), shared by every command that needs the cluster model.
+struct ClusterOptions: ParsableArguments {
+    @Option(name: .customLong("cluster"),
+            help: ArgumentHelp("Cluster model: a native YAML file, or a file/directory of `kubectl get -o yaml|json` and `az … -o json` exports. Repeat to merge. Default: the embedded aks-contoso cluster.",
+                               valueName: "path"))
+    var cluster: [String] = []
+
+    /// Loads and validates the model. On errors prints every diagnostic to stderr and fails
+    /// with exit code 2 (bad input).
+    func load() throws -> Cluster {
+        do {
+            return try ClusterLoader.load(paths: cluster)
+        } catch {
+            for d in error.diagnostics {
+                FileHandle.standardError.write(Data("\(d)\n".utf8))
+            }
+            throw CLIFailure.badInput("cluster model has \(error.diagnostics.count) error(s)")
+        }
+    }
+
+    /// What was loaded, for messages.
+    var sourceDescription: String {
+        cluster.isEmpty ? "embedded default cluster" : cluster.joined(separator: ", ")
+    }
+}
