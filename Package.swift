@@ -47,9 +47,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            // Engine/ is written against the pcapio/wire/core APIs; included once those branches are merged.
-            exclude: ["Engine"]
+            ]
         ),
         .executableTarget(
             name: "akssim",

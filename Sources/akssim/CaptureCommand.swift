@@ -61,7 +61,7 @@ struct CaptureCommand: ParsableCommand {
         DaemonLogging.bootstrap(format: .text, level: .warning)
         let runtime: DaemonRuntime
         do {
-            runtime = try DaemonRuntime(configuration: config, logger: Logger(label: "akssim"), packetLimit: count)
+            runtime = try DaemonRuntime(configuration: config, logger: Logger(label: "akssim"), version: AkssimVersion.string, packetLimit: count)
         } catch {
             throw CLIFailure.badInput(error.description)
         }

@@ -92,7 +92,7 @@ struct RunCommand: ParsableCommand {
         let config = try resolvedConfiguration()
         DaemonLogging.bootstrap(format: config.logFormat)
         let logger = Logger(label: "akssim")
-        let outcome = runBlocking { try await DaemonService.run(configuration: config, logger: logger) }
+        let outcome = runBlocking { try await DaemonService.run(configuration: config, logger: logger, version: AkssimVersion.string) }
         switch outcome {
         case .success(let report):
             if config.finalReport == nil { print(report.pretty) }

@@ -17,14 +17,17 @@ public final class DaemonRuntime: ControlAPIBackend {
     let watcher: WatchWorker?
     let logger: Logger
     private let startedAt = Date()
+    let version: String
 
     /// Loads and compiles the model (a bad one throws, and `akssim run` exits 2).
     /// `packetLimit` makes each capture stop by itself after that many packets (`akssim capture --count`).
-    public init(configuration: DaemonConfiguration, logger: Logger, packetLimit: UInt64? = nil) throws(ModelErrors) {
+    public init(configuration: DaemonConfiguration, logger: Logger, version: String, packetLimit: UInt64? = nil) throws(ModelErrors) {
         self.configuration = configuration
+        self.version = version
         self.logger = logger
         models = try ModelStore(paths: configuration.clusterPaths, logger: logger)
-        flowRing = FlowRing(capacity: configuration.flowRingSize)
+        let flowRing = FlowRing(capacity: configuration.flowRingSize)
+        self.flowRing = flowRing
         let settings = CaptureWorker.Settings(
             snaplen: Int32(configuration.snaplen), promiscuous: configuration.promiscuous,
             bufferSize: Int32(clamping: configuration.bufferSize), filter: configuration.filter, packetLimit: packetLimit)
@@ -74,6 +77,7 @@ public final class DaemonRuntime: ControlAPIBackend {
             } else {
                 total!.decode.merge(s.decode)
                 total!.counters.merge(s.counters)
+                total!.series.merge(s.series)
                 total!.generation = max(total!.generation, s.generation)
             }
         }
@@ -82,10 +86,11 @@ public final class DaemonRuntime: ControlAPIBackend {
 
     public func statsJSON() -> JSON {
         var fields: [(String, JSON)]
-        if let m = merged(), case .object(let kv) = PipelineReport.json(counters: m.counters, decode: m.decode) {
-            fields = kv
+        if let m = merged() {
+            fields = m.decode.jsonFields()
+                + PipelineReport.json(m.counters, names: m.ruleNames, nodes: m.nodeNames, namespaces: m.namespaceNames)
         } else {
-            fields = [("packets", .uint(0)), ("bytes", .uint(0))]
+            fields = DecodeSummary().jsonFields()
         }
         fields.append(("daemon", daemonJSON()))
         return .object(fields)
@@ -113,7 +118,7 @@ public final class DaemonRuntime: ControlAPIBackend {
             ]))
         }
         var fields: [(String, JSON)] = [
-            ("version", .string(AkssimBuild.version)),
+            ("version", .string(version)),
             ("generation", .int(Int64(models.generation))),
             ("reloads", .object([
                 ("success", .uint(models.reloadsSucceeded.load(ordering: .relaxed))),
@@ -136,7 +141,7 @@ public final class DaemonRuntime: ControlAPIBackend {
 
     public func metricsText() -> String {
         var metrics = DaemonMetrics()
-        if let m = merged() { m.counters.fill(&metrics) }
+        if let m = merged() { metrics.fill(from: m) }
         for w in captures {
             let s = w.status
             metrics.captures.append(.init(
@@ -147,7 +152,7 @@ public final class DaemonRuntime: ControlAPIBackend {
         metrics.reloadsFailed = models.reloadsFailed.load(ordering: .relaxed)
         metrics.modelGeneration = UInt64(models.generation)
         metrics.flowsRecorded = flowRing.total
-        metrics.version = AkssimBuild.version
+        metrics.version = version
         return metrics.exposition
     }
 
@@ -160,7 +165,10 @@ public final class DaemonRuntime: ControlAPIBackend {
         if let node = request.node, !node.isEmpty, !models.knowsNode(node) {
             throw APIError.badRequest("node: no node named '\(node)' in the cluster model")
         }
-        return models.trace(FlowQuery(request))
+        return models.trace(
+            FlowQuery(
+                proto: request.proto, src: request.src, sport: request.srcPort, dst: request.dst, dport: request.dstPort,
+                node: request.node, sni: request.sni, httpHost: request.httpHost))
     }
 
     public func reload() async -> ReloadOutcome {

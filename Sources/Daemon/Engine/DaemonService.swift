@@ -10,11 +10,11 @@ import UnixSignals
 /// stops accepting first, then captures stop and drain), plus a SIGHUP listener that reloads.
 public enum DaemonService {
     /// Runs until SIGTERM/SIGINT; returns the final summary (also written to `--final-report`).
-    public static func run(configuration: DaemonConfiguration, logger: Logger) async throws -> JSON {
+    public static func run(configuration: DaemonConfiguration, logger: Logger, version: String) async throws -> JSON {
         let token = try readToken(configuration.tokenFile)
         let runtime: DaemonRuntime
         do {
-            runtime = try DaemonRuntime(configuration: configuration, logger: logger)
+            runtime = try DaemonRuntime(configuration: configuration, logger: logger, version: version)
         } catch {
             throw DaemonStartError.model(error.description)
         }

@@ -2,6 +2,7 @@ import ClusterModel
 import Dataplane
 import Foundation
 import Logging
+import Reporting
 import Synchronization
 
 /// The cluster model in use and how it is replaced. A reload (SIGHUP or `POST /v1/reload`)
@@ -34,6 +35,8 @@ final class ModelStore: Sendable {
 
     var generation: Int { state.withLock { $0.generation } }
 
+    func knowsNode(_ name: String) -> Bool { state.withLock { $0.cluster.nodes.contains { $0.name == name } } }
+
     /// A pipeline for a packet thread at start-up.
     func initialPipeline(node: String?) -> PipelineHandoff {
         let (cluster, generation) = state.withLock { ($0.cluster, $0.generation) }
@@ -43,7 +46,7 @@ final class ModelStore: Sendable {
     /// One place that turns a model into a pipeline for a tap on `node` (nil: placed by address).
     static func compile(_ cluster: Cluster, node: String?) -> Pipeline {
         var options = PipelineOptions()
-        options.tapNode = node
+        options.node = node
         return Pipeline(cluster: cluster, options: options)
     }
 
@@ -81,7 +84,7 @@ final class ModelStore: Sendable {
     /// Traces one hypothetical flow on the current model.
     func trace(_ query: FlowQuery) -> JSON {
         tracer.withLock { t in
-            TraceReport.json(t.pipeline.trace(query), names: t.pipeline.ruleNames)
+            TraceReport.json(t.pipeline.trace(query))
         }
     }
 }

@@ -12,6 +12,7 @@ struct PacketPath {
     var pipeline: Pipeline
     var decode = DecodeSummary()
     var packet = DecodedPacket()
+    var breakdown: TrafficBreakdown
     let flows: FlowRing
     /// Model generation the pipeline was compiled from.
     var generation: Int
@@ -22,34 +23,45 @@ struct PacketPath {
         self.pipeline = pipeline
         self.generation = generation
         self.flows = flows
+        breakdown = TrafficBreakdown(
+            rules: pipeline.ruleNames.count, nodes: pipeline.nodeNames.count, namespaces: pipeline.namespaceNames.count)
     }
 
     /// Decode → pipeline → count; records the first packet of each new flow in the ring.
     @inline(__always)
     mutating func handle(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: UInt32, timestampNanos: Int64) {
         decoder.decode(bytes, linkType: linkType, wireLength: wireLength, into: &packet)
-        decode.count(packet)
+        decode.add(packet, bytes: bytes, timestampNanos: timestampNanos)
         let outcome = pipeline.process(&packet, bytes: bytes, timestampNanos: timestampNanos)
+        breakdown.count(outcome, wireLength: packet.wireLength)
         if outcome.newFlow {
             flows.append(
                 FlowRecord(
                     timestampNanos: UInt64(max(0, timestampNanos)), interface: source, node: node,
                     proto: packet.flow.proto, src: packet.flow.src, srcPort: packet.flow.srcPort,
                     dst: packet.flow.dst, dstPort: packet.flow.dstPort, verdict: outcome.verdict,
-                    stage: outcome.stage, rule: pipeline.ruleName(outcome.rule)))
+                    stage: outcome.stage, rule: pipeline.ruleNames.name(outcome.rule)))
         }
     }
 
     /// Takes a pipeline compiled off this thread and carries conntrack and counters over, so a
     /// reload loses neither established flows nor totals.
     mutating func adopt(_ handoff: PipelineHandoff) {
-        handoff.pipeline.adoptState(from: pipeline)
+        let old = pipeline
+        handoff.pipeline.adoptState(from: old)
         pipeline = handoff.pipeline
+        breakdown = breakdown.remapped(
+            from: (old.ruleNames, old.nodeNames, old.namespaceNames),
+            to: (pipeline.ruleNames, pipeline.nodeNames, pipeline.namespaceNames))
         generation = handoff.generation
     }
 
     var snapshot: PathSnapshot {
-        PathSnapshot(decode: decode, counters: pipeline.counters, generation: generation)
+        PathSnapshot(
+            decode: decode, counters: pipeline.counters, ruleNames: pipeline.ruleNames, nodeNames: pipeline.nodeNames,
+            namespaceNames: pipeline.namespaceNames,
+            series: breakdown.series(rules: pipeline.ruleNames, nodes: pipeline.nodeNames, namespaces: pipeline.namespaceNames),
+            generation: generation)
     }
 }
 
@@ -57,6 +69,12 @@ struct PacketPath {
 struct PathSnapshot: Sendable {
     var decode: DecodeSummary
     var counters: PipelineCounters
+    /// The names behind the counters' indices (the same for every pipeline of one compile).
+    var ruleNames: RuleNames
+    var nodeNames: [String]
+    var namespaceNames: [String]
+    /// The daemon's breakdowns, by name.
+    var series: TrafficBreakdown.Series
     var generation: Int
 }
 
