@@ -13,11 +13,14 @@ final class LabLink {
 
     private static let counter = Counter()
 
+    /// A fresh id for `init(id:)`: interface names are `akt<id>t` (tap) and `akt<id>p` (peer).
+    static func reserveID() -> String { "\(getpid() % 100_000)\(counter.next())" }
+    static func tapName(id: String) -> String { "akt\(id)t" }
+
     /// Creates the pair, or throws XCTSkip when this machine forbids network namespaces.
-    init(podIP: String = "10.224.0.20") throws {
-        let id = "\(getpid() % 100_000)\(Self.counter.next())"
+    init(id: String = LabLink.reserveID(), podIP: String = "10.224.0.20") throws {
         namespace = "akssim-test-\(id)"
-        tap = "akt\(id)t"
+        tap = Self.tapName(id: id)
         peer = "akt\(id)p"
         self.podIP = podIP
         guard getuid() == 0 else { throw XCTSkip("network namespaces need root (CI runs as root)") }
