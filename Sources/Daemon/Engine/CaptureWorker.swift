@@ -104,33 +104,43 @@ final class CaptureWorker: Sendable {
             backoff = 0.5
             let linkType = LinkType(rawValue: capture.linkType)
             var lastPublish = DispatchTime.now().uptimeNanoseconds
+            var unpublished = false
             var failure: String?
-            while !stopping.load(ordering: .relaxed) {
+            // Non-blocking reads and our own poll() on libpcap's selectable fd: the thread wakes at
+            // least every `idleWakeMs`, so counters of the last burst are published while the link is
+            // quiet (a blocking pcap_dispatch would hold them until the next packet) and the stop
+            // flag is seen promptly.
+            do { try capture.setNonBlocking(true) } catch { failure = error.description }
+            let fd = capture.selectableFD
+            while failure == nil, !stopping.load(ordering: .relaxed) {
                 if let handoff = exchange.take() { path.adopt(handoff) }
                 let batch = batchSize(processed: processed)
                 if batch == 0 {
                     stopping.store(true, ordering: .sequentiallyConsistent)
                     break
                 }
+                let n: Int
                 do {
-                    processed &+= UInt64(
-                        try capture.dispatch(maxPackets: batch) { record in
-                            path.handle(record.bytes, linkType: linkType, wireLength: record.wireLength, timestampNanos: record.timestampNanos)
-                        })
+                    n = try capture.dispatch(maxPackets: batch) { record in
+                        path.handle(record.bytes, linkType: linkType, wireLength: record.wireLength, timestampNanos: record.timestampNanos)
+                    }
                 } catch {
                     failure = error.description
                     break
                 }
+                processed &+= UInt64(n)
+                if n > 0 { unpublished = true }
                 let now = DispatchTime.now().uptimeNanoseconds
-                if now &- lastPublish >= Self.publishInterval {
+                if unpublished, n == 0 || now &- lastPublish >= Self.publishInterval {
                     lastPublish = now
+                    unpublished = false
                     publish(path, capture: capture, closedStats: closedStats, processed: processed)
                 }
+                if n == 0 { Self.waitReadable(fd) }
             }
             if failure == nil {
                 // Drain: what libpcap already holds was received and must be counted, so that
                 // verdict totals equal packets received at shutdown.
-                try? capture.setNonBlocking(true)
                 while case let batch = batchSize(processed: processed), batch > 0, let n = try? capture.dispatch(maxPackets: batch, { record in
                     path.handle(record.bytes, linkType: linkType, wireLength: record.wireLength, timestampNanos: record.timestampNanos)
                 }), n > 0 {
@@ -158,6 +168,22 @@ final class CaptureWorker: Sendable {
         statusBox.withLock {
             $0.stats = closedStats + current
             $0.processed = processed
+        }
+    }
+
+    static let idleWakeMs: Int32 = 100
+
+    /// Waits until the capture fd is readable or `idleWakeMs` passes. Without a selectable fd, or
+    /// when poll reports an error condition (dispatch will report it), it just sleeps that long.
+    private static func waitReadable(_ fd: Int32) {
+        guard fd >= 0 else {
+            Thread.sleep(forTimeInterval: Double(idleWakeMs) / 1000)
+            return
+        }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&entry, 1, idleWakeMs)
+        if ready > 0, entry.revents & Int16(POLLIN) == 0 {
+            Thread.sleep(forTimeInterval: Double(idleWakeMs) / 1000)
         }
     }
 

@@ -37,10 +37,12 @@ final class LabLink {
             try Shell.check(["ip", "link", "set", tap, "up"])
             try inNamespace(["sysctl", "-qw", "net.ipv6.conf.\(peer).disable_ipv6=1"])
             try inNamespace(["ip", "link", "set", "lo", "up"])
-            try inNamespace(["ip", "addr", "add", "\(podIP)/16", "dev", peer])
+            // A /32 and an on-link default route: every destination, pod or Service, goes to the
+            // gateway MAC; none is ARPed for.
+            try inNamespace(["ip", "addr", "add", "\(podIP)/32", "dev", peer])
             try inNamespace(["ip", "link", "set", peer, "up"])
             try inNamespace(["ip", "neigh", "replace", "10.224.0.1", "lladdr", "02:00:5e:00:00:01", "dev", peer, "nud", "permanent"])
-            try inNamespace(["ip", "route", "add", "default", "via", "10.224.0.1", "dev", peer])
+            try inNamespace(["ip", "route", "add", "default", "via", "10.224.0.1", "dev", peer, "onlink"])
         } catch {
             destroy()
             throw error
