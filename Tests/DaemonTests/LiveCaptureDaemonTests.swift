@@ -145,12 +145,25 @@ final class LiveCaptureDaemonTests: XCTestCase {
         let metrics = String(decoding: try await daemon.get("/metrics").1, as: UTF8.self)
         XCTAssertTrue(metrics.contains("akssim_capture_up{interface=\"\(name)\"} 0\n"), metrics)
 
-        let link = try LabLink(id: id)
+        var link = try LabLink(id: id)
         defer { link.destroy() }
         _ = try await daemon.poll("/readyz") { $0["ready"] as? Bool == true }
         try link.sendUDP(to: "10.224.0.30", port: 8080, count: 2)
-        let stats = try await daemon.poll("/v1/stats") { int($0["packets"]) >= 2 }
+        var stats = try await daemon.poll("/v1/stats") { int($0["packets"]) >= 2 }
         XCTAssertEqual(int(dict(stats["verdicts"])["drop"]), 2)
+
+        // The interface goes away under a running capture: reported, retried, and picked up again
+        // when it returns; counts from before survive.
+        link.destroy()
+        _ = try await daemon.poll("/readyz") { $0["ready"] as? Bool == false }
+        link = try LabLink(id: id)
+        _ = try await daemon.poll("/readyz") { $0["ready"] as? Bool == true }
+        try link.sendUDP(to: "10.224.0.30", port: 8080, count: 3)
+        stats = try await daemon.poll("/v1/stats") { int($0["packets"]) >= 5 }
+        XCTAssertEqual(int(dict(stats["verdicts"])["drop"]), 5)
+        let interface = (dict(stats["daemon"])["interfaces"] as? [[String: Any]])?.first ?? [:]
+        XCTAssertEqual(int(interface["received"]), 5, "libpcap counters summed over both capture sessions")
+        XCTAssertGreaterThanOrEqual(int(interface["opens"]), 2)
         XCTAssertEqual(daemon.stop(SIGTERM), 0, daemon.log)
     }
 

@@ -60,7 +60,7 @@ public final class DaemonRuntime: ControlAPIBackend {
     /// The first capture that failed to open or failed while capturing, with the reason.
     public var captureFailure: String? {
         for w in captures {
-            if case .down(let reason) = w.status.state { return "\(w.tap.name): \(reason)" }
+            if case .down(let reason) = w.status.state { return reason }
         }
         return nil
     }
@@ -181,7 +181,7 @@ public final class DaemonRuntime: ControlAPIBackend {
             switch w.status.state {
             case .up: break
             case .opening: reasons.append("\(w.tap.name): opening capture")
-            case .down(let reason): reasons.append("\(w.tap.name): \(reason)")
+            case .down(let reason): reasons.append(reason.hasPrefix(w.tap.name) ? reason : "\(w.tap.name): \(reason)")
             case .stopped: reasons.append("\(w.tap.name): stopped")
             }
         }

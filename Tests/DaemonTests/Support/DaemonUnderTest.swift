@@ -60,9 +60,9 @@ final class DaemonUnderTest {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
-    func json(_ path: String) async throws -> [String: Any] {
+    func json(_ path: String, allowing accepted: Set<Int> = [200]) async throws -> [String: Any] {
         let (status, data) = try await get(path)
-        guard status == 200 else { throw Failure("GET \(path) → \(status): \(String(decoding: data, as: UTF8.self))") }
+        guard accepted.contains(status) else { throw Failure("GET \(path) → \(status): \(String(decoding: data, as: UTF8.self))") }
         return try Self.object(data)
     }
 
@@ -75,10 +75,12 @@ final class DaemonUnderTest {
 
     /// Polls `path` until `condition` holds for its JSON (bounded: about 20 s). No timing is
     /// asserted; the bound only keeps a broken build from hanging the suite.
-    func poll(_ path: String, until condition: ([String: Any]) -> Bool) async throws -> [String: Any] {
+    func poll(_ path: String, allowing accepted: Set<Int> = [200, 503], until condition: ([String: Any]) -> Bool) async throws
+        -> [String: Any]
+    {
         var last: [String: Any] = [:]
         for _ in 0..<200 {
-            last = try await json(path)
+            last = try await json(path, allowing: accepted)
             if condition(last) { return last }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
