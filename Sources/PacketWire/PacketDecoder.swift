@@ -2,15 +2,18 @@ import NetworkAddress
 
 /// Decoder switches. Defaults suit replaying node captures; tests turn parts off.
 public struct DecoderOptions: Sendable {
-    /// Decode the inner Ethernet frame of UDP/4789 (VXLAN, RFC 7348) — overlay captures.
+    /// Decode the inner Ethernet frame of UDP/`vxlanPort` (VXLAN, RFC 7348) — overlay captures.
     public var vxlan: Bool
+    /// VXLAN's UDP destination port: 4789 (IANA); Linux and flannel/Cilium overlays often use 8472.
+    public var vxlanPort: UInt16
     /// Slots in the IP fragment table (fixed, allocated once in `PacketDecoder.init`).
     public var fragmentCapacity: Int
     /// Look for a TLS ClientHello SNI, an HTTP/1.x Host header and DNS in the first payload bytes.
     public var sniff: Bool
 
-    public init(vxlan: Bool = true, fragmentCapacity: Int = 4096, sniff: Bool = true) {
+    public init(vxlan: Bool = true, vxlanPort: UInt16 = 4789, fragmentCapacity: Int = 4096, sniff: Bool = true) {
         self.vxlan = vxlan
+        self.vxlanPort = vxlanPort
         self.fragmentCapacity = fragmentCapacity
         self.sniff = sniff
     }
@@ -25,12 +28,13 @@ public struct DecoderOptions: Sendable {
 /// decoded before it.
 ///
 /// Fragments: a first fragment records its ports in a fixed-size fragment table keyed by
-/// src/dst/id/protocol (as Linux `ip_defrag` keys its queues); later fragments of the same
+/// src/dst/id/protocol (as Linux `ip_defrag` keys its queues; for IPv6 the fragment header's
+/// next-header value stands in for the protocol); later fragments of the same
 /// datagram take their ports from it (`fragmentResolved`, `hasTransport`). A non-first fragment
 /// whose first fragment was never seen is an *orphan*: it is still counted as IPv4/IPv6 plus its
 /// protocol, `malformed` stays `.none`, and `isOrphanFragment` is true — a capture that starts
 /// mid-datagram is not a malformed packet. Table entries are not removed on the last fragment
-/// (fragments may arrive in any order, Linux sends them last-first on some paths); when the
+/// (fragments may arrive in any order; some stacks send them last-first); when the
 /// probe window is full the oldest entry is replaced and `fragmentEvictions` counts it.
 ///
 /// Lengths: the IP total length (not caplen) bounds the transport and payload, so Ethernet

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Application sniffing on the first bytes of a payload: TLS ClientHello SNI (RFC 8446 §4.1.2,
 /// RFC 6066 §3), HTTP/1.x request line and Host header (RFC 9112 §3, RFC 9110 §7.2) and the
 /// DNS header's QR bit (RFC 1035 §4.1.1). Every length read is clamped to the record, the
@@ -114,15 +122,13 @@ enum PayloadSniffer {
         }
     }
 
-    /// Index of the next LF at or after `from`, within `end`.
+    /// Index of the next LF at or after `from`, within `end` (libc's vectorised `memchr`:
+    /// request lines and headers are the longest byte scans on the decode path).
     @inline(__always)
     static func lineEnd(_ b: Bytes, _ from: Int, _ end: Int) -> Int? {
-        var i = from
-        while i < end {
-            if b.u8(i) == 10 { return i }
-            i += 1
-        }
-        return nil
+        guard from < end, let base = b.base.baseAddress else { return nil }
+        guard let hit = memchr(base + from, 10, end - from) else { return nil }
+        return base.distance(to: UnsafeRawPointer(hit))
     }
 
     @usableFromInline

@@ -65,13 +65,14 @@ extension PacketDecoder {
         p.flow.dstPort = b.u16(l4 + 2)
         p.hasTransport = true
         let length = Int(b.u16(l4 + 4))
+        p.udpLength = UInt16(truncatingIfNeeded: length)
         // In a first fragment the UDP length covers the whole datagram, not this fragment.
         guard length >= 8, p.isFragment || l4 + length <= declaredEnd else { return p.fail(.udpLength) }
         let payload = l4 + 8
         let payloadEnd = p.isFragment ? end : min(end, l4 + length)
         p.payloadOffset = UInt16(truncatingIfNeeded: payload)
         p.payloadLength = UInt16(truncatingIfNeeded: payloadEnd - payload)
-        if options.vxlan && p.flow.dstPort == 4789 && !p.isFragment {
+        if options.vxlan && p.flow.dstPort == options.vxlanPort && !p.isFragment {
             return decodeVXLAN(b, payload, payloadEnd, &p, depth: depth)
         }
         if options.sniff && payload < payloadEnd {

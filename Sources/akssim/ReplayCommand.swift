@@ -22,7 +22,8 @@ struct ReplayCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Capture files (classic pcap or pcapng, any byte order, µs or ns).", valueName: "file"))
+    @Argument(help: ArgumentHelp("Capture files (classic pcap or pcapng, any byte order, µs or ns); - reads standard input.",
+                                 valueName: "file"))
     var files: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Only replay packets matching this BPF filter (tcpdump syntax).", valueName: "bpf"))
@@ -40,12 +41,14 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one capture file") }
         if readOnly && decodeOnly { throw ValidationError("--read-only and --decode-only exclude each other") }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be given only once") }
     }
 
     func run() throws {
         // Open every file (and compile the filter for its link type) before counting anything,
         // so a missing or foreign file or a bad expression fails fast with nothing printed.
-        for path in files {
+        // Standard input ("-") can be read only once, so it is not opened ahead.
+        for path in files where path != "-" {
             do throws(PcapError) {
                 try PcapReader(path: path, filter: filter).close()
             } catch {
@@ -86,7 +89,6 @@ struct CaptureReplay {
     var progress: ProgressLine
     var summary = DecodeSummary()
     private var decoder = PacketDecoder()
-    private var packet = DecodedPacket()
 
     init(mode: Mode, progress: ProgressLine) {
         self.mode = mode
@@ -100,67 +102,39 @@ struct CaptureReplay {
         defer { reader.close() }
         let linkType = LinkType(rawValue: reader.linkType)
         summary.beginFile(path: path, linkType: linkType)
+        // The loop works on locals (moved out of `self` and back) so the compiler keeps the
+        // decoder, the packet and the counters in place instead of copying them through `self`.
         var record = PacketRecord()
+        var counts = DecodeSummary()
+        swap(&counts, &summary)   // leaves no second reference, so no copy-on-write later
+        var decoder = PacketDecoder()
+        swap(&decoder, &self.decoder)
+        var packet = DecodedPacket()
+        var progress = self.progress
+        defer {
+            swap(&counts, &summary)
+            swap(&decoder, &self.decoder)
+            self.progress = progress
+        }
         do throws(PcapError) {
             switch mode {
             case .readOnly:
                 while try reader.next(into: &record) {
-                    summary.addRecord(wireLength: record.wireLength, capturedLength: record.capturedLength,
-                                      timestampNanos: record.timestampNanos)
-                    if summary.packets & 0x3fff == 0 { progress.tick(path: path, packets: summary.packets) }
+                    counts.addRecord(wireLength: record.wireLength, capturedLength: record.capturedLength,
+                                     timestampNanos: record.timestampNanos)
+                    if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }
                 }
             case .decodeOnly:
                 while try reader.next(into: &record) {
                     decoder.decode(record.bytes, linkType: linkType, wireLength: record.wireLength, into: &packet)
-                    summary.add(packet, bytes: record.bytes, timestampNanos: record.timestampNanos)
-                    if summary.packets & 0x3fff == 0 { progress.tick(path: path, packets: summary.packets) }
+                    counts.add(packet, bytes: record.bytes, timestampNanos: record.timestampNanos)
+                    if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }
                 }
             }
         } catch {
-            summary.endFile(truncated: true)
+            counts.endFile(truncated: true)
             throw error
         }
-        summary.endFile()
-    }
-}
-
-/// A one-line progress report on stderr, rewritten about every half second, only when stderr
-/// is a terminal (a pipe or a log file gets nothing). Checked every 16384 packets so the clock
-/// is not read per packet.
-struct ProgressLine {
-    let enabled: Bool
-    private var started: UInt64 = 0
-    private var lastReport: UInt64 = 0
-    private var shown = false
-
-    init(enabled: Bool) {
-        self.enabled = enabled
-        started = ProgressLine.now()
-        lastReport = started
-    }
-
-    mutating func tick(path: String, packets: UInt64) {
-        guard enabled else { return }
-        let now = ProgressLine.now()
-        guard now &- lastReport >= 500_000_000 else { return }
-        lastReport = now
-        let seconds = Double(now &- started) / 1e9
-        let rate = seconds > 0 ? Double(packets) / seconds / 1e6 : 0
-        let line = "\r\u{1B}[K\(path): \(packets) packets, \((rate * 100).rounded() / 100) Mpps"
-        FileHandle.standardError.write(Data(line.utf8))
-        shown = true
-    }
-
-    /// Clears the line so the summary starts on a clean terminal line.
-    mutating func finish() {
-        guard enabled, shown else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-        shown = false
-    }
-
-    private static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+        counts.endFile()
     }
 }

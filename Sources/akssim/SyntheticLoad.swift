@@ -34,7 +34,7 @@ struct SyntheticLoad {
 
     func write(to path: String) throws(PcapError) -> Int {
         var rng = SplitMix64(seed: seed)
-        var templates: [[[UInt8]]] = []
+        var templates: [FlowFrames] = []
         templates.reserveCapacity(flows)
         for index in 0..<flows { templates.append(SyntheticLoad.flowFrames(index: index, rng: &rng)) }
         var cursor = [UInt8](repeating: 0, count: flows)
@@ -42,11 +42,12 @@ struct SyntheticLoad {
         var clock = SyntheticLoad.start
         for _ in 0..<packets {
             let flow = rng.below(flows)
-            let frames = templates[flow]
-            let frame = frames[Int(cursor[flow]) % frames.count]
-            // After the first pass a flow keeps sending its data frames (not its SYN again).
+            let flowFrames = templates[flow]
+            let frame = flowFrames.frames[Int(cursor[flow])]
+            // After the first pass a flow keeps sending its steady-state frames: a TCP flow opens
+            // (SYN, first payload) once, then exchanges data and ACKs.
             let next = Int(cursor[flow]) + 1
-            cursor[flow] = UInt8(next < frames.count ? next : min(1, frames.count - 1))
+            cursor[flow] = UInt8(next < flowFrames.frames.count ? next : flowFrames.repeatFrom)
             clock += Int64(1000 + rng.below(2000))
             try writer.write(frame, timestampNanos: clock)
         }
@@ -64,8 +65,13 @@ struct SyntheticLoad {
                                                   (IPAddress(93, 184, 215, 14), "www.example.com"),
                                                   (IPAddress(20, 61, 99, 1), "mcr.microsoft.com")]
 
-    /// The frames one flow cycles through; the first is its opening packet.
-    static func flowFrames(index: Int, rng: inout SplitMix64) -> [[UInt8]] {
+    /// The frames of one flow, sent in order once; then the flow repeats from `repeatFrom`.
+    struct FlowFrames {
+        var frames: [[UInt8]]
+        var repeatFrom: Int
+    }
+
+    static func flowFrames(index: Int, rng: inout SplitMix64) -> FlowFrames {
         let pod = pods[rng.below(pods.count)]
         let sport = UInt16(32768 + index % 28000)
         let dataLength = 64 + rng.below(640)
@@ -75,56 +81,57 @@ struct SyntheticLoad {
         switch kind {
         case 0..<30:   // pod → Internet HTTPS: SYN, ClientHello with SNI, server data, ACK
             let (dst, name) = internet[rng.below(internet.count)]
-            return [
+            return FlowFrames(frames: [
                 eth(PacketBuilder.tcp(src: pod, dst: dst, sport: sport, dport: 443, flags: [.syn])),
                 eth(PacketBuilder.tcp(src: pod, dst: dst, sport: sport, dport: 443, flags: [.psh, .ack],
                                       payload: PacketBuilder.tlsClientHello(sni: name))),
                 eth(PacketBuilder.tcp(src: dst, dst: pod, sport: 443, dport: sport, flags: [.psh, .ack], payload: data)),
                 eth(PacketBuilder.tcp(src: pod, dst: dst, sport: sport, dport: 443, flags: [.ack])),
-            ]
+            ], repeatFrom: 2)
         case 30..<55:  // pod → ClusterIP / pod: SYN, HTTP request with Host, response, ACK
             let (dst, port) = services[rng.below(services.count)]
-            return [
+            return FlowFrames(frames: [
                 eth(PacketBuilder.tcp(src: pod, dst: dst, sport: sport, dport: port, flags: [.syn])),
                 eth(PacketBuilder.tcp(src: pod, dst: dst, sport: sport, dport: port, flags: [.psh, .ack],
                                       payload: PacketBuilder.httpRequest(host: "backend.shop.svc.cluster.local"))),
                 eth(PacketBuilder.tcp(src: dst, dst: pod, sport: port, dport: sport, flags: [.psh, .ack], payload: data)),
                 eth(PacketBuilder.tcp(src: pod, dst: dst, sport: sport, dport: port, flags: [.ack])),
-            ]
+            ], repeatFrom: 2)
         case 55..<80:  // DNS to kube-dns and the answer
             let name = internet[rng.below(internet.count)]
             let id = UInt16(truncatingIfNeeded: index)
             let dns = IPAddress(10, 0, 0, 10)
-            return [
+            return FlowFrames(frames: [
                 eth(PacketBuilder.udp(src: pod, dst: dns, sport: sport, dport: 53, payload: PacketBuilder.dnsQuery(id: id, name: name.1))),
                 eth(PacketBuilder.udp(src: dns, dst: pod, sport: 53, dport: sport,
                                       payload: PacketBuilder.dnsResponse(id: id, name: name.1, addresses: [name.0]))),
-            ]
+            ], repeatFrom: 0)
         case 80..<87:  // Internet client → LB frontend, VLAN-tagged on the wire
             let client = IPAddress(198, 51, 100, UInt8(1 + index % 250))
             let lb = IPAddress(20, 62, 20, 30)
-            return [
+            return FlowFrames(frames: [
                 eth(PacketBuilder.tcp(src: client, dst: lb, sport: sport, dport: 80, flags: [.syn]), vlans: [100]),
                 eth(PacketBuilder.tcp(src: client, dst: lb, sport: sport, dport: 80, flags: [.psh, .ack],
                                       payload: PacketBuilder.httpRequest(host: "20.62.20.30")), vlans: [100]),
                 eth(PacketBuilder.tcp(src: lb, dst: client, sport: 80, dport: sport, flags: [.psh, .ack], payload: data), vlans: [100]),
-            ]
+                eth(PacketBuilder.tcp(src: client, dst: lb, sport: sport, dport: 80, flags: [.ack]), vlans: [100]),
+            ], repeatFrom: 2)
         case 87..<93:  // IPv6 with a destination-options header
             let a = IPAddress(hi: 0xfd00_0000_0000_0000, lo: UInt64(index) + 1)
             let b = IPAddress(hi: 0xfd00_0000_0000_0001, lo: 0x10)
-            return [
+            return FlowFrames(frames: [
                 eth(PacketBuilder.tcp(src: a, dst: b, sport: sport, dport: 443, flags: [.syn], extensions: [.destinationOptions])),
                 eth(PacketBuilder.tcp(src: b, dst: a, sport: 443, dport: sport, flags: [.psh, .ack], payload: data)),
-            ]
+            ], repeatFrom: 1)
         case 93..<97:  // ICMP echo between nodes
             let a = IPAddress(10, 224, 0, 4), b = IPAddress(10, 224, 0, 5)
             let id = UInt16(truncatingIfNeeded: index)
-            return [eth(PacketBuilder.icmpEcho(src: a, dst: b, id: id, seq: 1)),
-                    eth(PacketBuilder.icmpEcho(src: b, dst: a, id: id, seq: 1, reply: true))]
+            return FlowFrames(frames: [eth(PacketBuilder.icmpEcho(src: a, dst: b, id: id, seq: 1)),
+                                       eth(PacketBuilder.icmpEcho(src: b, dst: a, id: id, seq: 1, reply: true))], repeatFrom: 0)
         default:       // a UDP datagram larger than the MTU, in two fragments
             let big = PacketBuilder.udp(src: pod, dst: IPAddress(10, 224, 0, 41), sport: sport, dport: 8472,
                                         payload: [UInt8](repeating: 0x42, count: 1600), id: UInt16(truncatingIfNeeded: index))
-            return PacketBuilder.fragment(big, mtu: 1500).map { eth($0) }
+            return FlowFrames(frames: PacketBuilder.fragment(big, mtu: 1500).map { eth($0) }, repeatFrom: 0)
         }
     }
 }

@@ -27,6 +27,7 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(p.l4Offset, 34)
         XCTAssertEqual(p.payloadOffset, 54)
         XCTAssertEqual(p.payloadLength, 3)
+        XCTAssertEqual(p.transportHeaderLength, 20)
         XCTAssertFalse(p.snapTruncated)
         XCTAssertFalse(p.isFragment)
         XCTAssertEqual(p.capturedLength, UInt32(frame.count))
@@ -77,6 +78,8 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(p.flow, FlowKey(src: F.pod, dst: F.service, srcPort: 3000, dstPort: 8125, proto: .udp))
         XCTAssertEqual(p.payloadOffset, 28)
         XCTAssertEqual(p.payloadLength, 5)
+        XCTAssertEqual(p.udpLength, 13)
+        XCTAssertEqual(p.transportHeaderLength, 8)
         XCTAssertFalse(p.isDNS)
         XCTAssertEqual(F.folded(ip, 20..<ip.count, initial: F.pseudo(ip, proto: 17, length: ip.count - 20)), 0xFFFF)
 
@@ -252,6 +255,15 @@ final class DecoderTests: XCTestCase {
         XCTAssertFalse(off.vxlan)
         XCTAssertEqual(off.flow.dstPort, 4789)
         XCTAssertEqual(off.flow.proto, .udp)
+
+        // Linux's default VXLAN port, when configured; a UDP payload without the I flag stays UDP.
+        let linuxPort = PacketBuilder.ethernet(PacketBuilder.udp(src: F.router, dst: F.router, sport: 1, dport: 8472,
+                                                                 payload: PacketBuilder.vxlan(inner: inner, vni: 1)))
+        XCTAssertFalse(F.decode(linuxPort).vxlan)
+        XCTAssertEqual(F.decode(linuxPort, options: DecoderOptions(vxlanPort: 8472)).flow.dstPort, 8080)
+        var noFlag = linuxPort
+        noFlag[42] = 0
+        XCTAssertEqual(F.decode(noFlag, options: DecoderOptions(vxlanPort: 8472)).flow.dstPort, 8472)
 
         // VXLAN in VXLAN in VXLAN: the depth limit stops it without trapping.
         var nested = inner

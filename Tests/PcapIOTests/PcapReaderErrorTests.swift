@@ -111,3 +111,61 @@ final class PcapReaderErrorTests: CaptureTestCase {
         XCTAssertEqual(reader.recordsRead, 1)
     }
 }
+
+/// Damaged files never crash the reader: every corruption of the file header, the first
+/// record header or the pcapng blocks either reads or fails with a PcapError naming the file.
+final class PcapReaderCorruptionTests: CaptureTestCase {
+    private func exercise(_ bytes: [UInt8], name: String) throws {
+        let file = try write(bytes, to: name)
+        do throws(PcapError) {
+            let reader = try PcapReader(path: file)
+            let got = readAll(reader)
+            if let error = got.error { XCTAssertEqual(error.source, file) }
+            XCTAssertLessThanOrEqual(got.packets.count, 2)
+        } catch {
+            XCTAssertEqual(error.source, file)
+            XCTAssertFalse(error.message.isEmpty)
+        }
+    }
+
+    func testFlippedBytesInClassicHeaders() throws {
+        let valid = RawCapture.pcap(linkType: 1, bigEndian: false, nanosecond: true, records: [
+            RawRecord(seconds: 1, fraction: 2, data: Frames.dnsQuery), RawRecord(seconds: 3, fraction: 4, data: Frames.httpsSyn),
+        ])
+        for offset in 0..<(24 + 16) {
+            for mask: UInt8 in [0xff, 0x80] {
+                var bytes = valid
+                bytes[offset] ^= mask
+                try exercise(bytes, name: "flip-\(offset)-\(mask).pcap")
+            }
+        }
+    }
+
+    func testFlippedBytesInPcapngBlocks() throws {
+        let valid = RawCapture.pcapng(linkType: 1, tsresolNanos: true, records: [(1, Frames.dnsQuery), (2, Frames.httpsSyn)])
+        for offset in 0..<(28 + 32 + 28) {
+            var bytes = valid
+            bytes[offset] ^= 0xff
+            try exercise(bytes, name: "ngflip-\(offset).pcapng")
+        }
+    }
+
+    func testEveryPrefixOfAFile() throws {
+        let valid = RawCapture.pcap(linkType: 1, bigEndian: true, nanosecond: false, records: [
+            RawRecord(seconds: 1, fraction: 2, data: Frames.dnsQuery), RawRecord(seconds: 3, fraction: 4, data: Frames.httpsSyn),
+        ])
+        for length in 1..<valid.count {
+            let file = try write(Array(valid.prefix(length)), to: "prefix-\(length).pcap")
+            do throws(PcapError) {
+                let got = readAll(try PcapReader(path: file))
+                // Whole records before the cut are returned; a cut inside a record is `.truncated`.
+                let firstEnd = 24 + 16 + Frames.dnsQuery.count
+                XCTAssertEqual(got.packets.count, length >= firstEnd ? 1 : 0, "prefix \(length)")
+                XCTAssertEqual(got.error?.kind, length == 24 || length == firstEnd ? nil : .truncated, "prefix \(length)")
+            } catch {
+                XCTAssertLessThan(length, 24, "prefix \(length): \(error)")
+                XCTAssertEqual(error.kind, .truncated, "prefix \(length)")
+            }
+        }
+    }
+}
