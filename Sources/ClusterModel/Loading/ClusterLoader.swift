@@ -97,9 +97,12 @@ struct SourceReader {
     }
 
     mutating func loadText(_ text: String, file: String, directory: String, into b: inout ClusterBuilder) {
-        let docs: [YAMLNode]
+        // Documents are parsed one at a time so a syntax error is reported, not swallowed
+        // (YamlSequence keeps errors to itself).
+        var docs: [YAMLNode] = []
         do {
-            docs = Array(try Yams.compose_all(yaml: text))
+            let parser = try Parser(yaml: text)
+            while let doc = try parser.nextRoot() { docs.append(doc) }
         } catch {
             b.sink.add(Diagnostic(.error, "not valid YAML/JSON: \(Self.describe(error))", location: Self.location(of: error, file: file)))
             return

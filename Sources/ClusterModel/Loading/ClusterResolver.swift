@@ -5,7 +5,14 @@ import NetworkAddress
 /// Services that came without them, and ingress-controller Services.
 enum ClusterResolver {
     static func resolve(_ b: inout ClusterBuilder) {
+        // NIC names derived from VMSS IDs only count when such a node exists.
+        let nodeNames = Set(b.cluster.nodes.map(\.name))
+        for i in b.cluster.networkInterfaces.indices where !nodeNames.contains(b.cluster.networkInterfaces[i].nodeName) {
+            b.cluster.networkInterfaces[i].nodeName = ""
+        }
         linkNodesAndNICs(&b.cluster)
+        AzureLinks.resolve(&b)
+        apiServerAddress(&b.cluster)
         hostNetworkAddresses(&b.cluster)
         adoptLegacyEndpoints(&b)
         EndpointDerivation.derive(&b.cluster)
@@ -34,6 +41,14 @@ enum ClusterResolver {
                 }
             }
         }
+    }
+
+    /// `az aks show` names the API server only by FQDN; a DNS record supplies its address.
+    private static func apiServerAddress(_ c: inout Cluster) {
+        let api = c.settings.apiServer
+        guard !api.fqdn.isEmpty, let rec = c.dnsRecords.first(where: { $0.fqdn == api.fqdn }), let ip = rec.addresses.first else { return }
+        if api.privateCluster, api.privateIP == nil { c.settings.apiServer.privateIP = ip }
+        if !api.privateCluster, api.publicIP == nil { c.settings.apiServer.publicIP = ip }
     }
 
     /// hostNetwork pods share their node's addresses (the API server reports them so).

@@ -5,14 +5,13 @@ import NetworkAddress
 enum NativeAzure {
     static func vnet(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "addressSpaces", "subnets", "peerings", "gatewayPrefixes"], sink),
-              let name = NativeLoader.name(c, kind: "VNet", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "VNet", keys: ["name", "addressSpaces", "subnets", "peerings", "gatewayPrefixes"], sink) else { return }
         let o = c.object("VNet \(name)")
         var v = VirtualNetwork()
         v.name = name
         v.source = o.location
         v.addressSpaces = o["addressSpaces"]?.prefixes(sink) ?? []
-        if v.addressSpaces.isEmpty { sink.error("expected addressSpaces (a list of CIDRs)", at: o) }
+        if o["addressSpaces"] == nil { sink.error("expected addressSpaces (a list of CIDRs)", at: o) }
         v.gatewayPrefixes = o["gatewayPrefixes"]?.prefixes(sink) ?? []
         for s in o["subnets"]?.items ?? [] {
             guard s.expectMapping(["name", "prefix", "prefixes", "nsg", "routeTable", "natGateway", "privateEndpointNetworkPolicies"], sink) else { continue }
@@ -21,7 +20,7 @@ enum NativeAzure {
             sub.name = n
             sub.source = s.location
             sub.prefixes = (s["prefixes"] ?? s["prefix"])?.prefixes(sink) ?? []
-            if sub.prefixes.isEmpty { sink.error("expected prefix (a CIDR)", at: s) }
+            if s["prefixes"] == nil && s["prefix"] == nil { sink.error("expected prefix (a CIDR)", at: s) }
             sub.networkSecurityGroup = s["nsg"]?.text(sink)
             b.mark("subnets.\(n).nsg", s["nsg"])
             b.mark("subnets.\(n).routeTable", s["routeTable"])
@@ -43,8 +42,7 @@ enum NativeAzure {
 
     static func nic(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "ip", "ips", "subnet", "nsg", "asgs", "node", "ipForwarding"], sink),
-              let name = NativeLoader.name(c, kind: "NIC", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "NIC", keys: ["name", "ip", "ips", "subnet", "nsg", "asgs", "node", "ipForwarding"], sink) else { return }
         let o = c.object("NIC \(name)")
         var n = NetworkInterface()
         n.name = name
@@ -68,7 +66,7 @@ enum NativeAzure {
 
     static func nsg(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "rules", "flushConnection"], sink), let name = NativeLoader.name(c, kind: "NSG", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "NSG", keys: ["name", "rules", "flushConnection"], sink) else { return }
         let o = c.object("NSG \(name)")
         var nsg = NetworkSecurityGroup()
         nsg.name = name
@@ -106,14 +104,13 @@ enum NativeAzure {
             b.cluster.applicationSecurityGroups.append(ApplicationSecurityGroup(name: s, source: c.location))
             return
         }
-        guard c.expectMapping(["name"], b.sink), let name = NativeLoader.name(c, kind: "ASG", b.sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "ASG", keys: ["name"], b.sink) else { return }
         b.cluster.applicationSecurityGroups.append(ApplicationSecurityGroup(name: name, source: c.location))
     }
 
     static func routeTable(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "routes", "disableBgpRoutePropagation"], sink),
-              let name = NativeLoader.name(c, kind: "RouteTable", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "RouteTable", keys: ["name", "routes", "disableBgpRoutePropagation"], sink) else { return }
         let o = c.object("RouteTable \(name)")
         var t = RouteTable()
         t.name = name
@@ -130,7 +127,7 @@ enum NativeAzure {
 
     static func publicIP(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "ip"], sink), let name = NativeLoader.name(c, kind: "PublicIP", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "PublicIP", keys: ["name", "ip"], sink) else { return }
         let o = c.object("PublicIP \(name)")
         guard let ipC = o["ip"], let ip = ipC.ip(sink) else {
             if o["ip"] == nil { sink.error("expected ip", at: o) }
@@ -141,7 +138,7 @@ enum NativeAzure {
 
     static func natGateway(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "publicIPs", "subnets"], sink), let name = NativeLoader.name(c, kind: "NATGateway", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "NATGateway", keys: ["name", "publicIPs", "subnets"], sink) else { return }
         var g = NATGateway()
         g.name = name
         g.publicIPs = c["publicIPs"]?.ips(sink) ?? []
@@ -151,8 +148,7 @@ enum NativeAzure {
 
     static func loadBalancer(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "sku", "frontends", "backendPools", "probes", "rules", "outboundRules"], sink),
-              let name = NativeLoader.name(c, kind: "LoadBalancer", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "LoadBalancer", keys: ["name", "sku", "frontends", "backendPools", "probes", "rules", "outboundRules"], sink) else { return }
         let o = c.object("LoadBalancer \(name)")
         var lb = LoadBalancer()
         lb.name = name

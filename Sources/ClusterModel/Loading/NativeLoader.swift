@@ -97,12 +97,18 @@ enum NativeLoader {
         b.mark("apiServer.publicIP", c["apiServer"]?["publicIP"] ?? c["apiServer"])
     }
 
-    /// `name` of a native entry, reported when missing.
-    static func name(_ c: Cursor, kind: String, _ sink: DiagnosticSink) -> String? {
+    /// `name` of a native entry, reported when missing; then the entry's keys are checked
+    /// with diagnostics naming the object (`NSG web-nsg: rulez: unknown key …`).
+    static func name(_ c: Cursor, kind: String, keys: [String], _ sink: DiagnosticSink) -> String? {
+        guard c.isMapping else {
+            c.expectMapping(keys, sink)
+            return nil
+        }
         guard let n = c["name"]?.text(sink), !n.isEmpty else {
             sink.error("expected name", at: c.object("\(kind) \(c.path)"))
             return nil
         }
+        c.object("\(kind) \(n)").expectMapping(keys, sink)
         return n
     }
 }
