@@ -45,9 +45,7 @@ struct TraceCommand: ParsableCommand {
     @Flag(help: "Print the trace as JSON.")
     var json = false
 
-    @Option(name: .customLong("cluster"), parsing: .singleValue,
-            help: "Cluster model: a native YAML file or a directory of kubectl/az exports (repeatable). Default: the embedded aks-contoso cluster.")
-    var clusterPaths: [String] = []
+    @OptionGroup var clusterOptions: ClusterOptions
 
     func validate() throws {
         if flows == nil && (src == nil || dst == nil) {
@@ -59,7 +57,7 @@ struct TraceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let cluster = try ClusterSource.load(paths: clusterPaths)
+        let cluster = try clusterOptions.load()
         let pipeline = Pipeline(cluster: cluster)
         if let flows {
             try runFlows(flows, pipeline)

@@ -6,28 +6,28 @@ import PacketWire
 // The embedded default cluster's address plan (briefs/addresses.md), built in code so the
 // Dataplane tests do not depend on the loaders. Helpers build variations for the semantics tables.
 
-func ip(_ s: String) -> IPAddress { IPAddress(s)! }
+func addr(_ s: String) -> IPAddress { IPAddress(s)! }
 func prefix(_ s: String) -> IPPrefix { IPPrefix(s)! }
 
 enum Fixture {
     static let nodeNames = ["aks-nodepool1-12345678-vmss000000", "aks-nodepool1-12345678-vmss000001",
                             "aks-nodepool1-12345678-vmss000002"]
 
-    static func node(_ i: Int, _ addr: String, zone: String) -> Node {
+    static func node(_ i: Int, _ address: String, zone: String) -> Node {
         var n = Node()
         n.name = nodeNames[i]
-        n.internalIPs = [ip(addr)]
+        n.internalIPs = [addr(address)]
         n.subnet = "aks-vnet/aks-subnet"
         n.zone = zone
         return n
     }
 
-    static func pod(_ ns: String, _ name: String, _ addr: String, node: Int, labels: Labels,
+    static func pod(_ ns: String, _ name: String, _ address: String, node: Int, labels: Labels,
                     ports: [ContainerPort]) -> Pod {
         var p = Pod()
         p.namespace = ns
         p.name = name
-        p.ips = [ip(addr)]
+        p.ips = [addr(address)]
         p.nodeName = nodeNames[node]
         p.labels = labels
         p.containerPorts = ports
@@ -50,10 +50,10 @@ enum Fixture {
         s.namespace = ns
         s.name = name
         s.type = type
-        s.clusterIPs = [ip(clusterIP)]
+        s.clusterIPs = [addr(clusterIP)]
         s.selector = selector
         s.ports = ports
-        if let lbIP { s.loadBalancerIngressIPs = [ip(lbIP)] }
+        if let lbIP { s.loadBalancerIngressIPs = [addr(lbIP)] }
         s.externalTrafficPolicy = etp
         return s
     }
@@ -94,17 +94,34 @@ enum Fixture {
         c.settings.networkPlugin = .azure
         c.settings.networkPolicy = .azure
         c.settings.outboundType = .userDefinedRouting
-        c.settings.apiServer.publicIP = ip("20.62.30.1")
+        c.settings.apiServer.publicIP = addr("20.62.30.1")
         c.settings.apiServer.authorizedIPRanges = [prefix("203.0.113.0/24"), prefix("20.62.10.4/32")]
         c.settings.apiServer.fqdn = "aks-contoso-abc123.hcp.eastus.azmk8s.io"
         var vnet = VirtualNetwork()
         vnet.name = "aks-vnet"
-        vnet.addressSpaces = [prefix("10.224.0.0/12")]
+        vnet.addressSpaces = [prefix("10.224.0.0/12"), prefix("fd00:224::/48")]
+        // Subnets and node NICs without NSGs or route tables: the Azure leg routes inside the VNet
+        // and filters nothing, so these tables pin the node-local semantics only.
+        var aks = Subnet()
+        aks.name = "aks-subnet"
+        aks.prefixes = [prefix("10.224.0.0/16"), prefix("fd00:224::/64")]
+        var fwSubnet = Subnet()
+        fwSubnet.name = "AzureFirewallSubnet"
+        fwSubnet.prefixes = [prefix("10.225.0.0/26")]
+        vnet.subnets = [aks, fwSubnet]
         c.virtualNetworks = [vnet]
+        for (i, n) in nodeNames.enumerated() {
+            var nic = NetworkInterface()
+            nic.name = "\(n)-nic"
+            nic.ipAddresses = [addr("10.224.0.\(4 + i)")]
+            nic.subnet = "aks-vnet/aks-subnet"
+            nic.nodeName = n
+            c.networkInterfaces.append(nic)
+        }
         var fw = AzureFirewall()
         fw.name = "aks-fw"
-        fw.privateIP = ip("10.225.0.4")
-        fw.publicIPs = [ip("20.62.10.4")]
+        fw.privateIP = addr("10.225.0.4")
+        fw.publicIPs = [addr("20.62.10.4")]
         c.firewalls = [fw]
         c.namespaces = [Namespace(name: "kube-system"), Namespace(name: "default"),
                         Namespace(name: "shop", labels: ["team": "shop"]), Namespace(name: "app-routing-system")]
@@ -141,6 +158,16 @@ enum Fixture {
             slice(nginx, pods: [p[6]], ports: [EndpointPort(name: "http", port: 80), EndpointPort(name: "https", port: 443)]),
         ]
         c.networkPolicies = [frontendPolicy]
+        var ing = Ingress()
+        ing.namespace = "shop"
+        ing.name = "shop"
+        ing.ingressClassName = "webapprouting.kubernetes.azure.com"
+        ing.rules = [IngressRule(host: "shop.contoso.com", paths: [IngressPath(path: "/", pathType: .Prefix,
+                                                                              backend: IngressBackend(serviceName: "frontend", port: .number(80)))])]
+        ing.tlsHosts = ["shop.contoso.com"]
+        c.ingresses = [ing]
+        c.ingressClasses = [IngressClass(name: "webapprouting.kubernetes.azure.com", controller: "webapprouting.kubernetes.azure.com/nginx")]
+        c.ingressControllers = [IngressController(className: "webapprouting.kubernetes.azure.com", service: "app-routing-system/nginx")]
         return c
     }
 }
@@ -149,6 +176,6 @@ extension Pipeline {
     /// Trace shorthand for tables.
     func t(_ src: String, _ dst: String, _ dport: UInt16, proto: IPProtocol = .tcp, sport: UInt16 = 40000,
            node: String? = nil) -> Trace {
-        trace(FlowQuery(proto: proto, src: ip(src), sport: sport, dst: ip(dst), dport: dport, node: node))
+        trace(FlowQuery(proto: proto, src: addr(src), sport: sport, dst: addr(dst), dport: dport, node: node))
     }
 }

@@ -13,7 +13,7 @@ import Testing
         #expect(tr.rule == "netpol:shop/backend-allow-frontend")
         #expect(tr.delivered?.port == 8080)
         #expect(["10.224.0.30", "10.224.0.31"].contains(tr.delivered.map { "\($0.ip)" } ?? ""))
-        #expect(tr.source == IPPort(ip: ip("10.224.0.20"), port: 40000))
+        #expect(tr.source == IPPort(ip: addr("10.224.0.20"), port: 40000))
         #expect(tr.hops.map(\.stage).contains(.serviceProxy))
         print(tr.explanation.joined(separator: "\n"))
     }
@@ -28,3 +28,4 @@ import Testing
         print(tr.explanation.joined(separator: "\n"))
     }
 }
+

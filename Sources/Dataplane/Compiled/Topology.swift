@@ -91,7 +91,9 @@ public struct Topology: Sendable {
             // hostNetwork pods share the node's address: traffic from them is node traffic.
             if !p.hostNetwork { for a in p.ips { podByIP.insert(a, Int32(i)) } }
         }
-        podCIDRs += cluster.settings.podCIDRs
+        // Per-node pod CIDRs inside a cluster pod CIDR add nothing to the detect-local test.
+        let clusterCIDRs = cluster.settings.podCIDRs
+        podCIDRs = clusterCIDRs + podCIDRs.filter { n in !clusterCIDRs.contains(where: { $0.contains(n) }) }
         for v in cluster.virtualNetworks {
             vnetPrefixes += v.addressSpaces
             for peer in v.peerings { vnetPrefixes += peer.remoteAddressSpaces }

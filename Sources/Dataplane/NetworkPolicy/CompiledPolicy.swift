@@ -88,6 +88,9 @@ public struct PolicySet: Sendable {
         for ns in cluster.namespaces { nsLabels[ns.name] = ns.labels }
         func labels(ofNamespace n: String) -> Labels { nsLabels[n] ?? ["kubernetes.io/metadata.name": n] }
         let podCount = cluster.pods.count
+        // hostNetwork pods are neither selected by policies nor matched as pod peers.
+        var podsByNamespace: [String: [Int]] = [:]
+        for (i, p) in cluster.pods.enumerated() where !p.hostNetwork { podsByNamespace[p.namespace, default: []].append(i) }
         var ingressLists = Array(repeating: [Int32](), count: podCount)
         var egressLists = Array(repeating: [Int32](), count: podCount)
         ingressIsolated = Array(repeating: false, count: podCount)
@@ -105,13 +108,15 @@ public struct PolicySet: Sendable {
                 for peer in r.peers {
                     if let b = peer.ipBlock { blocks.append(b); continue }
                     if peer.podSelector == nil && peer.namespaceSelector == nil { continue }
-                    for (i, pod) in cluster.pods.enumerated() where !pod.hostNetwork {
-                        // namespaceSelector given: pods of matching namespaces; absent: the policy's namespace.
-                        if let nss = peer.namespaceSelector {
-                            guard nss.matches(labels(ofNamespace: pod.namespace)) else { continue }
-                        } else if pod.namespace != pol.namespace { continue }
-                        if let ps = peer.podSelector, !ps.matches(pod.labels) { continue }
-                        set.insert(i)
+                    // namespaceSelector given: pods of matching namespaces (each namespace judged once);
+                    // absent: the policy's namespace only.
+                    let namespaces = peer.namespaceSelector.map { nss in podsByNamespace.keys.filter { nss.matches(labels(ofNamespace: $0)) } }
+                        ?? [pol.namespace]
+                    for ns in namespaces {
+                        for i in podsByNamespace[ns] ?? [] {
+                            if let ps = peer.podSelector, !ps.matches(cluster.pods[i].labels) { continue }
+                            set.insert(i)
+                        }
                     }
                 }
                 var ports: [CompiledPolicyPort] = []
@@ -132,8 +137,8 @@ public struct PolicySet: Sendable {
             }
             let ingressRules = types.contains(.Ingress) ? pol.ingress.enumerated().map { compile($1, $0) } : []
             let egressRules = types.contains(.Egress) ? (pol.egress ?? []).enumerated().map { compile($1, $0) } : []
-            for (i, pod) in cluster.pods.enumerated() where pod.namespace == pol.namespace && !pod.hostNetwork {
-                guard pol.podSelector.matches(pod.labels) else { continue }
+            for i in podsByNamespace[pol.namespace] ?? [] {
+                guard pol.podSelector.matches(cluster.pods[i].labels) else { continue }
                 if types.contains(.Ingress) {
                     ingressIsolated[i] = true; ingressLists[i] += ingressRules; isolatingIngress[i].append(Int32(pi))
                 }

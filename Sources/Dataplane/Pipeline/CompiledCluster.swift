@@ -11,11 +11,13 @@ public struct CompiledCluster: Sendable {
     public var proxy: ServiceProxy
     public var policies: PolicySet
     public var azure: AzureNetwork
+    public var ingress: IngressTable
     public var settings: ClusterSettings
     public var established: RuleID
     public var related: RuleID
     public var nonIP: RuleID
     public var nodeLocal: RuleID
+    public var linkLocal: RuleID
     public var masquerade: RuleID
     /// `decode:<reason>` per MalformedReason raw value.
     public var decodeRules: [RuleID]
@@ -26,13 +28,16 @@ public struct CompiledCluster: Sendable {
         related = names.intern("related")
         nonIP = names.intern("platform:non-ip")
         nodeLocal = names.intern("platform:node-to-local-pod")
+        linkLocal = names.intern("platform:link-local")
         masquerade = names.intern("snat:node-masquerade")
         decodeRules = MalformedReason.allCases.map { names.intern("decode:\($0)") }
         topology = Topology(cluster)
         let table = ServiceTable(cluster, topology: topology, names: &names)
         proxy = ServiceProxy(table: table, masqueradeAll: cluster.settings.kubeProxy.masqueradeAll,
-                             seed: cluster.settings.kubeProxy.seed, names: &names)
+                             seed: cluster.settings.kubeProxy.seed,
+                             rejectUnservedPorts: cluster.settings.kubeProxy.mode == .nftables, names: &names)
         policies = PolicySet(cluster, names: &names)
+        ingress = IngressTable(cluster, topology: topology, names: &names)
         azure = AzureNetwork.compile(cluster, names: &names)
         settings = cluster.settings
         self.names = names

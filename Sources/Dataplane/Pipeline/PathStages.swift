@@ -23,36 +23,40 @@ extension CompiledCluster {
         let sp = proxy.table.servicePorts[Int(door.servicePort)]
         let remembered = sp.affinity ? affinity.lookup(client: f.src, servicePort: door.servicePort, now: now) : -1
         let pd = proxy.decide(fd, flow: f, source: source, node: node, isNodeAddress: isNodeAddress, affinityEndpoint: remembered)
-        let where_ = "\(door.kind) \(f.dst)\(f.proto.hasPorts ? ":\(f.dstPort)" : "")/\(f.proto) of \(sp.qualifiedName)"
         switch pd.action {
         case .reject, .drop:
             d.decide(pd.action == .reject ? .reject : .drop, .serviceProxy, pd.rule)
-            rec.add(Hop(stage: .serviceProxy, result: pd.action == .reject ? .reject : .drop, rule: names.name(pd.rule),
-                        detail: "\(where_) on node \(nodeName(node)): \(pd.reason)"))
+            if rec.enabled {
+                rec.add(Hop(stage: .serviceProxy, result: pd.action == .reject ? .reject : .drop, rule: names.name(pd.rule),
+                            detail: "\(frontDoorText(door, sp, f)) on node \(nodeName(node)): \(pd.reason)"))
+            }
             return false
         case .dnat:
             let ep = proxy.table.endpoints[Int(pd.endpoint)]
             let before = f
             f.dst = ep.ip
             f.dstPort = ep.port
-            var masq = ""
-            if pd.masquerade, let a = topology.nodeAddress(node, family: f.src) {
-                f.src = a
-                masq = "; source \(before.src) → \(a): \(pd.reason)"
-            }
+            if pd.masquerade, let a = topology.nodeAddress(node, family: f.src) { f.src = a }
             d.pass(.serviceProxy, pd.rule)
             if sp.affinity {
                 d.affinityServicePort = door.servicePort
                 d.affinityEndpoint = pd.endpoint
                 d.affinityTimeout = sp.affinityTimeoutNanos
             }
-            let podText = ep.pod >= 0 ? " (pod \(topology.podNames[Int(ep.pod)]))" : ""
-            let state = ep.ready ? "" : " [serving-terminating fallback: no ready endpoint]"
-            let aff = remembered >= 0 && remembered == pd.endpoint ? " [sessionAffinity ClientIP]" : ""
-            rec.add(Hop(stage: .serviceProxy, result: .nat, rule: names.name(pd.rule),
-                        detail: "\(where_) on node \(nodeName(node)): DNAT → endpoint \(ep.ip):\(ep.port)\(podText)\(state)\(aff)\(masq)"))
+            if rec.enabled {
+                let podText = ep.pod >= 0 ? " (pod \(topology.podNames[Int(ep.pod)]))" : ""
+                let state = ep.ready ? "" : " [serving-terminating fallback: no ready endpoint]"
+                let aff = remembered >= 0 && remembered == pd.endpoint ? " [sessionAffinity ClientIP]" : ""
+                let masq = f.src != before.src ? "; source \(before.src) → \(f.src): \(pd.reason)" : ""
+                rec.add(Hop(stage: .serviceProxy, result: .nat, rule: names.name(pd.rule),
+                            detail: "\(frontDoorText(door, sp, before)) on node \(nodeName(node)): DNAT → endpoint \(ep.ip):\(ep.port)\(podText)\(state)\(aff)\(masq)"))
+            }
             return true
         }
+    }
+
+    func frontDoorText(_ door: FrontDoor, _ sp: CompiledServicePort, _ f: FlowKey) -> String {
+        "\(door.kind) \(f.dst)\(f.proto.hasPorts ? ":\(f.dstPort)" : "")/\(f.proto) of \(sp.qualifiedName)"
     }
 
     /// NetworkPolicy for one direction; records a pass when the pod is not isolated.

@@ -8,6 +8,15 @@ import PacketWire
 
 extension CompiledCluster {
     public func walk(_ input: FlowInput, affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> FlowDecision {
+        let d = walkLeg(input, affinity: affinity, now: now, rec: &rec)
+        // Traces follow an HTTP(S) request through an ingress controller to its backend.
+        if rec.enabled, d.verdict == .allow, input.sni.count + input.httpHost.count > 0 {
+            return ingressLeg(d, input, affinity: affinity, now: now, rec: &rec)
+        }
+        return d
+    }
+
+    func walkLeg(_ input: FlowInput, affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> FlowDecision {
         var f = input.flow
         var d = FlowDecision(flow: f)
         let src = topology.place(f.src)
@@ -42,6 +51,13 @@ extension CompiledCluster {
             guard serviceProxy(fd, &f, &d, source: source, node: node, isNodeAddress: src.kind == .node,
                                affinity: affinity, now: now, rec: &rec) else { return d }
             dnatDone = true
+        } else if fd < 0, proxy.table.vips.find(f.dst) >= 0 {
+            // A Service IP on a port/protocol it does not serve: nothing answers.
+            let v: Verdict = proxy.rejectUnservedPorts ? .reject : .drop
+            d.decide(v, .serviceProxy, proxy.unservedPortRule)
+            rec.add(Hop(stage: .serviceProxy, result: v == .reject ? .reject : .drop, rule: names.name(proxy.unservedPortRule),
+                        detail: "\(f.dst) is a Service address but no Service serves \(f.proto)\(f.proto.hasPorts ? " port \(f.dstPort)" : "") on it"))
+            return d
         }
 
         // NetworkPolicy egress of the sending pod, judged on the destination after DNAT.
@@ -87,17 +103,19 @@ extension CompiledCluster {
             : "Azure CNI: ip-masq-agent masquerades pod traffic leaving the VNet to the node address"
     }
 
-    /// Where a packet lands after Azure when the Azure layer did not name a node: the node owning
-    /// the destination (pod or node address), else `--node`, else — for a Service address — a node
-    /// chosen like the LB would (one with a ready local endpoint under externalTrafficPolicy Local).
+    /// Where a packet lands after an Azure leg: the node owning the destination (pod or node
+    /// address); else `--node` (the capture was taken there, so that is where it arrived — even
+    /// where the Azure LB would have picked another backend); else the node the Azure layer
+    /// delivered to; else — for a Service address — a node chosen like the LB would (one with a
+    /// ready local endpoint under externalTrafficPolicy Local).
     func landing(_ f: FlowKey, _ input: FlowInput, azure landed: Int32) -> Int32 {
-        if landed >= 0 && Int(landed) < topology.nodes.count { return landed }
         let p = topology.place(f.dst)
         if p.kind == .pod { return topology.pods[Int(p.index)].node }
         if p.kind == .node { return p.index }
+        if input.nodeHint >= 0 && proxy.table.vips.find(f.dst) >= 0 { return input.nodeHint }
+        if landed >= 0 && Int(landed) < topology.nodes.count { return landed }
         let fd = proxy.table.frontDoor(f.dst, f.dstPort, f.proto)
         if fd < 0 { return -1 }
-        if input.nodeHint >= 0 { return input.nodeHint }
         let door = proxy.table.frontDoors[Int(fd)]
         if door.node >= 0 { return door.node }
         let sp = proxy.table.servicePorts[Int(door.servicePort)]

@@ -41,7 +41,9 @@ public struct PacketOutcome: Sendable, Equatable {
 
 /// The compiled packet pipeline. One per worker thread, never shared: it owns its conntrack,
 /// session-affinity memory and counters, so `process` needs no locks and never allocates.
-public final class Pipeline {
+/// `@unchecked Sendable` only so a pipeline built on one thread can be handed to the worker that
+/// then uses it exclusively; never call it from two threads at once.
+public final class Pipeline: @unchecked Sendable {
     public let cluster: Cluster
     public let options: PipelineOptions
     public private(set) var compiled: CompiledCluster
@@ -96,6 +98,15 @@ public final class Pipeline {
         guard p.network == .ipv4 || p.network == .ipv6 else {
             return PacketOutcome(verdict: .allow, stage: .decode, rule: compiled.nonIP, node: nodeHint)
         }
+        // Link-local control traffic the host answers itself and never routes: IPv6 neighbour
+        // discovery / MLD (RFC 4861, RFC 3810) and DHCP (Azure serves it from the host, 168.63.129.16).
+        if p.flow.proto == .icmpv6, (130...137).contains(p.icmpType) || p.icmpType == 143 {
+            return PacketOutcome(verdict: .allow, stage: .decode, rule: compiled.linkLocal, node: nodeHint)
+        }
+        if p.flow.proto == .udp, (p.flow.dstPort == 67 || p.flow.dstPort == 68),
+           p.flow.dst == Pipeline.broadcast || p.flow.src == IPAddress.zero4 {
+            return PacketOutcome(verdict: .allow, stage: .decode, rule: compiled.linkLocal, node: nodeHint)
+        }
         if p.icmpIsError && p.icmpInnerValid {
             var (e, _) = conntrack.find(p.icmpInner, now: now)
             if e < 0 { (e, _) = conntrack.find(p.icmpInner.reversed, now: now) }
@@ -137,6 +148,8 @@ public final class Pipeline {
         let input = FlowInput(flow: p.flow, tcpFlags: p.tcpFlags, nodeHint: nodeHint, sni: sni, httpHost: host)
         return compiled.walk(input, affinity: affinity, now: now, rec: &rec)
     }
+
+    static let broadcast = IPAddress(255, 255, 255, 255)
 
     static func span(_ s: ByteSpan, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         let end = Int(s.offset) + Int(s.length)

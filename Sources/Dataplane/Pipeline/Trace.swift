@@ -52,7 +52,8 @@ extension Pipeline {
     public func trace(_ q: FlowQuery) -> Trace {
         var hint = nodeHint
         if let n = q.node { hint = cluster.nodes.firstIndex(where: { $0.name == n }).map(Int32.init) ?? -1 }
-        let sport = q.proto.isICMP ? q.sport : q.sport
+        // ICMP echo: both "ports" carry the echo identifier (Linux conntrack keys ICMP by id).
+        let sport = q.sport
         let dport = q.proto.isICMP ? q.sport : q.dport
         let flow = FlowKey(src: q.src, dst: q.dst, srcPort: sport, dstPort: dport, proto: q.proto)
         var sniBytes = Array((q.sni ?? "").utf8)
@@ -98,9 +99,12 @@ extension Pipeline {
             let r = compiled.names.name(d.rule)
             lines.append("\(d.verdict == .reject ? "REJECTED" : "DROPPED") at \(d.stage)\(r.isEmpty ? "" : " by \(r)")")
         }
+        // Protocols without ports (ICMP) print port 0 rather than the echo identifier.
+        let ported = flow.proto.hasPorts
+        func at(_ a: IPAddress, _ port: UInt16) -> IPPort { IPPort(ip: a, port: ported ? port : 0) }
         return Trace(verdict: d.verdict, stage: d.stage, rule: compiled.names.name(d.rule),
-                     delivered: ok ? IPPort(ip: d.delivered.dst, port: d.delivered.dstPort) : nil,
-                     source: ok ? IPPort(ip: d.delivered.src, port: d.delivered.srcPort) : IPPort(ip: flow.src, port: flow.srcPort),
+                     delivered: ok ? at(d.delivered.dst, d.delivered.dstPort) : nil,
+                     source: ok ? at(d.delivered.src, d.delivered.srcPort) : at(flow.src, flow.srcPort),
                      hops: hops, explanation: lines, node: d.node >= 0 ? t.nodeNames[Int(d.node)] : nil)
     }
 

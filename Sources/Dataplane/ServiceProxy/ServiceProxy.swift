@@ -56,8 +56,14 @@ public struct ServiceProxy: Sendable {
     public var masqueradeAll: Bool
     public var seed: UInt64
     public var lbSourceRangeRule: RuleID
+    public var unservedPortRule: RuleID
+    /// nftables mode rejects traffic to a Service IP on a port no Service serves; iptables mode
+    /// leaves it unmatched and the packet is routed away from the node and lost (a drop).
+    public var rejectUnservedPorts: Bool
 
-    public init(table: ServiceTable, masqueradeAll: Bool, seed: UInt64, names: inout RuleNames) {
+    public init(table: ServiceTable, masqueradeAll: Bool, seed: UInt64, rejectUnservedPorts: Bool, names: inout RuleNames) {
+        self.rejectUnservedPorts = rejectUnservedPorts
+        self.unservedPortRule = names.intern("kube-proxy:no-service-port")
         self.table = table
         self.masqueradeAll = masqueradeAll
         self.seed = seed

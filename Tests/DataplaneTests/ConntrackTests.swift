@@ -1,0 +1,132 @@
+import ClusterModel
+import Dataplane
+import NetworkAddress
+import PacketWire
+import Testing
+
+// Connection tracking as Linux nf_conntrack does it: states, default timeouts, loose pickup,
+// replies reverse-NATed, ICMP errors related, bounded table with eviction.
+
+@Suite struct TCPStateMachineTests {
+    struct Step: Sendable {
+        var flags: TCPFlags
+        var reply: Bool
+        var state: ConnState
+    }
+
+    /// The three-way handshake and an orderly close, as nf_conntrack_proto_tcp walks them.
+    @Test func handshakeAndClose() {
+        let steps: [Step] = [
+            Step(flags: [.syn, .ack], reply: true, state: .synRecv),
+            Step(flags: [.ack], reply: false, state: .established),
+            Step(flags: [.psh, .ack], reply: false, state: .established),
+            Step(flags: [.fin, .ack], reply: false, state: .finWait),
+            Step(flags: [.ack], reply: true, state: .closeWait),
+            Step(flags: [.fin, .ack], reply: true, state: .lastAck),
+            Step(flags: [.ack], reply: false, state: .timeWait),
+        ]
+        var s = TCPTracker.initial(.syn)
+        #expect(s == .synSent)
+        var fin: UInt8 = 0
+        for st in steps {
+            s = TCPTracker.next(s, st.flags, reply: st.reply, fin: &fin)
+            #expect(s == st.state, "after \(st.flags.rawValue) reply=\(st.reply)")
+        }
+    }
+
+    @Test(arguments: [
+        (TCPFlags.syn, ConnState.synSent), ([.ack], .established), ([.psh, .ack], .established),
+        ([.rst], .close), ([.fin, .ack], .finWait),
+    ] as [(TCPFlags, ConnState)])
+    func loosePickup(_ flags: TCPFlags, _ state: ConnState) {
+        // nf_conntrack_tcp_loose=1: a non-SYN first segment is picked up mid-connection.
+        #expect(TCPTracker.initial(flags) == state)
+    }
+
+    @Test func rstClosesFromAnyState() {
+        var fin: UInt8 = 0
+        for s in [ConnState.synSent, .synRecv, .established, .finWait, .closeWait, .lastAck] {
+            #expect(TCPTracker.next(s, [.rst], reply: true, fin: &fin) == .close)
+        }
+    }
+
+    @Test(arguments: [
+        (ConnState.synSent, 120), (.synRecv, 60), (.established, 432_000), (.finWait, 120), (.closeWait, 60),
+        (.lastAck, 30), (.timeWait, 120), (.close, 10),
+    ] as [(ConnState, Int64)])
+    func linuxTCPTimeouts(_ s: ConnState, _ seconds: Int64) {
+        #expect(ConntrackTimeouts.timeout(s, proto: .tcp, seenReply: false) == seconds * S)
+    }
+
+    @Test func otherProtocolTimeouts() {
+        #expect(ConntrackTimeouts.timeout(.open, proto: .udp, seenReply: false) == 30 * S)
+        #expect(ConntrackTimeouts.timeout(.open, proto: .udp, seenReply: true) == 120 * S)
+        #expect(ConntrackTimeouts.timeout(.open, proto: .icmp, seenReply: true) == 30 * S)
+        #expect(ConntrackTimeouts.timeout(.open, proto: .gre, seenReply: true) == 600 * S)
+    }
+}
+
+@Suite struct ConntrackTableTests {
+    func key(_ i: Int) -> FlowKey {
+        FlowKey(src: IPAddress(v4: 0x0A00_0000 | UInt32(i)), dst: addr("10.1.1.1"), srcPort: UInt16(i & 0xFFFF), dstPort: 80, proto: .tcp)
+    }
+
+    func entry(_ k: FlowKey, _ now: Int64, state: ConnState = .established) -> ConntrackEntry {
+        ConntrackEntry(original: k, reply: k.reversed, now: now, state: state, verdict: .allow, stage: .conntrack,
+                       rule: .none, node: -1, namespace: -1)
+    }
+
+    @Test func findsBothDirections() {
+        var t = ConntrackTable(capacity: 64)
+        let k = key(1)
+        let e = t.insert(entry(k, 0), trackReply: true, now: 0)
+        #expect(t.find(k, now: 1).0 == e && t.find(k, now: 1).1 == false)
+        #expect(t.find(k.reversed, now: 1).0 == e && t.find(k.reversed, now: 1).1 == true)
+        #expect(t.find(key(2), now: 1).0 == -1)
+    }
+
+    @Test func expiresByPacketTime() {
+        var t = ConntrackTable(capacity: 64)
+        t.insert(entry(key(1), 0, state: .synSent), trackReply: true, now: 0)
+        #expect(t.find(key(1), now: 119 * S).0 >= 0)
+        #expect(t.find(key(1), now: 121 * S).0 == -1)
+        #expect(t.count == 0)
+        #expect(t.expired == 1)
+    }
+
+    @Test func boundedWithEvictionOfTheOldest() {
+        var t = ConntrackTable(capacity: 16)
+        for i in 0..<16 { t.insert(entry(key(i), Int64(i) * S), trackReply: true, now: Int64(i) * S) }
+        #expect(t.count == 16)
+        t.insert(entry(key(100), 20 * S), trackReply: true, now: 20 * S)
+        #expect(t.count == 16)
+        #expect(t.evictions == 1)
+        #expect(t.find(key(0), now: 20 * S).0 == -1, "the least recently seen connection is evicted")
+        #expect(t.find(key(100), now: 20 * S).0 >= 0)
+        for i in 1..<16 { #expect(t.find(key(i), now: 20 * S).0 >= 0) }
+    }
+
+    @Test func expiredEntriesAreReclaimedBeforeEvicting() {
+        var t = ConntrackTable(capacity: 16)
+        for i in 0..<16 { t.insert(entry(key(i), 0, state: .close), trackReply: true, now: 0) }
+        t.insert(entry(key(200), 11 * S), trackReply: true, now: 11 * S)
+        #expect(t.evictions == 0)
+        #expect(t.expired == 1)
+    }
+
+    /// Deleting under heavy collisions keeps every other key reachable (backward-shift deletion).
+    @Test func churnKeepsLookupsExact() {
+        var t = ConntrackTable(capacity: 512)
+        var now: Int64 = 0
+        for round in 0..<20_000 {
+            now += S / 10
+            let i = (round &* 7919) % 3000
+            if t.find(key(i), now: now).0 < 0 { t.insert(entry(key(i), now, state: .close), trackReply: true, now: now) }
+        }
+        #expect(t.count <= 512)
+        #expect(t.count > 0)
+        var found = 0
+        for i in 0..<3000 where t.peek(key(i)).0 >= 0 { found += 1 }
+        #expect(found == t.count)
+    }
+}

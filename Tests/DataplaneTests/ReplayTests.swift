@@ -1,0 +1,188 @@
+import ClusterModel
+import Dataplane
+import NetworkAddress
+import PacketWire
+import Testing
+
+// Packets fed through `Pipeline.process` as a replay would, asserting verdicts and exact counters.
+
+@Suite struct ReplayTests {
+    let client = "10.224.0.20", vip = "10.0.120.10"
+
+    @Test func connectionThroughAClusterIPAndItsReplies() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let chosen = p.t(client, vip, 80, sport: 41000).delivered!
+        let ep = "\(chosen.ip)"
+        let outcomes = [
+            p.feed(Packet.tcp(client, 41000, vip, 80, .syn), at: 1),
+            p.feed(Packet.tcp(ep, 8080, client, 41000, [.syn, .ack]), at: 1.001),     // reply as sent by the endpoint
+            p.feed(Packet.tcp(client, 41000, vip, 80, .ack), at: 1.002),
+            p.feed(Packet.tcp(vip, 80, client, 41000, [.psh, .ack]), at: 1.003),      // reply after reverse NAT (pod veth)
+            p.feed(Packet.tcp(client, 41000, ep, 8080, [.psh, .ack]), at: 1.004),      // original after DNAT (far side)
+            p.feed(Packet.tcp(client, 41000, vip, 80, [.fin, .ack]), at: 2),
+        ]
+        #expect(outcomes[0].newFlow && outcomes[0].verdict == .allow)
+        #expect(p.name(outcomes[0]) == "netpol:shop/backend-allow-frontend")
+        #expect(outcomes[0].rules.all.map { p.ruleNames.name($0) } == ["svc:shop/backend:80", "netpol:shop/backend-allow-frontend"])
+        for o in outcomes.dropFirst() {
+            #expect(o.verdict == .allow && o.stage == .conntrack && p.name(o) == "established" && !o.newFlow)
+        }
+        #expect(outcomes[1].reply && outcomes[3].reply && !outcomes[2].reply && !outcomes[4].reply)
+
+        let c = p.counters
+        #expect(c.packets == 6 && c.bytes == 360)
+        #expect(c.verdict(.allow) == 6 && c.verdict(.drop) == 0)
+        #expect(c.stage(.networkPolicy, .allow) == 1 && c.stage(.conntrack, .allow) == 5)
+        #expect(c.rule(id(p, "svc:shop/backend:80")) == 1)
+        #expect(c.rule(id(p, "netpol:shop/backend-allow-frontend")) == 1)
+        #expect(c.rule(id(p, "established")) == 5)
+        #expect(c.newFlows == 1 && c.conntrackEntries == 1)
+        // Attribution: node of the client (node 0), namespace of the destination pod (shop).
+        #expect(c.nodes[0 * 3 + 0] == 6)
+        let shop = p.namespaceNames.firstIndex(of: "shop")!
+        #expect(c.namespaces[shop * 3 + 0] == 6)
+    }
+
+    @Test func refusedFlowsRepeatTheirVerdictWithoutReclassifying() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let a = p.feed(Packet.tcp("10.224.0.40", 5000, "10.224.0.30", 9090, .syn), at: 1)
+        let b = p.feed(Packet.tcp("10.224.0.40", 5000, "10.224.0.30", 9090, .syn), at: 2)
+        let reply = p.feed(Packet.tcp("10.224.0.30", 9090, "10.224.0.40", 5000, [.syn, .ack]), at: 2.5)
+        #expect(a.verdict == .drop && a.newFlow && a.stage == .networkPolicy && p.name(a) == "netpol:default-deny")
+        #expect(b.verdict == .drop && !b.newFlow && p.name(b) == "netpol:default-deny")
+        // A refused flow is not tracked in the reply direction: the "reply" is judged as its own
+        // connection (backend-1 → coredns-1: nothing isolates coredns, so it passes).
+        #expect(reply.newFlow && reply.verdict == .allow)
+        let c = p.counters
+        #expect(c.verdict(.drop) == 2 && c.verdict(.allow) == 1)
+        #expect(c.rule(id(p, "netpol:default-deny")) == 2)
+        #expect(c.stage(.networkPolicy, .drop) == 2)
+    }
+
+    @Test func rejectNoEndpointsDecodeAndNonIP() {
+        let p = Pipeline(cluster: Variation.with { Variation.webService(&$0, endpoints: []) })
+        let r = p.feed(Packet.tcp("10.224.0.20", 6000, "10.0.70.70", 80, .syn), at: 1)
+        let arp = p.feed(Packet.arp(), at: 1)
+        let bad = p.feed(Packet.malformed(.ipv4IHL), at: 1)
+        #expect(r.verdict == .reject && r.stage == .serviceProxy && p.name(r) == "kube-proxy:no-endpoints:default/web:80")
+        #expect(arp.verdict == .allow && arp.stage == .decode && p.name(arp) == "platform:non-ip")
+        #expect(bad.verdict == .drop && bad.stage == .decode && p.name(bad) == "decode:ipv4.ihl")
+        let c = p.counters
+        #expect(c.verdicts == [1, 1, 1])
+        #expect(c.stage(.decode, .allow) == 1 && c.stage(.decode, .drop) == 1 && c.stage(.serviceProxy, .reject) == 1)
+        #expect(c.packets == 3 && c.bytes == 60 + 42 + 20)
+    }
+
+    @Test func linkLocalControlTrafficIsPlatformTraffic() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        var ns = Packet.echo("fe80::1", "ff02::1:ff00:1", id: 0)
+        ns.flow.proto = .icmpv6
+        ns.icmpType = 135
+        let dhcp = Packet.udp("0.0.0.0", 68, "255.255.255.255", 67)
+        for o in [p.feed(ns, at: 0), p.feed(dhcp, at: 0)] {
+            #expect(o.verdict == .allow && o.stage == .decode && p.name(o) == "platform:link-local")
+        }
+    }
+
+    @Test func icmpErrorsAreRelatedToTheirConnection() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let q = p.feed(Packet.udp("10.224.0.20", 7000, "10.0.0.10", 53), at: 1)
+        let dns = p.t("10.224.0.20", "10.0.0.10", 53, proto: .udp, sport: 7000).delivered!
+        let inner = FlowKey(src: addr("10.224.0.20"), dst: dns.ip, srcPort: 7000, dstPort: 53, proto: .udp)
+        let err = p.feed(Packet.icmpError("\(dns.ip)", "10.224.0.20", inner: inner), at: 1.1)
+        #expect(q.verdict == .allow)
+        #expect(err.verdict == .allow && err.stage == .conntrack && p.name(err) == "related")
+    }
+
+    @Test func udpUnrepliedTimesOutAfterThirtySeconds() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let a = p.feed(Packet.udp("10.224.0.20", 7001, "10.224.0.41", 53), at: 0)
+        let b = p.feed(Packet.udp("10.224.0.20", 7001, "10.224.0.41", 53), at: 29)
+        let c = p.feed(Packet.udp("10.224.0.20", 7001, "10.224.0.41", 53), at: 60)
+        #expect(a.newFlow && !b.newFlow && c.newFlow)
+        #expect(p.counters.conntrackExpired == 1)
+    }
+
+    @Test func udpWithRepliesUsesTheStreamTimeout() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        _ = p.feed(Packet.udp("10.224.0.20", 7002, "10.224.0.41", 53), at: 0)
+        _ = p.feed(Packet.udp("10.224.0.41", 53, "10.224.0.20", 7002), at: 1)
+        let later = p.feed(Packet.udp("10.224.0.20", 7002, "10.224.0.41", 53), at: 100)
+        #expect(!later.newFlow && later.verdict == .allow)
+    }
+
+    @Test func icmpEchoReplyMatchesTheRequest() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let req = p.feed(Packet.echo("10.224.0.20", "10.224.0.41", id: 77), at: 0)
+        let rep = p.feed(Packet.echo("10.224.0.41", "10.224.0.20", id: 77, reply: true), at: 0.01)
+        #expect(req.newFlow && req.verdict == .allow)
+        #expect(!rep.newFlow && rep.reply && p.name(rep) == "established")
+    }
+
+    @Test func midConnectionPickupIsANewAllowedFlow() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let o = p.feed(Packet.tcp("10.224.0.21", 50000, "10.224.0.30", 8080, [.psh, .ack]), at: 0)
+        #expect(o.newFlow && o.verdict == .allow && p.name(o) == "netpol:shop/backend-allow-frontend")
+        // Established state: still tracked days later.
+        let o2 = p.feed(Packet.tcp("10.224.0.21", 50000, "10.224.0.30", 8080, [.ack]), at: 86_400)
+        #expect(!o2.newFlow)
+    }
+
+    @Test func sctpAbortClosesTheAssociation() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        _ = p.feed(Packet.sctp("10.224.0.20", 9000, "10.224.0.41", 9000, chunk: 1), at: 0)
+        _ = p.feed(Packet.sctp("10.224.0.41", 9000, "10.224.0.20", 9000, chunk: 2), at: 0.1)
+        _ = p.feed(Packet.sctp("10.224.0.20", 9000, "10.224.0.41", 9000, chunk: 6), at: 0.2)
+        let after = p.feed(Packet.sctp("10.224.0.20", 9000, "10.224.0.41", 9000, chunk: 0), at: 11)
+        #expect(after.newFlow, "ABORT moved the association to CLOSE (10 s)")
+    }
+
+    @Test func traceChangesNothing() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        _ = p.feed(Packet.tcp(client, 41000, vip, 80, .syn), at: 1)
+        let before = p.counters
+        _ = p.t(client, vip, 80, sport: 41001)
+        _ = p.t("10.224.0.40", "10.224.0.30", 9090)
+        #expect(p.counters == before)
+        #expect(!p.feed(Packet.tcp(client, 41000, vip, 80, .ack), at: 2).newFlow)
+        #expect(p.feed(Packet.tcp(client, 41001, vip, 80, .syn), at: 2).newFlow)
+    }
+
+    /// Reload: established connections survive a policy change (conntrack is not flushed); new
+    /// connections meet the new rules; counters carry over.
+    @Test func adoptStateKeepsConnectionsAndCounters() {
+        let old = Pipeline(cluster: Fixture.defaultCluster())
+        _ = old.feed(Packet.tcp(client, 41000, vip, 80, .syn), at: 1)
+        _ = old.feed(Packet.tcp("10.224.0.40", 5000, "10.224.0.30", 9090, .syn), at: 1)
+        var c = Fixture.defaultCluster()
+        c.networkPolicies.append(np("deny-all", ns: "shop", select: sel(), types: [.Ingress]))
+        let new = Pipeline(cluster: c)
+        new.adoptState(from: old)
+        #expect(new.counters.packets == 2)
+        #expect(new.counters.rule(id(new, "netpol:shop/backend-allow-frontend")) == 1)
+        let est = new.feed(Packet.tcp(client, 41000, vip, 80, .ack), at: 2)
+        #expect(est.verdict == .allow && new.name(est) == "established")
+        let fresh = new.feed(Packet.tcp("10.224.0.20", 41002, "10.224.0.21", 8080, .syn), at: 2)
+        #expect(fresh.verdict == .drop && new.name(fresh) == "netpol:default-deny")
+        #expect(new.counters.packets == 4)
+    }
+
+    @Test func countersMerge() {
+        let a = Pipeline(cluster: Fixture.defaultCluster())
+        let b = Pipeline(cluster: Fixture.defaultCluster())
+        _ = a.feed(Packet.arp(), at: 0)
+        _ = b.feed(Packet.malformed(.tcpOffset), at: 0)
+        var m = a.counters
+        m.merge(b.counters)
+        #expect(m.packets == 2 && m.verdicts == [1, 1, 0])
+        #expect(m.rule(id(a, "decode:tcp.offset")) == 1 && m.rule(id(a, "platform:non-ip")) == 1)
+    }
+
+    func id(_ p: Pipeline, _ name: String) -> RuleID {
+        var n = p.ruleNames
+        let before = n.count
+        let r = n.intern(name)
+        #expect(n.count == before, "rule \(name) is interned by the compile")
+        return r
+    }
+}
