@@ -130,3 +130,26 @@ import Testing
         #expect(found == t.count)
     }
 }
+
+@Suite struct SessionAffinityTests {
+    /// kube-proxy's `recent` list: the choice holds for timeoutSeconds after the last connection.
+    @Test func rememberedUntilTheTimeout() {
+        var t = AffinityTable()
+        let client = addr("10.224.0.20")
+        t.record(client: client, servicePort: 3, endpoint: 7, now: 0, timeout: 10_800 * S)
+        #expect(t.lookup(client: client, servicePort: 3, now: 10_799 * S) == 7)
+        #expect(t.lookup(client: client, servicePort: 3, now: 10_800 * S) == -1)
+        #expect(t.lookup(client: client, servicePort: 4, now: 1) == -1, "per Service port")
+        #expect(t.lookup(client: addr("10.224.0.21"), servicePort: 3, now: 1) == -1, "per client")
+    }
+
+    /// A remembered endpoint wins over the hash while it stays usable (pipeline level).
+    @Test func pipelineRecordsTheChoice() {
+        let c = Variation.with { c in Variation.service(&c, "shop", "backend") { $0.sessionAffinityClientIP = true; $0.sessionAffinityTimeoutSeconds = 60 } }
+        let p = Pipeline(cluster: c)
+        let first = p.feed(Packet.tcp("10.224.0.20", 1000, "10.0.120.10", 80, .syn), at: 0)
+        #expect(first.verdict == .allow)
+        let chosen = p.t("10.224.0.20", "10.0.120.10", 80, sport: 2000)
+        #expect(chosen.hops.contains { $0.detail.contains("[sessionAffinity ClientIP]") })
+    }
+}

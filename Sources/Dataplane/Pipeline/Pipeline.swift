@@ -51,6 +51,8 @@ public final class Pipeline: @unchecked Sendable {
     var affinity = AffinityTable()
     var stats: PipelineCounters
     let nodeHint: Int32
+    /// Timestamp of the latest packet processed: traces run "now" in the capture's time.
+    public private(set) var clock: Int64 = 0
 
     public init(cluster: Cluster, options: PipelineOptions = .init()) {
         self.cluster = cluster
@@ -85,6 +87,7 @@ public final class Pipeline: @unchecked Sendable {
     /// - a packet of a known refused connection → the refusal again (cached);
     /// - otherwise the first packet of a new connection → the full walk.
     public func process(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos now: Int64) -> PacketOutcome {
+        if now > clock { clock = now }
         let o = decide(p, bytes: bytes, now: now)
         stats.count(o, bytes: p.wireLength)
         return o

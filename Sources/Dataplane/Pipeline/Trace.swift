@@ -63,7 +63,7 @@ extension Pipeline {
                 var rec = HopRecorder(enabled: true)
                 let input = FlowInput(flow: flow, tcpFlags: q.tcpFlags, nodeHint: hint, sni: UnsafeRawBufferPointer(sni),
                                       httpHost: UnsafeRawBufferPointer(host))
-                let d = compiled.walk(input, affinity: affinity, now: 0, rec: &rec)
+                let d = compiled.walk(input, affinity: affinity, now: clock, rec: &rec)
                 return makeTrace(d, flow: flow, hops: rec.hops)
             }
         }

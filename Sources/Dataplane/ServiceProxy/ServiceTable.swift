@@ -99,7 +99,12 @@ public struct ServiceTable: Sendable {
                     let families = svc.clusterIPs.filter { $0.isIPv4 != v6 }
                     let externals = (svc.externalIPs + (svc.type == .LoadBalancer ? svc.loadBalancerIngressIPs : []))
                         .filter { $0.isIPv4 != v6 }
-                    guard !families.isEmpty else { continue }
+                    // A family is served when it has a VIP: a ClusterIP, an external address, or a
+                    // NodePort on a node address of that family (exports may omit the ClusterIP).
+                    let hasNodePort = svc.type == .NodePort || (svc.type == .LoadBalancer && svc.allocateLoadBalancerNodePorts)
+                    let nodeFamily = hasNodePort && sp.nodePort != nil
+                        && cluster.nodes.contains { $0.internalIPs.contains { $0.isIPv4 != v6 } }
+                    guard !families.isEmpty || !externals.isEmpty || nodeFamily else { continue }
                     let start = Int32(endpoints.count)
                     endpoints += ServiceTable.endpoints(for: svc, port: sp, v6: v6, slices: slices, cluster: cluster,
                                                         topology: topology, podByName: podByName, nodeByName: nodeByName)
@@ -130,7 +135,6 @@ public struct ServiceTable: Sendable {
                         vips.insert(ip, spIndex)
                     }
                     // NodePorts answer on every node address unless --nodeport-addresses restricts them.
-                    let hasNodePort = svc.type == .NodePort || (svc.type == .LoadBalancer && svc.allocateLoadBalancerNodePorts)
                     if hasNodePort, let np = sp.nodePort {
                         for (ni, n) in cluster.nodes.enumerated() {
                             for a in n.internalIPs + n.externalIPs where a.isIPv4 != v6 && allowedNodePortAddress(a) {
