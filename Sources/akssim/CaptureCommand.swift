@@ -3,7 +3,6 @@ import Daemon
 import Dispatch
 import Foundation
 import Logging
-import Reporting
 
 /// `akssim capture`: tap one interface in the foreground through the cluster model and print
 /// the replay summary when done (after --count packets, --duration seconds, or Ctrl-C).
@@ -35,7 +34,10 @@ struct CaptureCommand: ParsableCommand {
     var promisc = false
 
     @Option(name: .customLong("buffer-size"), help: "libpcap buffer, bytes.")
-    var bufferSize: Int = 8 << 20
+    var bufferSize: Int = 32 << 20
+
+    @Flag(help: "libpcap immediate mode: hand over each packet at once.")
+    var immediate = false
 
     @Flag(help: "Print the summary as JSON (the `replay --json` object).")
     var json = false
@@ -54,6 +56,7 @@ struct CaptureCommand: ParsableCommand {
             config.snaplen = snaplen
             config.promiscuous = promisc
             config.bufferSize = bufferSize
+            config.immediate = immediate
             try config.validate()
         } catch {
             throw CLIFailure.badInput(error.description)
@@ -90,24 +93,7 @@ struct CaptureCommand: ParsableCommand {
         }
         runtime.stop()
         if let failure { throw CLIFailure.runtime("capture: \(failure)") }
-        let report = runtime.finalReport()
-        print(json ? report.pretty : Self.text(report))
-    }
-
-    /// A short human summary: totals and verdicts.
-    static func text(_ report: JSON) -> String {
-        func num(_ v: JSON?) -> String {
-            switch v {
-            case .uint(let u): return String(u)
-            case .int(let i): return String(i)
-            default: return "0"
-            }
-        }
-        var lines = ["packets \(num(report["packets"]))  bytes \(num(report["bytes"]))"]
-        if case .object(let verdicts) = report["verdicts"] {
-            lines.append(verdicts.map { "\($0.0) \(num($0.1))" }.joined(separator: "  "))
-        }
-        return lines.joined(separator: "\n")
+        print(json ? runtime.finalReport().pretty : runtime.finalText())
     }
 }
 

@@ -17,6 +17,7 @@ final class DaemonConfigurationTests: XCTestCase {
             snaplen: 1500
             promiscuous: true
             bufferSize: 1048576
+            immediate: true
             listen: "[::1]:9500"
             tokenFile: /etc/akssim/token
             watch: /var/lib/akssim/incoming
@@ -35,6 +36,7 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(c.snaplen, 1500)
         XCTAssertTrue(c.promiscuous)
         XCTAssertEqual(c.bufferSize, 1_048_576)
+        XCTAssertTrue(c.immediate)
         XCTAssertEqual(c.listen, ListenAddress(host: "::1", port: 9500))
         XCTAssertTrue(c.listen.isLoopback)
         XCTAssertEqual(c.tokenFile, "/etc/akssim/token")

@@ -83,6 +83,7 @@ final class LiveCaptureDaemonTests: XCTestCase {
 
         let daemon = try DaemonUnderTest(arguments: [
             "--interface", "\(link.tap)=\(Self.node0)", "--filter", "udp", "--cluster", clusterFile.path,
+            "--immediate",  // the other libpcap delivery mode (the rest of the suite uses blocks)
         ])
         defer { daemon.stop(SIGKILL) }
         try await daemon.waitUntilServing()

@@ -12,7 +12,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var snaplen: Int = 262_144
     public var promiscuous: Bool = false
     /// libpcap ring buffer per interface, bytes.
-    public var bufferSize: Int = 8 << 20
+    public var bufferSize: Int = 32 << 20
+    /// libpcap immediate mode: every packet handed over as it arrives (TPACKET_V2 on Linux).
+    /// Off, the kernel hands over blocks of packets at most 100 ms old (TPACKET_V3), which
+    /// sustains several times the packet rate (measured: no kernel drops at 360k pps on a veth
+    /// in block mode; drops from ~70k pps in immediate mode).
+    public var immediate: Bool = false
     public var listen: ListenAddress = .defaultAddress
     /// A file whose first line is the bearer token for the HTTP API.
     public var tokenFile: String?

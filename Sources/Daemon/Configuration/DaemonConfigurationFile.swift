@@ -5,7 +5,7 @@ import Yams
 /// the line and the keys that are allowed, so a typo never silently falls back to a default.
 public enum DaemonConfigurationFile {
     static let keys = [
-        "cluster", "interfaces", "filter", "snaplen", "promiscuous", "bufferSize", "listen", "tokenFile",
+        "cluster", "interfaces", "filter", "snaplen", "promiscuous", "bufferSize", "immediate", "listen", "tokenFile",
         "watch", "logFormat", "finalReport", "flowRingSize",
     ]
 
@@ -75,6 +75,9 @@ public enum DaemonConfigurationFile {
                 guard case .scalar = value, let b = value.bool else { throw fail("expected true or false") }
                 config.promiscuous = b
             case "bufferSize": config.bufferSize = try int()
+            case "immediate":
+                guard case .scalar = value, let b = value.bool else { throw fail("expected true or false") }
+                config.immediate = b
             case "listen":
                 do { config.listen = try ListenAddress(parsing: try string()) } catch { throw fail(error.message) }
             case "tokenFile": config.tokenFile = try string()

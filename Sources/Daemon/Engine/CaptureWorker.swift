@@ -13,6 +13,7 @@ final class CaptureWorker: Sendable {
         var snaplen: Int32
         var promiscuous: Bool
         var bufferSize: Int32
+        var immediate: Bool
         var filter: String?
         /// Stop by itself after this many packets (`akssim capture --count`).
         var packetLimit: UInt64?
@@ -83,7 +84,7 @@ final class CaptureWorker: Sendable {
             do {
                 capture = try LiveCapture(
                     interface: tap.name, snaplen: settings.snaplen, promiscuous: settings.promiscuous,
-                    bufferSize: settings.bufferSize, immediate: true, timeoutMs: 100, filter: settings.filter)
+                    bufferSize: settings.bufferSize, immediate: settings.immediate, timeoutMs: 100, filter: settings.filter)
             } catch {
                 let reason = error.description
                 let wasDown = statusBox.withLock { s in
@@ -129,14 +130,20 @@ final class CaptureWorker: Sendable {
                     break
                 }
                 processed &+= UInt64(n)
-                if n > 0 { unpublished = true }
-                let now = DispatchTime.now().uptimeNanoseconds
-                if unpublished, n == 0 || now &- lastPublish >= Self.publishInterval {
-                    lastPublish = now
+                var publishNow = false
+                if n > 0 {
+                    unpublished = true
+                    publishNow = DispatchTime.now().uptimeNanoseconds &- lastPublish >= Self.publishInterval
+                } else {
+                    // Ring drained: wait for packets; a wait that times out means the link went
+                    // quiet, the moment to publish what the last burst left unpublished.
+                    publishNow = !Self.waitReadable(fd) && unpublished
+                }
+                if publishNow {
+                    lastPublish = DispatchTime.now().uptimeNanoseconds
                     unpublished = false
                     publish(path, capture: capture, closedStats: closedStats, processed: processed)
                 }
-                if n == 0 { Self.waitReadable(fd) }
             }
             if failure == nil {
                 // Drain: what libpcap already holds was received and must be counted, so that
@@ -171,20 +178,24 @@ final class CaptureWorker: Sendable {
         }
     }
 
-    static let idleWakeMs: Int32 = 100
+    /// Longest wait for packets before the loop looks at the stop flag and unpublished counts.
+    static let idleWakeMs: Int32 = 50
 
-    /// Waits until the capture fd is readable or `idleWakeMs` passes. Without a selectable fd, or
-    /// when poll reports an error condition (dispatch will report it), it just sleeps that long.
-    private static func waitReadable(_ fd: Int32) {
+    /// Waits until the capture fd is readable (true) or `idleWakeMs` passes (false). Without a
+    /// selectable fd, or when poll reports an error condition (dispatch will report it), it sleeps
+    /// that long and answers true so the caller dispatches again.
+    private static func waitReadable(_ fd: Int32) -> Bool {
         guard fd >= 0 else {
             Thread.sleep(forTimeInterval: Double(idleWakeMs) / 1000)
-            return
+            return true
         }
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ready = poll(&entry, 1, idleWakeMs)
+        if ready == 0 { return false }
         if ready > 0, entry.revents & Int16(POLLIN) == 0 {
             Thread.sleep(forTimeInterval: Double(idleWakeMs) / 1000)
         }
+        return true
     }
 
     private func sleepUnlessStopping(seconds: Double) {

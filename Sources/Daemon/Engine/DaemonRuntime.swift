@@ -30,7 +30,7 @@ public final class DaemonRuntime: ControlAPIBackend {
         self.flowRing = flowRing
         let settings = CaptureWorker.Settings(
             snaplen: Int32(configuration.snaplen), promiscuous: configuration.promiscuous,
-            bufferSize: Int32(clamping: configuration.bufferSize), filter: configuration.filter, packetLimit: packetLimit)
+            bufferSize: Int32(clamping: configuration.bufferSize), immediate: configuration.immediate, filter: configuration.filter, packetLimit: packetLimit)
         captures = configuration.interfaces.map {
             CaptureWorker(tap: $0, settings: settings, flows: flowRing, logger: logger)
         }
@@ -191,4 +191,19 @@ public final class DaemonRuntime: ControlAPIBackend {
 
     /// The summary printed at shutdown: the `/v1/stats` object.
     public func finalReport() -> JSON { statsJSON() }
+
+    /// The same for humans (`akssim capture` without --json): the replay text summary, then
+    /// verdicts and the stages that decided.
+    public func finalText() -> String {
+        guard let m = merged() else { return DecodeSummary().text }
+        var lines = m.decode.textLines()
+        let c = m.counters
+        lines.append("verdicts: " + Verdict.allCases.map { "\($0) \(c.verdict($0))" }.joined(separator: "  "))
+        for stage in Stage.allCases {
+            let counts = Verdict.allCases.map { c.stage(stage, $0) }
+            guard counts.contains(where: { $0 > 0 }) else { continue }
+            lines.append("  \(stage): " + zip(Verdict.allCases, counts).map { "\($0) \($1)" }.joined(separator: "  "))
+        }
+        return lines.joined(separator: "\n")
+    }
 }

@@ -22,7 +22,7 @@ final class DaemonUnderTest {
 
     init(arguments: [String], port: Int? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
-            throw XCTSkip("akssim binary not built at \(Self.binary.path); run `swift build` first")
+            throw Failure("akssim binary not built at \(Self.binary.path); run `swift build` before `swift test`")
         }
         self.port = try port ?? Self.freePort()
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("akssim-run-\(UUID().uuidString).log")
