@@ -79,7 +79,10 @@ final class CaptureWorker: Sendable {
         var backoff = 0.5
         var closedStats = CaptureStats(received: 0, dropped: 0, interfaceDropped: 0)
         var processed: UInt64 = 0
+        exchange.publish(path.snapshot)  // zeros, so /v1/stats lists this input before its first packet
         while !stopping.load(ordering: .relaxed) {
+            // A reload while the interface is down still moves this thread to the new model.
+            if let handoff = exchange.take() { path.adopt(handoff) }
             let capture: LiveCapture
             do {
                 capture = try LiveCapture(

@@ -90,7 +90,9 @@ public final class DaemonRuntime: ControlAPIBackend {
             fields = m.decode.jsonFields()
                 + PipelineReport.json(m.counters, names: m.ruleNames, nodes: m.nodeNames, namespaces: m.namespaceNames)
         } else {
+            // No input configured: the same keys, all zero.
             fields = DecodeSummary().jsonFields()
+                + PipelineReport.json(PipelineCounters(rules: 0, nodes: 0, namespaces: 0), names: RuleNames(), nodes: [], namespaces: [])
         }
         fields.append(("daemon", daemonJSON()))
         return .object(fields)
