@@ -70,6 +70,30 @@ final class LiveCaptureDaemonTests: XCTestCase {
         XCTAssertEqual(int(interface["kernelDropped"]), 0)
     }
 
+    func testTwoInterfacesEachOnTheirOwnThreadMergeIntoOneView() async throws {
+        let first = try LabLink()
+        defer { first.destroy() }
+        let second = try LabLink()
+        defer { second.destroy() }
+        let daemon = try DaemonUnderTest(arguments: [
+            "--interface", "\(first.tap)=\(Self.node0)", "--interface", "\(second.tap)=aks-nodepool1-12345678-vmss000001",
+            "--filter", "udp",
+        ])
+        defer { daemon.stop(SIGKILL) }
+        try await daemon.waitUntilServing()
+        _ = try await daemon.poll("/readyz") { $0["ready"] as? Bool == true }
+        try first.sendUDP(to: "10.0.0.10", port: 53, count: 2)
+        try second.sendUDP(to: "10.224.0.30", port: 8080, count: 3)
+        let stats = try await daemon.poll("/v1/stats") { int($0["packets"]) >= 5 }
+        XCTAssertEqual(int(stats["packets"]), 5)
+        XCTAssertEqual(int(dict(stats["verdicts"])["allow"]), 2)
+        XCTAssertEqual(int(dict(stats["verdicts"])["drop"]), 3)
+        let metrics = String(decoding: try await daemon.get("/metrics").1, as: UTF8.self)
+        XCTAssertTrue(metrics.contains("akssim_capture_packets_total{interface=\"\(first.tap)\"} 2\n"), metrics)
+        XCTAssertTrue(metrics.contains("akssim_capture_packets_total{interface=\"\(second.tap)\"} 3\n"), metrics)
+        XCTAssertEqual(daemon.stop(SIGTERM), 0, daemon.log)
+    }
+
     func testReloadSwapsModelAndInvalidModelKeepsOldOne() async throws {
         let link = try LabLink()
         defer { link.destroy() }
