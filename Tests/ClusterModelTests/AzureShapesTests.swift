@@ -70,7 +70,25 @@ final class AzureShapesTests: XCTestCase {
          {"ruleCollectionType": "FirewallPolicyNatRuleCollection", "name": "dnat", "priority": 100, "action": {"type": "DNAT"},
           "rules": [{"ruleType": "NatRule", "name": "web", "ipProtocols": ["TCP"], "sourceAddresses": ["*"], "destinationAddresses": ["20.10.0.4"],
                      "destinationPorts": ["80"], "translatedAddress": "10.50.1.10", "translatedPort": "8080"}]}]},
-      {"name": "nodes", "id": "\(sub)/ipGroups/nodes", "type": "Microsoft.Network/IpGroups", "ipAddresses": ["10.50.1.0/24", "10.60.0.1-10.60.0.9"]}
+      {"name": "nodes", "id": "\(sub)/ipGroups/nodes", "type": "Microsoft.Network/IpGroups", "ipAddresses": ["10.50.1.0/24", "10.60.0.1-10.60.0.9"]},
+      {"name": "web-pip", "id": "\(sub)/publicIPAddresses/web-pip", "type": "Microsoft.Network/publicIPAddresses", "ipAddress": "20.10.0.8", "publicIPAllocationMethod": "Static"},
+      {"name": "web-lb", "id": "\(sub)/loadBalancers/web-lb", "type": "Microsoft.Network/loadBalancers", "sku": {"name": "Standard", "tier": "Regional"},
+       "frontendIPConfigurations": [{"name": "fe", "id": "\(sub)/loadBalancers/web-lb/frontendIPConfigurations/fe", "publicIPAddress": {"id": "\(sub)/publicIPAddresses/web-pip"}},
+                                    {"name": "ilb", "id": "\(sub)/loadBalancers/web-lb/frontendIPConfigurations/ilb", "privateIPAddress": "10.50.1.100",
+                                     "subnet": {"id": "\(sub)/virtualNetworks/hub-vnet/subnets/app"}}],
+       "backendAddressPools": [{"name": "pool", "id": "\(sub)/loadBalancers/web-lb/backendAddressPools/pool",
+          "backendIPConfigurations": [{"id": "\(sub)/networkInterfaces/vm1-nic/ipConfigurations/ipconfig1"}],
+          "loadBalancerBackendAddresses": [{"name": "a1", "ipAddress": "10.50.1.20"}]}],
+       "probes": [{"name": "http", "id": "\(sub)/loadBalancers/web-lb/probes/http", "protocol": "Http", "port": 80, "requestPath": "/healthz", "intervalInSeconds": 15, "numberOfProbes": 3}],
+       "loadBalancingRules": [{"name": "web", "id": "\(sub)/loadBalancers/web-lb/loadBalancingRules/web", "protocol": "Tcp", "frontendPort": 80, "backendPort": 8080,
+          "enableFloatingIP": false, "idleTimeoutInMinutes": 10, "loadDistribution": "SourceIP", "disableOutboundSnat": true,
+          "frontendIPConfiguration": {"id": "\(sub)/loadBalancers/web-lb/frontendIPConfigurations/fe"},
+          "backendAddressPool": {"id": "\(sub)/loadBalancers/web-lb/backendAddressPools/pool"}, "probe": {"id": "\(sub)/loadBalancers/web-lb/probes/http"}}],
+       "outboundRules": [{"name": "out", "id": "\(sub)/loadBalancers/web-lb/outboundRules/out", "protocol": "All", "allocatedOutboundPorts": 1024, "idleTimeoutInMinutes": 4,
+          "frontendIPConfigurations": [{"id": "\(sub)/loadBalancers/web-lb/frontendIPConfigurations/fe"}],
+          "backendAddressPool": {"id": "\(sub)/loadBalancers/web-lb/backendAddressPools/pool"}}]},
+      {"name": "db", "id": "\(sub)/virtualNetworks/hub-vnet/subnets/db", "type": "Microsoft.Network/virtualNetworks/subnets", "addressPrefix": "10.50.2.0/24",
+       "networkSecurityGroup": {"id": "\(sub)/networkSecurityGroups/app-nsg"}}
     ]
     """
 
@@ -107,10 +125,28 @@ final class AzureShapesTests: XCTestCase {
         XCTAssertEqual(cli.firewallPolicies.map(NormalizedModel.policy), arm.firewallPolicies.map(NormalizedModel.policy))
         XCTAssertEqual(cli.ipGroups.map(\.addresses), arm.ipGroups.map(\.addresses))
         XCTAssertEqual(cli.applicationSecurityGroups.map(\.name), arm.applicationSecurityGroups.map(\.name))
+        XCTAssertEqual(cli.loadBalancers.map(NormalizedModel.loadBalancer), arm.loadBalancers.map(NormalizedModel.loadBalancer))
+
+        let lb = try XCTUnwrap(cli.loadBalancers.first)
+        XCTAssertEqual(lb.frontends.map(\.address), [IPAddress("20.10.0.8")!, IPAddress("10.50.1.100")!], "public frontends take the public IP's address")
+        XCTAssertEqual(lb.frontends.map(\.subnet), [nil, "hub-vnet/app"])
+        XCTAssertEqual(lb.backendPools.first?.addresses, [IPAddress("10.50.1.20")!, IPAddress("10.50.1.10")!], "NIC members resolve to their addresses")
+        XCTAssertEqual(lb.probes.first, {
+            var p = HealthProbe(); p.name = "http"; p.proto = .Http; p.port = 80; p.requestPath = "/healthz"; p.intervalSeconds = 15; p.numberOfProbes = 3
+            return p
+        }())
+        XCTAssertEqual(lb.rules.first?.backendPort, 8080)
+        XCTAssertEqual(lb.rules.first?.enableFloatingIP, false)
+        XCTAssertEqual(lb.rules.first?.loadDistribution, "SourceIP")
+        XCTAssertEqual(lb.outboundRules.first?.frontends, ["fe"])
+        XCTAssertEqual(lb.outboundRules.first?.allocatedOutboundPorts, 1024)
+        // A subnet exported on its own joins its VNet.
+        XCTAssertEqual(cli.virtualNetworks.first?.subnets.map(\.name), ["app", "AzureFirewallSubnet", "db"])
+        XCTAssertEqual(cli.virtualNetworks.first?.subnets.last?.networkSecurityGroup, "app-nsg")
 
         // And the model is what the JSON says.
         let vnet = try XCTUnwrap(cli.virtualNetworks.first)
-        XCTAssertEqual(vnet.subnets.map(\.name), ["app", "AzureFirewallSubnet"])
+        XCTAssertEqual(vnet.subnets.map(\.name), ["app", "AzureFirewallSubnet", "db"])
         XCTAssertEqual(vnet.subnets[0].networkSecurityGroup, "app-nsg")
         XCTAssertEqual(vnet.subnets[0].routeTable, "app-rt")
         XCTAssertEqual(vnet.subnets[1].prefixes, [IPPrefix("10.50.0.0/26")!])
@@ -195,5 +231,20 @@ final class AzureShapesTests: XCTestCase {
         let id = "/subscriptions/x/resourceGroups/MC/providers/Microsoft.Compute/virtualMachineScaleSets/aks-np-1-vmss/virtualMachines/37"
         XCTAssertEqual(AzureExportLoader.vmssNodeName(fromID: id), "aks-np-1-vmss000011")
         XCTAssertNil(AzureExportLoader.vmssNodeName(fromID: "/subscriptions/x/providers/Microsoft.Compute/virtualMachines/jumpbox"))
+    }
+
+    func testPrivateClusterEndpointGivesAPIServerAddress() throws {
+        let json = """
+        [{"name": "aks2", "type": "Microsoft.ContainerService/ManagedClusters", "privateFqdn": "aks2-x.privatelink.eastus.azmk8s.io",
+          "apiServerAccessProfile": {"enablePrivateCluster": true}, "networkProfile": {"networkPlugin": "azure", "networkPluginMode": "overlay", "podCidr": "10.244.0.0/16"}},
+         {"name": "kube-apiserver", "type": "Microsoft.Network/privateEndpoints", "id": "/subscriptions/x/resourceGroups/MC/providers/Microsoft.Network/privateEndpoints/kube-apiserver",
+          "customDnsConfigs": [{"fqdn": "aks2-x.privatelink.eastus.azmk8s.io", "ipAddresses": ["10.40.1.250"]}],
+          "privateLinkServiceConnections": [{"name": "kube-apiserver", "groupIds": ["management"]}]}]
+        """
+        let c = try ClusterLoader.load(yaml: json, file: "private.json")
+        XCTAssertTrue(c.settings.apiServer.privateCluster)
+        XCTAssertEqual(c.settings.apiServer.fqdn, "aks2-x.privatelink.eastus.azmk8s.io")
+        XCTAssertEqual(c.settings.apiServer.privateIP, IPAddress("10.40.1.250"))
+        XCTAssertFalse(c.notes.contains { $0.description.contains("apiServer") })
     }
 }

@@ -86,6 +86,16 @@ final class ConfigFilesTests: XCTestCase {
         XCTAssertEqual(exports.networkInterfaces.map(\.nodeName), native.nodes.map(\.name))
     }
 
+    /// A native file next to the exports supplies what `az aks show` lacks: the API server address.
+    func testNativeFileAddsAPIServerAddressToExports() throws {
+        let dir = try makeTempDir()
+        let lab = dir.appendingPathComponent("lab.yaml")
+        try write("dnsRecords:\n  - {fqdn: aks-overlay-rg-aks-overlay-6f1c2d-k3j2h1g0.hcp.westeurope.azmk8s.io, addresses: [20.103.90.17]}\n", to: lab)
+        let c = try ClusterLoader.load(paths: [packageRoot.appendingPathComponent("Config/examples/exports").path, lab.path])
+        XCTAssertEqual(c.settings.apiServer.publicIP, IPAddress("20.103.90.17"))
+        XCTAssertEqual(c.notes.filter { $0.severity == .warning }.count, 0)
+    }
+
     static func podSummary(_ c: Cluster) -> [String] {
         c.pods.map { "\($0.qualifiedName) \($0.nodeName) \($0.ips) \($0.labels.filter { $0.key != "pod-template-hash" }) \($0.containerPorts) \($0.phase) \($0.ready)" }.sorted()
     }

@@ -281,4 +281,13 @@ final class KubernetesExportTests: XCTestCase {
         """
         XCTAssertEqual(loadErrors(yaml), ["t.yaml:5:32: error: Service n/s: spec.ports[0].protocol: unknown value \"TPC\"; expected one of TCP, UDP, SCTP"])
     }
+
+    /// libyaml rejects JSON surrogate-pair escapes; such files are read by Foundation instead.
+    func testJSONWithSurrogatePairEscapesLoads() throws {
+        let json = #"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "fun", "labels": {"emoji": "\ud83d\ude00", "on": true, "n": 3}}}"#
+        let c = try ClusterLoader.load(yaml: json, file: "ns.json")
+        XCTAssertEqual(c.namespaces.first?.labels["emoji"], "\u{1F600}")
+        XCTAssertEqual(c.namespaces.first?.labels["on"], "true")
+        XCTAssertEqual(c.namespaces.first?.labels["n"], "3")
+    }
 }

@@ -153,8 +153,8 @@ final class ValidationTests: XCTestCase {
 
         """
         XCTAssertEqual(loadErrors(yaml), [
-            "t.yaml:35:47: error: Firewall fw: policy: firewall policy pol2 not found",
             "t.yaml:25:9: error: FirewallPolicy pol: ruleCollectionGroups[0].collections[0].rules[0]: rule r: IP group g2 not found",
+            "t.yaml:35:47: error: Firewall fw: policy: firewall policy pol2 not found",
         ])
     }
 

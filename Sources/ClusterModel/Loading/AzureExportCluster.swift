@@ -41,4 +41,23 @@ enum AzureExportCluster {
         b.mark("apiServer.publicIP", api)
         b.cluster.settings = s
     }
+
+    /// `az network private-endpoint show` of a private cluster's API server endpoint (AKS names
+    /// it `kube-apiserver`; its Private Link group is `management`): its address is the API
+    /// server's private IP. Other private endpoints are not modelled.
+    static func privateEndpoint(_ c: Cursor, into b: inout ClusterBuilder) {
+        let prop = { (k: String) in AzureExportLoader.prop(c, k) }
+        let groups = (prop("privateLinkServiceConnections")?.items ?? []).flatMap { (AzureExportLoader.prop($0, "groupIds")?.items ?? []).compactMap(\.scalar) }
+        guard c["name"]?.scalar == "kube-apiserver" || groups.contains("management") else {
+            b.sink.add(Diagnostic(.note, "private endpoint is not an AKS API server endpoint; ignored", object: c.object, location: c.location))
+            return
+        }
+        let dns = (prop("customDnsConfigs")?.items ?? []).flatMap { $0["ipAddresses"]?.items ?? [] }
+        let cfgs = (prop("ipConfigurations")?.items ?? []).compactMap { AzureExportLoader.prop($0, "privateIPAddress") }
+        guard let ipC = (dns + cfgs).first, let ip = ipC.ip(b.sink) else {
+            b.sink.warning("expected customDnsConfigs[].ipAddresses or ipConfigurations[].privateIPAddress (the endpoint's address)", at: c)
+            return
+        }
+        b.cluster.settings.apiServer.privateIP = ip
+    }
 }

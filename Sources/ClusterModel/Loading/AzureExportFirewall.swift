@@ -98,7 +98,7 @@ enum AzureExportFirewall {
                 // A filter collection holds network or application rules (one type per collection).
                 col.kind = rc["rules"]?.items.first?["ruleType"]?.scalar == "ApplicationRule" ? .application : .network
             case let other?:
-                sink.error("unknown value \"\(other)\"; expected one of FirewallPolicyFilterRuleCollection, FirewallPolicyNatRuleCollection", at: rc["ruleCollectionType"]!)
+                sink.error("unknown value \"\(other)\"; expected one of FirewallPolicyFilterRuleCollection, FirewallPolicyNatRuleCollection", at: rc["ruleCollectionType"] ?? rc)
                 continue
             }
             col.action = action(rc["action"], kind: col.kind, sink)

@@ -6,12 +6,13 @@ import NetworkAddress
 enum AzureExportLoader {
     enum Kind: String {
         case managedCluster, virtualNetwork, networkSecurityGroup, routeTable, networkInterface, applicationSecurityGroup
-        case loadBalancer, publicIP, natGateway, firewall, firewallPolicy, ruleCollectionGroup, ipGroup, serviceTags
+        case loadBalancer, publicIP, natGateway, firewall, firewallPolicy, ruleCollectionGroup, ipGroup, serviceTags, subnet, privateEndpoint
     }
 
     static let types: [String: Kind] = [
         "microsoft.containerservice/managedclusters": .managedCluster,
         "microsoft.network/virtualnetworks": .virtualNetwork,
+        "microsoft.network/virtualnetworks/subnets": .subnet,
         "microsoft.network/networksecuritygroups": .networkSecurityGroup,
         "microsoft.network/routetables": .routeTable,
         "microsoft.network/networkinterfaces": .networkInterface,
@@ -24,6 +25,7 @@ enum AzureExportLoader {
         "microsoft.network/firewallpolicies": .firewallPolicy,
         "microsoft.network/firewallpolicies/rulecollectiongroups": .ruleCollectionGroup,
         "microsoft.network/ipgroups": .ipGroup,
+        "microsoft.network/privateendpoints": .privateEndpoint,
     ]
 
     /// Field of an az (flat) or ARM (nested `properties`) object.
@@ -75,6 +77,7 @@ enum AzureExportLoader {
         switch k {
         case .managedCluster: AzureExportCluster.managedCluster(c.object("ManagedCluster \(name)"), into: &b)
         case .virtualNetwork: AzureExportNetwork.virtualNetwork(c.object("VNet \(name)"), into: &b)
+        case .subnet: AzureExportNetwork.standaloneSubnet(c.object("Subnet \(name)"), into: &b)
         case .networkSecurityGroup: AzureExportNetwork.networkSecurityGroup(c.object("NSG \(name)"), into: &b)
         case .routeTable: AzureExportNetwork.routeTable(c.object("RouteTable \(name)"), into: &b)
         case .networkInterface: AzureExportNetwork.networkInterface(c.object("NIC \(name)"), into: &b)
@@ -95,6 +98,7 @@ enum AzureExportLoader {
             let o = c.object("IPGroup \(name)")
             let addrs = AzureValues.firewallAddresses(prop(o, "ipAddresses"), allowTags: false, b.sink)
             b.cluster.ipGroups.append(IPGroup(name: name, addresses: addrs, source: o.location))
+        case .privateEndpoint: AzureExportCluster.privateEndpoint(c.object("PrivateEndpoint \(name)"), into: &b)
         case .serviceTags:
             for v in c["values"]?.items ?? [] {
                 guard let n = v["name"]?.scalar else { continue }

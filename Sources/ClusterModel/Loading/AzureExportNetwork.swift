@@ -10,21 +10,7 @@ enum AzureExportNetwork {
         v.name = c["name"]?.scalar ?? ""
         v.source = c.location
         v.addressSpaces = prop(c, "addressSpace")?["addressPrefixes"]?.prefixes(sink) ?? []
-        for s in prop(c, "subnets")?.items ?? [] {
-            var sub = Subnet()
-            sub.name = s["name"]?.scalar ?? ""
-            sub.source = s.location
-            let prefixes = prop(s, "addressPrefixes") ?? prop(s, "addressPrefix")
-            sub.prefixes = prefixes?.prefixes(sink) ?? []
-            sub.networkSecurityGroup = AzureExportLoader.refName(prop(s, "networkSecurityGroup"))
-            sub.routeTable = AzureExportLoader.refName(prop(s, "routeTable"))
-            sub.natGateway = AzureExportLoader.refName(prop(s, "natGateway"))
-            if let p = prop(s, "privateEndpointNetworkPolicies")?.scalar { sub.privateEndpointNetworkPolicies = p }
-            b.mark("subnets.\(sub.name).nsg", prop(s, "networkSecurityGroup"))
-            b.mark("subnets.\(sub.name).routeTable", prop(s, "routeTable"))
-            b.mark("subnets.\(sub.name).prefixes", prefixes)
-            v.subnets.append(sub)
-        }
+        for s in prop(c, "subnets")?.items ?? [] { v.subnets.append(subnet(s, into: &b)) }
         for p in prop(c, "virtualNetworkPeerings")?.items ?? [] {
             var peer = VirtualNetworkPeering()
             peer.name = p["name"]?.scalar ?? ""
@@ -33,6 +19,33 @@ enum AzureExportNetwork {
             v.peerings.append(peer)
         }
         b.cluster.virtualNetworks.append(v)
+    }
+
+    private static func subnet(_ s: Cursor, into b: inout ClusterBuilder) -> Subnet {
+        var sub = Subnet()
+        sub.name = s["name"]?.scalar ?? ""
+        sub.source = s.location
+        let prefixes = prop(s, "addressPrefixes") ?? prop(s, "addressPrefix")
+        sub.prefixes = prefixes?.prefixes(b.sink) ?? []
+        sub.networkSecurityGroup = AzureExportLoader.refName(prop(s, "networkSecurityGroup"))
+        sub.routeTable = AzureExportLoader.refName(prop(s, "routeTable"))
+        sub.natGateway = AzureExportLoader.refName(prop(s, "natGateway"))
+        if let p = prop(s, "privateEndpointNetworkPolicies")?.scalar { sub.privateEndpointNetworkPolicies = p }
+        b.mark("subnets.\(sub.name).nsg", prop(s, "networkSecurityGroup"))
+        b.mark("subnets.\(sub.name).routeTable", prop(s, "routeTable"))
+        b.mark("subnets.\(sub.name).prefixes", prefixes)
+        return sub
+    }
+
+    /// `az network vnet subnet show|list`: the VNet is named by the subnet's ID.
+    static func standaloneSubnet(_ c: Cursor, into b: inout ClusterBuilder) {
+        guard let ref = AzureExportLoader.subnetRef(c), let vnet = ref.split(separator: "/").first.map(String.init), ref.contains("/") else {
+            b.sink.error("expected id …/virtualNetworks/<vnet>/subnets/<name> to name the VNet", at: c)
+            return
+        }
+        var s = subnet(c.object("VNet \(vnet)", path: ""), into: &b)
+        s.source = c.location
+        b.azureLinks.subnets.append(.init(vnet: vnet, subnet: s, at: c))
     }
 
     /// Merges singular and plural fields (`sourceAddressPrefix` + `sourceAddressPrefixes`);

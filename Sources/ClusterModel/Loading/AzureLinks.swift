@@ -9,13 +9,34 @@ struct AzureLinks {
     struct FirewallIP { var firewall: String; var publicIP: String; var at: Cursor }
     struct NATIP { var gateway: String; var publicIP: String; var at: Cursor }
     struct Group { var policy: String; var group: RuleCollectionGroup; var at: Cursor }
+    struct SubnetLink { var vnet: String; var subnet: Subnet; var at: Cursor }
 
     var frontendIPs: [FrontendIP] = []
     var poolNICs: [PoolNIC] = []
     var firewallIPs: [FirewallIP] = []
     var natIPs: [NATIP] = []
     var groups: [Group] = []
+    var subnets: [SubnetLink] = []
     var outboundIPs: [(name: String, at: Cursor)] = []
+
+    /// Subnets exported on their own join their VNet (before nodes are placed in subnets).
+    static func resolveSubnets(_ b: inout ClusterBuilder) {
+        for s in b.azureLinks.subnets {
+            if let v = b.cluster.virtualNetworks.firstIndex(where: { $0.name == s.vnet }) {
+                // The VNet export may list the same subnet; one copy is enough.
+                if !b.cluster.virtualNetworks[v].subnets.contains(where: { $0.name == s.subnet.name }) {
+                    b.cluster.virtualNetworks[v].subnets.append(s.subnet)
+                }
+            } else {
+                let hint = "export it with `az network vnet show -o json`"
+                if b.cluster.virtualNetworks.isEmpty {
+                    b.sink.warning("virtual network \(s.vnet) not found (none loaded; \(hint))", at: s.at)
+                } else {
+                    b.sink.error("virtual network \(s.vnet) not found (\(hint))", at: s.at)
+                }
+            }
+        }
+    }
 
     /// Applies the links; unresolvable ones are errors naming the reference.
     static func resolve(_ b: inout ClusterBuilder) {

@@ -20,7 +20,7 @@ struct ClusterBuilder {
 
     mutating func claimSettings(at c: Cursor) {
         if let first = settingsSource {
-            sink.error("cluster settings given twice: here and at \(first)", at: c)
+            sink.error("cluster settings given twice: here and at \(first) (give them once; with `az aks show`, add the API server address as a dnsRecords entry for its FQDN)", at: c)
         } else {
             settingsSource = c.location
             cluster.settingsSource = c.location

@@ -10,6 +10,7 @@ enum ClusterResolver {
         for i in b.cluster.networkInterfaces.indices where !nodeNames.contains(b.cluster.networkInterfaces[i].nodeName) {
             b.cluster.networkInterfaces[i].nodeName = ""
         }
+        AzureLinks.resolveSubnets(&b)
         linkNodesAndNICs(&b.cluster)
         AzureLinks.resolve(&b)
         apiServerAddress(&b.cluster)
@@ -39,6 +40,16 @@ enum ClusterResolver {
                         break outer
                     }
                 }
+            }
+            if nicByIP[ip] == nil, !c.nodes[i].subnet.isEmpty {
+                // Every node has a NIC (NSG/ASG lookups go through it); without an export it carries no NSG.
+                var nic = NetworkInterface()
+                nic.name = "\(node.name)-nic"
+                nic.ipAddresses = node.internalIPs
+                nic.subnet = c.nodes[i].subnet
+                nic.nodeName = node.name
+                nic.source = node.source
+                c.networkInterfaces.append(nic)
             }
         }
     }

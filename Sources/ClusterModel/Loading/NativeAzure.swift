@@ -13,7 +13,7 @@ enum NativeAzure {
         v.addressSpaces = o["addressSpaces"]?.prefixes(sink) ?? []
         if o["addressSpaces"] == nil { sink.error("expected addressSpaces (a list of CIDRs)", at: o) }
         v.gatewayPrefixes = o["gatewayPrefixes"]?.prefixes(sink) ?? []
-        for s in o["subnets"]?.items ?? [] {
+        for s in o["subnets"]?.list(sink) ?? [] {
             guard s.expectMapping(["name", "prefix", "prefixes", "nsg", "routeTable", "natGateway", "privateEndpointNetworkPolicies"], sink) else { continue }
             var sub = Subnet()
             guard let n = s["name"]?.text(sink) else { sink.error("expected name", at: s); continue }
@@ -30,7 +30,7 @@ enum NativeAzure {
             if let p = s["privateEndpointNetworkPolicies"]?.text(sink) { sub.privateEndpointNetworkPolicies = p }
             v.subnets.append(sub)
         }
-        for p in o["peerings"]?.items ?? [] {
+        for p in o["peerings"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "remoteAddressSpaces"], sink) else { continue }
             var peer = VirtualNetworkPeering()
             peer.name = p["name"]?.text(sink) ?? ""
@@ -72,7 +72,7 @@ enum NativeAzure {
         nsg.name = name
         nsg.source = o.location
         nsg.flushConnection = o["flushConnection"]?.bool(sink) ?? false
-        for (i, r) in (o["rules"]?.items ?? []).enumerated() {
+        for (i, r) in (o["rules"]?.list(sink) ?? []).enumerated() {
             guard r.expectMapping(ruleKeys, sink) else { continue }
             b.mark("rules[\(i)].priority", r["priority"])
             b.mark("rules[\(i)].sourceASGs", r["sourceASGs"])
@@ -116,7 +116,7 @@ enum NativeAzure {
         t.name = name
         t.source = o.location
         t.disableBgpRoutePropagation = o["disableBgpRoutePropagation"]?.bool(sink) ?? false
-        for r in o["routes"]?.items ?? [] {
+        for r in o["routes"]?.list(sink) ?? [] {
             guard r.expectMapping(["name", "prefix", "nextHopType", "nextHopIP"], sink) else { continue }
             if let route = AzureValues.route(name: r["name"], prefix: r["prefix"], hopType: r["nextHopType"], hopIP: r["nextHopIP"], at: r, sink) {
                 t.routes.append(route)
@@ -154,7 +154,7 @@ enum NativeAzure {
         lb.name = name
         lb.source = o.location
         if let s = o["sku"]?.text(sink) { lb.sku = s }
-        for f in o["frontends"]?.items ?? [] {
+        for f in o["frontends"]?.list(sink) ?? [] {
             guard f.expectMapping(["name", "ip", "publicIP", "subnet"], sink) else { continue }
             var fe = FrontendIPConfiguration()
             fe.name = f["name"]?.text(sink) ?? ""
@@ -163,7 +163,7 @@ enum NativeAzure {
             fe.subnet = f["subnet"]?.text(sink)
             lb.frontends.append(fe)
         }
-        for p in o["backendPools"]?.items ?? [] {
+        for p in o["backendPools"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "nodes", "addresses"], sink) else { continue }
             var pool = BackendPool()
             pool.name = p["name"]?.text(sink) ?? ""
@@ -171,7 +171,7 @@ enum NativeAzure {
             pool.addresses = p["addresses"]?.ips(sink) ?? []
             lb.backendPools.append(pool)
         }
-        for p in o["probes"]?.items ?? [] {
+        for p in o["probes"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "protocol", "port", "path", "intervalSeconds", "numberOfProbes"], sink) else { continue }
             var probe = HealthProbe()
             probe.name = p["name"]?.text(sink) ?? ""
@@ -182,7 +182,7 @@ enum NativeAzure {
             if let v = p["numberOfProbes"]?.int(sink, range: 1...100) { probe.numberOfProbes = v }
             lb.probes.append(probe)
         }
-        for r in o["rules"]?.items ?? [] {
+        for r in o["rules"]?.list(sink) ?? [] {
             let keys = ["name", "frontend", "backendPool", "probe", "protocol", "frontendPort", "backendPort", "floatingIP",
                         "idleTimeoutMinutes", "disableOutboundSnat", "loadDistribution"]
             guard r.expectMapping(keys, sink) else { continue }
@@ -200,7 +200,7 @@ enum NativeAzure {
             if let v = r["loadDistribution"]?.text(sink) { rule.loadDistribution = v }
             lb.rules.append(rule)
         }
-        for r in o["outboundRules"]?.items ?? [] {
+        for r in o["outboundRules"]?.list(sink) ?? [] {
             guard r.expectMapping(["name", "frontends", "backendPool", "protocol", "allocatedOutboundPorts", "idleTimeoutMinutes"], sink) else { continue }
             var rule = OutboundRule()
             rule.name = r["name"]?.text(sink) ?? ""

@@ -17,7 +17,7 @@ enum NativeFirewall {
         b.mark("policy", o["policy"])
         if let t = o["threatIntelMode"]?.enumValue(ThreatIntelMode.self, sink) { fw.threatIntelMode = t }
         fw.snatPrivateRanges = o["snatPrivateRanges"]?.prefixes(sink)
-        fw.classicCollections = (o["collections"]?.items ?? []).compactMap { FirewallRules.nativeCollection($0, sink) }
+        fw.classicCollections = (o["collections"]?.list(sink) ?? []).compactMap { FirewallRules.nativeCollection($0, sink) }
         b.cluster.firewalls.append(fw)
     }
 
@@ -37,14 +37,14 @@ enum NativeFirewall {
         p.threatIntelAllowFQDNs = o["threatIntelAllowFQDNs"]?.strings(sink) ?? []
         p.snatPrivateRanges = o["snatPrivateRanges"]?.prefixes(sink)
         p.dnsProxyEnabled = o["dnsProxy"]?.bool(sink) ?? false
-        for g in o["ruleCollectionGroups"]?.items ?? [] {
+        for g in o["ruleCollectionGroups"]?.list(sink) ?? [] {
             guard g.expectMapping(["name", "priority", "collections"], sink) else { continue }
             var rcg = RuleCollectionGroup()
             rcg.name = g["name"]?.text(sink) ?? ""
             if rcg.name.isEmpty { sink.error("expected name", at: g) }
             rcg.source = g.location
             if let pr = g["priority"] { rcg.priority = pr.int(sink, range: 100...65000) ?? 0 } else { sink.error("expected priority (100–65000)", at: g) }
-            rcg.collections = (g["collections"]?.items ?? []).compactMap { FirewallRules.nativeCollection($0, sink) }
+            rcg.collections = (g["collections"]?.list(sink) ?? []).compactMap { FirewallRules.nativeCollection($0, sink) }
             p.ruleCollectionGroups.append(rcg)
         }
         b.cluster.firewallPolicies.append(p)

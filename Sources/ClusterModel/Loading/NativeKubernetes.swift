@@ -82,7 +82,7 @@ enum NativeKubernetes {
         if let v = o["phase"]?.enumValue(PodPhase.self, sink) { p.phase = v }
         p.ready = o["ready"]?.bool(sink) ?? (p.phase == .Running)
         p.terminating = o["terminating"]?.bool(sink) ?? false
-        for pc in o["ports"]?.items ?? [] {
+        for pc in o["ports"]?.list(sink) ?? [] {
             guard pc.expectMapping(["name", "port", "containerPort", "protocol"], sink) else { continue }
             guard let portC = pc["port"] ?? pc["containerPort"], let port = portC.int(sink, range: 1...65535) else {
                 if pc["port"] == nil && pc["containerPort"] == nil { sink.error("expected port", at: pc) }
