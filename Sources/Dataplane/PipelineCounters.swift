@@ -71,36 +71,32 @@ public struct PipelineCounters: Sendable, Equatable {
     }
 }
 
-/// Up to four rules a packet's decision used (e.g. the Service DNAT, the NetworkPolicy allow and
-/// the NSG rule), without allocation. The last one is the deciding rule.
+/// Up to eight rules a packet's decision used (the Service port and its endpoint, the
+/// NetworkPolicy rules and policies, the NSG/firewall rules), without allocation. The last one
+/// is the deciding rule; on overflow the last slot keeps being overwritten so it stays so.
 public struct RuleTrail: Sendable, Equatable {
-    public var r0 = RuleID.none, r1 = RuleID.none, r2 = RuleID.none, r3 = RuleID.none
-    public var count: UInt8 = 0
+    public static let capacity = 8
+    var slots: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0, 0)
+    public private(set) var count: UInt8 = 0
     public init() {}
-    public init(_ r: RuleID) { if r != .none { r0 = r; count = 1 } }
+    public init(_ r: RuleID) { append(r) }
+
+    public static func == (a: RuleTrail, b: RuleTrail) -> Bool { a.all == b.all }
 
     public mutating func append(_ r: RuleID) {
         guard r != .none else { return }
-        switch count {
-        case 0: r0 = r
-        case 1: r1 = r
-        case 2: r2 = r
-        case 3: r3 = r
-        default: r3 = r; return   // keep the deciding (last) one
-        }
-        count += 1
+        let i = Int(min(count, UInt8(Self.capacity - 1)))
+        withUnsafeMutableBytes(of: &slots) { $0.storeBytes(of: r.raw, toByteOffset: i * 4, as: UInt32.self) }
+        if count < UInt8(Self.capacity) { count += 1 }
+    }
+
+    public subscript(i: Int) -> RuleID {
+        withUnsafeBytes(of: slots) { RuleID(raw: $0.load(fromByteOffset: i * 4, as: UInt32.self)) }
     }
 
     public func forEach(_ body: (RuleID) -> Void) {
-        if count > 0 { body(r0) }
-        if count > 1 { body(r1) }
-        if count > 2 { body(r2) }
-        if count > 3 { body(r3) }
+        for i in 0..<Int(count) { body(self[i]) }
     }
 
-    public var all: [RuleID] {
-        var out: [RuleID] = []
-        forEach { out.append($0) }
-        return out
-    }
+    public var all: [RuleID] { (0..<Int(count)).map { self[$0] } }
 }

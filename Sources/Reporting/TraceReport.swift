@@ -28,6 +28,6 @@ public enum TraceReport {
 
     /// The hops in plain words, one per line, ending with the verdict.
     public static func text(_ t: Trace) -> String {
-        t.explanation.joined(separator: "\n")
+        t.explanation
     }
 }

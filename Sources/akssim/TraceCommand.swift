@@ -10,14 +10,19 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Explain what the cluster does with one flow (or every flow of a JSON-lines file).",
         discussion: """
-            Walks a hypothetical flow through the model hop by hop — kube-proxy, NetworkPolicy, NSGs, routes, \
-            Azure Load Balancer, Azure Firewall, SNAT — and prints the verdict, the deciding stage and rule, \
-            where the packet is delivered and the source the receiver sees.
+            Walks a hypothetical flow through the model hop by hop — kube-proxy, NetworkPolicy, NSGs, \
+            routes, Azure Load Balancer, Azure Firewall, SNAT, ingress — and prints the verdict, the \
+            deciding stage and rule, where the packet is delivered and the source the receiver sees. \
+            Nothing is recorded: conntrack and counters are untouched.
 
+            Examples:
               akssim trace --protocol tcp --src 10.224.0.20 --dst 10.0.120.10:80
-              akssim trace --src 198.51.100.7 --dst 20.62.20.30:80 --json
-              akssim trace --flows flows.jsonl     (one JSON object per line: protocol, src, sport, dst, dport,
-                                                    optional node, sni, httpHost)
+              akssim trace --src 198.51.100.7 --dst 20.62.20.40:443 --sni shop.contoso.com
+              akssim trace --flows flows.jsonl
+
+            --flows reads JSON lines with protocol, src, sport, dst, dport and optional node, sni, \
+            httpHost, and prints one JSON object per line, in order. Exit code 2 names the file, \
+            line and field of the first bad line.
             """
     )
 

@@ -29,7 +29,7 @@ struct KubeProxyCase: Sendable, CustomTestStringConvertible {
     func check() {
         let p = Pipeline(cluster: cluster)
         let t = p.trace(FlowQuery(proto: proto, src: addr(src), sport: sport, dst: addr(dst), dport: dport, node: node))
-        let ctx = Comment(rawValue: "\(pins)\n" + t.explanation.joined(separator: "\n"))
+        let ctx = Comment(rawValue: "\(pins)\n" + t.explanation)
         #expect(t.verdict == verdict, ctx)
         let proxyHop = t.hops.first(where: { $0.stage == .serviceProxy })
         #expect(proxyHop?.rule == proxyRule, ctx)

@@ -80,7 +80,7 @@ struct PolicyCase: Sendable, CustomTestStringConvertible {
     func check() {
         let p = Pipeline(cluster: PolicyFixture.cluster(policies, engine: engine))
         let t = p.trace(FlowQuery(proto: proto, src: addr(src), sport: 40000, dst: addr(dst), dport: dport))
-        let ctx = Comment(rawValue: "\(pins)\n" + t.explanation.joined(separator: "\n"))
+        let ctx = Comment(rawValue: "\(pins)\n" + t.explanation)
         #expect(t.verdict == verdict, ctx)
         let deciding = t.hops.last(where: { $0.stage == .networkPolicy && $0.result != .pass })
         #expect(deciding?.rule == policyRule, ctx)

@@ -15,7 +15,7 @@ import Testing
         #expect(["10.224.0.30", "10.224.0.31"].contains(tr.delivered.map { "\($0.ip)" } ?? ""))
         #expect(tr.source == IPPort(ip: addr("10.224.0.20"), port: 40000))
         #expect(tr.hops.map(\.stage).contains(.serviceProxy))
-        print(tr.explanation.joined(separator: "\n"))
+        print(tr.explanation)
     }
 
     @Test func corednsToBackendIsDeniedWithNearMiss() {
@@ -25,7 +25,7 @@ import Testing
         #expect(tr.rule == "netpol:default-deny")
         let detail = tr.hops.last?.detail ?? ""
         #expect(detail.contains("backend-allow-frontend"))
-        print(tr.explanation.joined(separator: "\n"))
+        print(tr.explanation)
     }
 }
 

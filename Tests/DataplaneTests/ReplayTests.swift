@@ -23,7 +23,12 @@ import Testing
         ]
         #expect(outcomes[0].newFlow && outcomes[0].verdict == .allow)
         #expect(p.name(outcomes[0]) == "netpol:shop/backend-allow-frontend")
-        #expect(outcomes[0].rules.all.map { p.ruleNames.name($0) } == ["svc:shop/backend:80", "netpol:shop/backend-allow-frontend"])
+        // Every rule the first packet used, the deciding one last: Service port, its endpoint,
+        // the policy rule and its policy (counters per policy rule and per Service endpoint).
+        #expect(outcomes[0].rules.all.map { p.ruleNames.name($0) } == [
+            "svc:shop/backend:80@\(ep):8080", "svc:shop/backend:80",
+            "netpol:shop/backend-allow-frontend@ingress[0]", "netpol:shop/backend-allow-frontend",
+        ])
         for o in outcomes.dropFirst() {
             #expect(o.verdict == .allow && o.stage == .conntrack && p.name(o) == "established" && !o.newFlow)
         }
@@ -36,11 +41,29 @@ import Testing
         #expect(c.rule(id(p, "svc:shop/backend:80")) == 1)
         #expect(c.rule(id(p, "netpol:shop/backend-allow-frontend")) == 1)
         #expect(c.rule(id(p, "established")) == 5)
+        #expect(c.rule(id(p, "svc:shop/backend:80@\(ep):8080")) == 1)
+        #expect(c.rule(id(p, "netpol:shop/backend-allow-frontend@ingress[0]")) == 1)
         #expect(c.newFlows == 1 && c.conntrackEntries == 1)
         // Attribution: node of the client (node 0), namespace of the destination pod (shop).
         #expect(c.nodes[0 * 3 + 0] == 6)
         let shop = p.namespaceNames.firstIndex(of: "shop")!
         #expect(c.namespaces[shop * 3 + 0] == 6)
+    }
+
+    /// A capture on the node's NIC sees the Internet reply addressed to the node (after Azure
+    /// undid its own SNAT, before the node undoes its masquerade): still the same connection.
+    @Test func internetReplyOnTheNodeNICIsEstablished() {
+        // Egress through the AKS load balancer's outbound SNAT (no firewall in this fixture).
+        let p = Pipeline(cluster: Variation.with { c in
+            c.settings.outboundType = .loadBalancer
+            c.settings.loadBalancerOutboundIPs = [addr("20.62.40.1")]
+        })
+        let out = p.feed(Packet.tcp("10.224.0.21", 45000, "140.82.112.6", 443, .syn), at: 1)
+        let nic = p.feed(Packet.tcp("140.82.112.6", 443, "10.224.0.5", 45000, [.syn, .ack]), at: 1.05)
+        let veth = p.feed(Packet.tcp("140.82.112.6", 443, "10.224.0.21", 45000, [.ack]), at: 1.06)
+        #expect(out.newFlow)
+        #expect(!nic.newFlow && nic.reply && p.name(nic) == "established")
+        #expect(!veth.newFlow && veth.reply && p.name(veth) == "established")
     }
 
     @Test func refusedFlowsRepeatTheirVerdictWithoutReclassifying() {
@@ -71,6 +94,10 @@ import Testing
         #expect(c.verdicts == [1, 1, 1])
         #expect(c.stage(.decode, .allow) == 1 && c.stage(.decode, .drop) == 1 && c.stage(.serviceProxy, .reject) == 1)
         #expect(c.packets == 3 && c.bytes == 60 + 42 + 20)
+        // The ICMP port unreachable the REJECT sends back is related to the refused connection.
+        let inner = FlowKey(src: addr("10.224.0.20"), dst: addr("10.0.70.70"), srcPort: 6000, dstPort: 80, proto: .tcp)
+        let answer = p.feed(Packet.icmpError("10.0.70.70", "10.224.0.20", inner: inner), at: 1.001)
+        #expect(answer.verdict == .allow && p.name(answer) == "related")
     }
 
     @Test func linkLocalControlTrafficIsPlatformTraffic() {

@@ -20,6 +20,8 @@ public struct CompiledPolicyRule: Sendable {
     public var ipBlocks: [IPBlock]
     public var allPorts: Bool
     public var ports: [CompiledPolicyPort]
+    /// `netpol:<ns>/<policy>@ingress[i]` / `@egress[i]`: counts hits per policy rule.
+    public var rule: RuleID
 }
 
 public struct CompiledPolicy: Sendable {
@@ -102,7 +104,7 @@ public struct PolicySet: Sendable {
             let types = pol.effectivePolicyTypes
             policies.append(CompiledPolicy(qualifiedName: pol.qualifiedName, allowRule: names.intern("netpol:\(pol.qualifiedName)"),
                                            ingress: types.contains(.Ingress), egress: types.contains(.Egress)))
-            func compile(_ r: NetworkPolicyRule, _ index: Int) -> Int32 {
+            func compile(_ r: NetworkPolicyRule, _ index: Int, _ dir: String) -> Int32 {
                 var set = PodSet(count: podCount)
                 var blocks: [IPBlock] = []
                 for peer in r.peers {
@@ -132,11 +134,12 @@ public struct PolicySet: Sendable {
                     }
                 }
                 rules.append(CompiledPolicyRule(policy: Int32(pi), ruleIndex: Int32(index), allPeers: r.peers.isEmpty,
-                                                pods: set, ipBlocks: blocks, allPorts: r.ports.isEmpty, ports: ports))
+                                                pods: set, ipBlocks: blocks, allPorts: r.ports.isEmpty, ports: ports,
+                                                rule: names.intern("netpol:\(pol.qualifiedName)@\(dir)[\(index)]")))
                 return Int32(rules.count - 1)
             }
-            let ingressRules = types.contains(.Ingress) ? pol.ingress.enumerated().map { compile($1, $0) } : []
-            let egressRules = types.contains(.Egress) ? (pol.egress ?? []).enumerated().map { compile($1, $0) } : []
+            let ingressRules = types.contains(.Ingress) ? pol.ingress.enumerated().map { compile($1, $0, "ingress") } : []
+            let egressRules = types.contains(.Egress) ? (pol.egress ?? []).enumerated().map { compile($1, $0, "egress") } : []
             for i in podsByNamespace[pol.namespace] ?? [] {
                 guard pol.podSelector.matches(cluster.pods[i].labels) else { continue }
                 if types.contains(.Ingress) {

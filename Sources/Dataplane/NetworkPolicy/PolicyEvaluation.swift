@@ -20,6 +20,8 @@ public struct PolicyVerdict: Sendable {
     public var allowed: Bool
     /// `netpol:<ns>/<policy>` of the first allowing rule, `netpol:default-deny`, or none when not isolated.
     public var rule: RuleID
+    /// `netpol:<ns>/<policy>@ingress[i]` of the allowing rule, else none.
+    public var matchedRule: RuleID = .none
 }
 
 extension PolicySet {
@@ -42,7 +44,7 @@ extension PolicySet {
         for k in start..<(start + count) {
             let r = rules[Int(refs[k])]
             if peerMatches(r, peer) && portMatches(r, port: port, proto: proto, dstPod: dstPod) {
-                return PolicyVerdict(isolated: true, allowed: true, rule: policies[Int(r.policy)].allowRule)
+                return PolicyVerdict(isolated: true, allowed: true, rule: policies[Int(r.policy)].allowRule, matchedRule: r.rule)
             }
         }
         return PolicyVerdict(isolated: true, allowed: false, rule: defaultDenyRule)

@@ -6,6 +6,7 @@ import PacketWire
 extension CompiledCluster {
     /// One Azure leg (the packet leaves a host). Returns the landed node (may be -1), nil when dropped.
     func cross(_ f: inout FlowKey, _ d: inout FlowDecision, _ input: FlowInput, _ rec: inout HopRecorder) -> Int32? {
+        if d.egress == nil && d.node >= 0 { d.egress = f }
         let r = azure.carry(f, sni: input.sni, httpHost: input.httpHost, recorder: &rec)
         if r.verdict != .allow {
             d.decide(r.verdict, r.stage, r.rule)
@@ -37,6 +38,7 @@ extension CompiledCluster {
             f.dst = ep.ip
             f.dstPort = ep.port
             if pd.masquerade, let a = topology.nodeAddress(node, family: f.src) { f.src = a }
+            d.trail.append(ep.rule)
             d.pass(.serviceProxy, pd.rule)
             if sp.affinity {
                 d.affinityServicePort = door.servicePort
@@ -76,6 +78,7 @@ extension CompiledCluster {
             return true
         }
         if v.allowed {
+            d.trail.append(v.matchedRule)
             d.pass(.networkPolicy, v.rule)
             rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(v.rule), detail: "\(dir) of \(who) allowed"))
             return true

@@ -113,7 +113,8 @@ public final class Pipeline: @unchecked Sendable {
         if p.icmpIsError && p.icmpInnerValid {
             var (e, _) = conntrack.find(p.icmpInner, now: now)
             if e < 0 { (e, _) = conntrack.find(p.icmpInner.reversed, now: now) }
-            if e >= 0, conntrack.entries[Int(e)].verdict == .allow {
+            // Errors about an allowed connection, and the ICMP answer kube-proxy's REJECT sends back.
+            if e >= 0, conntrack.entries[Int(e)].verdict != .drop {
                 let en = conntrack.entries[Int(e)]
                 return PacketOutcome(verdict: .allow, stage: .conntrack, rule: compiled.related, reply: true,
                                      node: en.node, namespace: en.namespace)
@@ -134,9 +135,10 @@ public final class Pipeline: @unchecked Sendable {
         let state: ConnState = p.flow.proto == .tcp ? TCPTracker.initial(p.tcpFlags) : .open
         let reverse = FlowKey(src: d.delivered.dst, dst: d.delivered.src, srcPort: d.delivered.dstPort,
                               dstPort: d.delivered.srcPort, proto: d.delivered.proto)
-        conntrack.insert(ConntrackEntry(original: p.flow, reply: reverse, now: now, state: state, verdict: d.verdict,
-                                        stage: d.stage, rule: d.rule, node: d.node, namespace: d.namespace),
-                         trackReply: d.verdict == .allow, now: now)
+        var entry = ConntrackEntry(original: p.flow, reply: reverse, now: now, state: state, verdict: d.verdict,
+                                   stage: d.stage, rule: d.rule, node: d.node, namespace: d.namespace)
+        if let egress = d.egress { entry.egress = egress }
+        conntrack.insert(entry, trackReply: d.verdict == .allow, now: now)
         if d.verdict == .allow && d.affinityServicePort >= 0 {
             affinity.record(client: p.flow.src, servicePort: d.affinityServicePort, endpoint: d.affinityEndpoint,
                             now: now, timeout: d.affinityTimeout)
@@ -188,6 +190,7 @@ public final class Pipeline: @unchecked Sendable {
             for v in 0..<vc { fresh.namespaces[Int(nsMap[i]) * vc + v] &+= oc.namespaces[i * vc + v] }
         }
         stats = fresh
+        clock = old.clock
         for en in old.conntrack.entries where en.live && en.verdict == .allow {
             var copy = en
             copy.node = en.node >= 0 && Int(en.node) < nodeMap.count ? nodeMap[Int(en.node)] : -1

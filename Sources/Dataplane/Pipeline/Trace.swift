@@ -40,8 +40,10 @@ public struct Trace: Sendable {
     /// The source as the receiver sees it (after SNAT).
     public var source: IPPort?
     public var hops: [Hop]
-    /// Plain-words lines for humans: placement, then the hops.
-    public var explanation: [String]
+    /// Plain-words lines for humans: the flow, its placement, each hop, the verdict.
+    public var lines: [String]
+    /// `lines` joined with newlines.
+    public var explanation: String { lines.joined(separator: "\n") }
     /// The node index that handled it first (-1 none) and whether the query named an unknown node.
     public var node: String?
 }
@@ -75,7 +77,7 @@ extension Pipeline {
             let r = compiled.names.name(compiled.decodeRules[Int(p.malformed.rawValue)])
             return Trace(verdict: .drop, stage: .decode, rule: r, delivered: nil, source: nil,
                          hops: [Hop(stage: .decode, result: .drop, rule: r, detail: "malformed packet: \(p.malformed)")],
-                         explanation: ["The packet could not be decoded (\(p.malformed)): dropped at decode."], node: nil)
+                         lines: ["The packet could not be decoded (\(p.malformed)): dropped at decode."], node: nil)
         }
         var rec = HopRecorder(enabled: true)
         let d = classify(p, bytes: bytes, now: timestampNanos, rec: &rec)
@@ -105,7 +107,7 @@ extension Pipeline {
         return Trace(verdict: d.verdict, stage: d.stage, rule: compiled.names.name(d.rule),
                      delivered: ok ? at(d.delivered.dst, d.delivered.dstPort) : nil,
                      source: ok ? at(d.delivered.src, d.delivered.srcPort) : at(flow.src, flow.srcPort),
-                     hops: hops, explanation: lines, node: d.node >= 0 ? t.nodeNames[Int(d.node)] : nil)
+                     hops: hops, lines: lines, node: d.node >= 0 ? t.nodeNames[Int(d.node)] : nil)
     }
 
     func endpointText(_ ip: IPAddress, _ port: UInt16, _ proto: IPProtocol) -> String {

@@ -13,6 +13,8 @@ public struct CompiledEndpoint: Sendable {
     public var node: Int32
     public var ready: Bool
     public var servingTerminating: Bool
+    /// `svc:<ns>/<name>:<port>@<ip>:<port>`: counts connections per endpoint.
+    public var rule: RuleID = .none
 }
 
 /// One `spec.ports[]` entry of a Service, per address family, with the settings kube-proxy needs.
@@ -106,9 +108,12 @@ public struct ServiceTable: Sendable {
                         && cluster.nodes.contains { $0.internalIPs.contains { $0.isIPv4 != v6 } }
                     guard !families.isEmpty || !externals.isEmpty || nodeFamily else { continue }
                     let start = Int32(endpoints.count)
-                    endpoints += ServiceTable.endpoints(for: svc, port: sp, v6: v6, slices: slices, cluster: cluster,
-                                                        topology: topology, podByName: podByName, nodeByName: nodeByName)
                     let label = "\(svc.qualifiedName):\(sp.port)"
+                    for var e in ServiceTable.endpoints(for: svc, port: sp, v6: v6, slices: slices, cluster: cluster,
+                                                        topology: topology, podByName: podByName, nodeByName: nodeByName) {
+                        e.rule = names.intern("svc:\(label)@\(e.ip.isIPv4 ? "\(e.ip)" : "[\(e.ip)]"):\(e.port)")
+                        endpoints.append(e)
+                    }
                     let spIndex = Int32(servicePorts.count)
                     servicePorts.append(CompiledServicePort(
                         service: Int32(si), qualifiedName: svc.qualifiedName, portName: sp.name,
