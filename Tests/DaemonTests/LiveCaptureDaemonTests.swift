@@ -151,6 +151,10 @@ final class LiveCaptureDaemonTests: XCTestCase {
         XCTAssertTrue(metrics.contains("akssim_reloads_total{result=\"success\"} 2\n"), metrics)
         XCTAssertTrue(metrics.contains("akssim_reloads_total{result=\"failure\"} 2\n"), metrics)
         XCTAssertTrue(metrics.contains("akssim_model_generation 3\n"), metrics)
+        // Daemon-side breakdowns are re-indexed by rule name across both reloads.
+        XCTAssertTrue(
+            metrics.contains("akssim_rule_hits_total{rule=\"netpol:default-deny\",stage=\"networkPolicy\"} 2\n"), metrics)
+        XCTAssertEqual(Self.sum(metrics, "akssim_drops_total{reason=\"networkPolicy\""), 2)
         XCTAssertEqual(daemon.stop(SIGTERM), 0, daemon.log)
     }
 
