@@ -10,6 +10,8 @@ struct Akssim: ParsableCommand {
         subcommands: [
             CheckCommand.self,
             ReplayCommand.self,
+            RunCommand.self,
+            CaptureCommand.self,
             SynthCommand.self,
             TraceCommand.self,
             ValidateCommand.self,
