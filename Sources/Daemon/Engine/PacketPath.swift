@@ -27,14 +27,18 @@ struct PacketPath {
             rules: pipeline.ruleNames.count, nodes: pipeline.nodeNames.count, namespaces: pipeline.namespaceNames.count)
     }
 
-    /// Decode → pipeline → count; records the first packet of each new flow in the ring.
+    /// Decode → pipeline → count; records the first packet of each new flow (and a later refusal) in the ring.
     @inline(__always)
     mutating func handle(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: UInt32, timestampNanos: Int64) {
         decoder.decode(bytes, linkType: linkType, wireLength: wireLength, into: &packet)
         decode.add(packet, bytes: bytes, timestampNanos: timestampNanos)
         let outcome = pipeline.process(&packet, bytes: bytes, timestampNanos: timestampNanos)
         breakdown.count(outcome, wireLength: packet.wireLength)
-        if outcome.newFlow {
+        // DNS answers teach the firewall's FQDN network rules, as in replay (PacketStep).
+        if PacketStep.kind(of: packet) == .packetLearningDNS { pipeline.learnDNS(from: packet, bytes: bytes) }
+        // A flow is recorded when first seen and again when it is refused later (an application rule
+        // deciding on the ClientHello after an allowed handshake), so `/v1/flows?verdict=drop` lists it.
+        if outcome.newFlow || (outcome.firstRefusal && outcome.verdict != .allow) {
             flows.append(
                 FlowRecord(
                     timestampNanos: UInt64(max(0, timestampNanos)), interface: source, node: node,
