@@ -101,7 +101,7 @@ public struct IngressRouter: Sendable {
     /// `tls` marks a host taken from SNI, for `tlsHostListed`. Allocation-free.
     public func route(controller: Int32, host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, tls: Bool = false) -> IngressDecision {
         guard controller >= 0, Int(controller) < tables.count else {
-            return IngressDecision(outcome: .noMatch, verdict: .drop, rule: noMatchRule, backend: -1, host: .none, tlsHostListed: false)
+            return IngressDecision(outcome: .noMatch, rule: noMatchRule, backend: -1, host: .none, tlsHostListed: false)
         }
         if path.count == 0 {
             // Unknown (TLS) or empty path: `/`.
@@ -167,14 +167,13 @@ public struct IngressRouter: Sendable {
             fallback = s.fallback
         }
         if fallback >= 0 { return decide(fallback, .defaultBackend, match, listed) }
-        return IngressDecision(outcome: .noMatch, verdict: .drop, rule: noMatchRule, backend: -1, host: match, tlsHostListed: listed)
+        return IngressDecision(outcome: .noMatch, rule: noMatchRule, backend: -1, host: match, tlsHostListed: listed)
     }
 
     @inline(__always)
     private func decide(_ target: Int32, _ outcome: IngressDecision.Outcome, _ host: IngressDecision.HostMatch, _ listed: Bool) -> IngressDecision {
         let t = targets[Int(target)]
-        return IngressDecision(outcome: t.resolved ? outcome : .backendUnavailable, verdict: t.resolved ? .allow : .drop,
-                               rule: t.rule, backend: t.backend, host: host, tlsHostListed: listed)
+        return IngressDecision(outcome: t.resolved ? outcome : .backendUnavailable, rule: t.rule, backend: t.backend, host: host, tlsHostListed: listed)
     }
 
     /// One line for a trace hop: what the controller did with the request and why. `host` and
@@ -193,7 +192,8 @@ public struct IngressRouter: Sendable {
         let cert = tls ? (d.tlsHostListed ? "; host listed in spec.tls" : "; host not in any spec.tls: NGINX presents its default certificate") : ""
         switch d.outcome {
         case .noMatch:
-            return "controller \(ctl): \(request): \(server), no path matches and no default backend: the controller answers 404\(cert)"
+            let scope = d.host == .none ? server : "\(server), no path matches"
+            return "controller \(ctl): no Ingress rule matches host \(host.isEmpty ? "(none)" : host) path \(tls ? "/ (TLS, path unknown)" : (path.isEmpty ? "/" : path)) (\(tls ? "TLS SNI" : "HTTP Host"); \(scope)) and no default backend: the controller answers 404 (ingress-nginx default backend)\(cert)"
         case .rule, .defaultBackend, .backendUnavailable:
             let b = d.backend >= 0 && Int(d.backend) < backends.count ? backends[Int(d.backend)] : nil
             let via = d.rule == defaultBackendRule ? "\(server), no path matches: default backend" : "\(server): \(ruleName(d.rule))"
