@@ -94,6 +94,18 @@ import Testing
         #expect(!t.hops.contains { $0.stage == .ingress })
     }
 
+    /// The controller pod's other ports (metrics, health) are not its Ingress listeners.
+    @Test func otherPortsOfTheControllerPodAreNotRouted() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let t = p.trace(FlowQuery(proto: .tcp, src: addr("10.224.0.20"), dst: addr("10.224.0.50"), dport: 10254,
+                                  httpHost: "shop.contoso.com", httpPath: "/healthz"))
+        #expect(t.verdict == .allow && t.delivered == IPPort(ip: addr("10.224.0.50"), port: 10254))
+        #expect(!t.hops.contains { $0.stage == .ingress })
+        let direct = p.trace(FlowQuery(proto: .tcp, src: addr("10.224.0.20"), dst: addr("10.224.0.50"), dport: 80,
+                                       httpHost: "shop.contoso.com"))
+        #expect(direct.hops.contains { $0.stage == .ingress && $0.rule == "ingress:shop/shop/shop.contoso.com/" })
+    }
+
     // MARK: replay
 
     struct Frame {
@@ -166,6 +178,11 @@ import Testing
                             tcp(Self.client, 52002, "20.62.20.30", 80, [.psh, .ack],
                                 PacketBuilder.httpRequest(host: "shop.contoso.com", path: "/api"), at: 2.01)])
         #expect(!other.contains { $0.stage == .ingress })
+        // Nor a connection to the controller pod on a port its Service does not send to.
+        let metrics = run(p, [tcp("10.224.0.20", 52003, "10.224.0.50", 10254, .syn, at: 3.0),
+                              tcp("10.224.0.20", 52003, "10.224.0.50", 10254, [.psh, .ack],
+                                  PacketBuilder.httpRequest(host: "10.224.0.50", path: "/metrics"), at: 3.01)])
+        #expect(metrics.map(\.verdict) == [.allow, .allow] && !metrics.contains { $0.stage == .ingress })
     }
 
     /// A flow whose first captured packet already carries the request is routed on that packet.

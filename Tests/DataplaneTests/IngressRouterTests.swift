@@ -120,6 +120,10 @@ struct IngressCase: CustomTestStringConvertible, Sendable {
         #expect(r.controllerIndex(service: IngressFixture.other) == 1)
         #expect(r.controllerIndex(podIP: IPAddress("10.224.0.50")!) == 0)
         #expect(r.controllerIndex(podIP: IPAddress("10.224.0.51")!) == -1)
+        // Only the ports the controller Service sends to (targetPort 8080 here; no EndpointSlice,
+        // so the selector's pods on the Service's target ports) are Ingress listeners.
+        #expect(r.controllerIndex(podIP: IPAddress("10.224.0.50")!, port: 8080) == 0)
+        #expect(r.controllerIndex(podIP: IPAddress("10.224.0.50")!, port: 10254) == -1)
     }
 
     @Test func compileFindingsNameTheIngressAndField() {

@@ -21,7 +21,7 @@ extension CompiledCluster {
     func ingressLeg(_ first: FlowDecision, _ input: FlowInput, affinity: AffinityTable, now: Int64,
                     rec: inout HopRecorder) -> FlowDecision {
         guard first.delivered.proto == .tcp else { return first }
-        let controller = ingressRouter.controllerIndex(podIP: first.delivered.dst)
+        let controller = ingressRouter.controllerIndex(podIP: first.delivered.dst, port: first.delivered.dstPort)
         guard controller >= 0 else { return first }
         // TLS only when there is no readable HTTP request: then the path is encrypted.
         let tls = input.httpHost.count == 0 && input.sni.count > 0

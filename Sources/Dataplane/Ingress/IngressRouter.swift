@@ -72,8 +72,9 @@ public struct IngressRouter: Sendable {
     var paths: ContiguousArray<PathEntry> = []
     var targets: ContiguousArray<Target> = []
     var tables: ContiguousArray<ControllerTables> = []
-    /// Controller pods (endpoints of the controller Service), sorted by address.
-    var controllerPods: [(ip: IPAddress, controller: Int32)] = []
+    /// Controller pods (endpoints of the controller Service) and the TCP ports the Service sends
+    /// them to (0 = not known: any port), sorted by address, then port.
+    var controllerPods: [(ip: IPAddress, port: UInt16, controller: Int32)] = []
 
     public init() {}
 
@@ -82,15 +83,32 @@ public struct IngressRouter: Sendable {
         Int32(controllers.firstIndex { $0.service == service } ?? -1)
     }
 
-    /// The controller a pod address serves (an endpoint of a controller Service), or -1: where
-    /// the pipeline learns that a delivered packet reached an ingress controller.
+    /// The controller a pod address serves (an endpoint of a controller Service), or -1.
     public func controllerIndex(podIP: IPAddress) -> Int32 {
+        let i = firstControllerPod(podIP)
+        return i < controllerPods.count && controllerPods[i].ip == podIP ? controllerPods[i].controller : -1
+    }
+
+    /// The controller whose Service delivers to `podIP:port` (its HTTP/HTTPS listeners), or -1:
+    /// where the pipeline learns that a delivered connection reached an ingress controller. Other
+    /// ports of the same pod (metrics, health, admission webhook) are not Ingress traffic.
+    public func controllerIndex(podIP: IPAddress, port: UInt16) -> Int32 {
+        var i = firstControllerPod(podIP)
+        while i < controllerPods.count && controllerPods[i].ip == podIP {
+            if controllerPods[i].port == port || controllerPods[i].port == 0 { return controllerPods[i].controller }
+            i += 1
+        }
+        return -1
+    }
+
+    @inline(__always)
+    private func firstControllerPod(_ podIP: IPAddress) -> Int {
         var lo = 0, hi = controllerPods.count
         while lo < hi {
             let mid = (lo + hi) >> 1
             if controllerPods[mid].ip < podIP { lo = mid + 1 } else { hi = mid }
         }
-        return lo < controllerPods.count && controllerPods[lo].ip == podIP ? controllerPods[lo].controller : -1
+        return lo
     }
 
     /// The name of an interned rule (`ingress:…`).

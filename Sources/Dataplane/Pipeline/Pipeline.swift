@@ -161,7 +161,7 @@ public final class Pipeline: @unchecked Sendable {
         if let egress = d.egress { entry.egress = egress }
         entry.pendingApplication = d.verdict == .allow && d.pendingApplication
         if d.verdict == .allow && p.flow.proto == .tcp {
-            entry.ingressController = compiled.ingressRouter.controllerIndex(podIP: d.delivered.dst)
+            entry.ingressController = compiled.ingressRouter.controllerIndex(podIP: d.delivered.dst, port: d.delivered.dstPort)
         }
         // Every view of refused flows too: per-flow accounting (see ConntrackTable.insert).
         let inserted = conntrack.insert(entry, trackReply: true, now: now)
