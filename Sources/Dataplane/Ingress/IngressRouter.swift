@@ -210,8 +210,12 @@ public struct IngressRouter: Sendable {
         let cert = tls ? (d.tlsHostListed ? "; host listed in spec.tls" : "; host not in any spec.tls: NGINX presents its default certificate") : ""
         switch d.outcome {
         case .noMatch:
+            // Not a drop: the connection reached the controller pod, which answers 404 itself.
             let scope = d.host == .none ? server : "\(server), no path matches"
-            return "controller \(ctl): no Ingress rule matches host \(host.isEmpty ? "(none)" : host) path \(tls ? "/ (TLS, path unknown)" : (path.isEmpty ? "/" : path)) (\(tls ? "TLS SNI" : "HTTP Host"); \(scope)) and no default backend: the controller answers 404 (ingress-nginx default backend)\(cert)"
+            let hostText = host.isEmpty ? "(none)" : host
+            let pathText = tls ? "/ (TLS, path unknown)" : (path.isEmpty ? "/" : path)
+            return "controller \(ctl): no Ingress rule matches host \(hostText) path \(pathText) (\(tls ? "TLS SNI" : "HTTP Host"); \(scope))"
+                + " and no default backend: the controller answers 404 (ingress-nginx default backend)\(cert)"
         case .rule, .defaultBackend, .backendUnavailable:
             let b = d.backend >= 0 && Int(d.backend) < backends.count ? backends[Int(d.backend)] : nil
             let via = d.rule == defaultBackendRule ? "\(server), no path matches: default backend" : "\(server): \(ruleName(d.rule))"
