@@ -92,7 +92,7 @@ import Testing
         let tls = decide(PacketBuilder.tlsClientHello(sni: "secure.example.com"), dport: 443)
         #expect(tls.outcome == .rule && tls.tlsHostListed && router.backends[Int(tls.backend)].port == 8443)
         let strict = decide(PacketBuilder.httpRequest(host: "strict.example.com", path: "/"), dport: 80)
-        #expect(strict.outcome == .noMatch && strict.verdict == .drop)
+        #expect(strict.outcome == .noMatch && !strict.forwarded)
         // No payload at all: no host, path `/` → the host-less rule.
         let bare = decide([], dport: 80)
         #expect(router.ruleName(bare.rule) == "ingress:web/main/*/")

@@ -75,7 +75,8 @@ struct IngressCase: CustomTestStringConvertible, Sendable {
         let d = r.route(controller: c.controller, host: c.host, path: c.path, tls: c.tls)
         #expect(d.outcome == c.outcome)
         #expect(r.ruleName(d.rule) == c.rule)
-        #expect(d.verdict == (c.outcome == .rule || c.outcome == .defaultBackend ? .allow : .drop))
+        // 404 and 503 are the controller's answers: nothing is forwarded, but nothing is dropped either.
+        #expect(d.forwarded == (c.outcome == .rule || c.outcome == .defaultBackend))
         if c.backend.isEmpty {
             #expect(d.backend < 0 || !r.backends[Int(d.backend)].resolved)
         } else {
@@ -119,6 +120,10 @@ struct IngressCase: CustomTestStringConvertible, Sendable {
         #expect(r.controllerIndex(service: IngressFixture.other) == 1)
         #expect(r.controllerIndex(podIP: IPAddress("10.224.0.50")!) == 0)
         #expect(r.controllerIndex(podIP: IPAddress("10.224.0.51")!) == -1)
+        // Only the ports the controller Service sends to (targetPort 8080 here; no EndpointSlice,
+        // so the selector's pods on the Service's target ports) are Ingress listeners.
+        #expect(r.controllerIndex(podIP: IPAddress("10.224.0.50")!, port: 8080) == 0)
+        #expect(r.controllerIndex(podIP: IPAddress("10.224.0.50")!, port: 10254) == -1)
     }
 
     @Test func compileFindingsNameTheIngressAndField() {
@@ -187,7 +192,8 @@ struct IngressCase: CustomTestStringConvertible, Sendable {
             "controller ingress/nginx: HTTP Host foo.bar.com path /api/x: exact host rule: ingress:web/main/foo.bar.com/api → Service web/api at 10.0.1.4:80")
         #expect(explain("api.example.com", "/v2") ==
             "controller ingress/nginx: HTTP Host api.example.com path /v2: exact host rule, no path matches: default backend → Service web/fallback at 10.0.1.10:80")
-        #expect(explain("strict.example.com", "/x").hasSuffix("no path matches and no default backend: the controller answers 404"))
+        #expect(explain("strict.example.com", "/x") ==
+            "controller ingress/nginx: no Ingress rule matches host strict.example.com path /x (HTTP Host; exact host rule, no path matches) and no default backend: the controller answers 404 (ingress-nginx default backend)")
         #expect(explain("broken.example.com", "/missing").contains("web/nosuchservice:80, which does not exist or has no such TCP port: the controller answers 503"))
         #expect(explain("foo.bar.com", "", tls: true).hasSuffix("NGINX presents its default certificate"))
         #expect(explain("secure.example.com", "", tls: true).contains("TLS SNI secure.example.com (path unknown, routed as /): exact host rule"))

@@ -29,6 +29,10 @@ public struct ConntrackEntry: Sendable {
     /// Azure Firewall application rules wait for this flow's first request: the handshake is
     /// allowed (`firewall:pending-application-rule`) and the client's first payload decides.
     public var pendingApplication = false
+    /// The ingress controller (index into `IngressRouter.controllers`) an allowed TCP flow was
+    /// delivered to, until the client's first payload — its HTTP request or TLS ClientHello —
+    /// has been routed by the Ingress rules; -1 otherwise.
+    public var ingressController: Int32 = -1
 
     public init(original: FlowKey, reply: FlowKey, now: Int64, state: ConnState, verdict: Verdict, stage: Stage,
                 rule: RuleID, node: Int32, namespace: Int32) {
@@ -170,6 +174,11 @@ public struct ConntrackTable: Sendable {
         entries[Int(e)].verdict = verdict
         entries[Int(e)].stage = stage
         entries[Int(e)].rule = rule
+    }
+
+    /// The flow's first request has been routed by its ingress controller.
+    public mutating func requestRouted(_ e: Int32) {
+        entries[Int(e)].ingressController = -1
     }
 
     /// Forgets every entry (reload without state).

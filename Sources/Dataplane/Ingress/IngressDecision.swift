@@ -46,8 +46,6 @@ public struct IngressDecision: Sendable, Equatable {
     }
 
     public var outcome: Outcome
-    /// `.allow` when a backend Service takes the request; `.drop` for 404 and 503.
-    public var verdict: Verdict
     /// `ingress:<ns>/<ingress>/<host><path>` (`*` for a rule without host; `@Exact`/`@Prefix`/
     /// `@ImplementationSpecific` appended when one Ingress writes the same host and path with two
     /// path types), `ingress:default-backend`, or `ingress:no-match`.
@@ -60,10 +58,17 @@ public struct IngressDecision: Sendable, Equatable {
     /// default ("fake") certificate, which clients that verify certificates reject.
     public var tlsHostListed: Bool
 
+    /// Whether the controller opens a connection to a backend Service (a rule or default backend
+    /// with an existing Service port). When false it answers the client itself — 404 for
+    /// `.noMatch`, 503 for `.backendUnavailable` — and the client's connection still ends at the
+    /// controller pod: network-wise the request was delivered, so the pipeline's verdict stays
+    /// `allow` (the HTTP status is the controller's answer, not a packet drop).
     @inlinable
-    public init(outcome: Outcome, verdict: Verdict, rule: RuleID, backend: Int32, host: HostMatch, tlsHostListed: Bool) {
+    public var forwarded: Bool { outcome == .rule || outcome == .defaultBackend }
+
+    @inlinable
+    public init(outcome: Outcome, rule: RuleID, backend: Int32, host: HostMatch, tlsHostListed: Bool) {
         self.outcome = outcome
-        self.verdict = verdict
         self.rule = rule
         self.backend = backend
         self.host = host

@@ -72,8 +72,9 @@ public struct IngressRouter: Sendable {
     var paths: ContiguousArray<PathEntry> = []
     var targets: ContiguousArray<Target> = []
     var tables: ContiguousArray<ControllerTables> = []
-    /// Controller pods (endpoints of the controller Service), sorted by address.
-    var controllerPods: [(ip: IPAddress, controller: Int32)] = []
+    /// Controller pods (endpoints of the controller Service) and the TCP ports the Service sends
+    /// them to (0 = not known: any port), sorted by address, then port.
+    var controllerPods: [(ip: IPAddress, port: UInt16, controller: Int32)] = []
 
     public init() {}
 
@@ -82,15 +83,32 @@ public struct IngressRouter: Sendable {
         Int32(controllers.firstIndex { $0.service == service } ?? -1)
     }
 
-    /// The controller a pod address serves (an endpoint of a controller Service), or -1: where
-    /// the pipeline learns that a delivered packet reached an ingress controller.
+    /// The controller a pod address serves (an endpoint of a controller Service), or -1.
     public func controllerIndex(podIP: IPAddress) -> Int32 {
+        let i = firstControllerPod(podIP)
+        return i < controllerPods.count && controllerPods[i].ip == podIP ? controllerPods[i].controller : -1
+    }
+
+    /// The controller whose Service delivers to `podIP:port` (its HTTP/HTTPS listeners), or -1:
+    /// where the pipeline learns that a delivered connection reached an ingress controller. Other
+    /// ports of the same pod (metrics, health, admission webhook) are not Ingress traffic.
+    public func controllerIndex(podIP: IPAddress, port: UInt16) -> Int32 {
+        var i = firstControllerPod(podIP)
+        while i < controllerPods.count && controllerPods[i].ip == podIP {
+            if controllerPods[i].port == port || controllerPods[i].port == 0 { return controllerPods[i].controller }
+            i += 1
+        }
+        return -1
+    }
+
+    @inline(__always)
+    private func firstControllerPod(_ podIP: IPAddress) -> Int {
         var lo = 0, hi = controllerPods.count
         while lo < hi {
             let mid = (lo + hi) >> 1
             if controllerPods[mid].ip < podIP { lo = mid + 1 } else { hi = mid }
         }
-        return lo < controllerPods.count && controllerPods[lo].ip == podIP ? controllerPods[lo].controller : -1
+        return lo
     }
 
     /// The name of an interned rule (`ingress:…`).
@@ -101,7 +119,7 @@ public struct IngressRouter: Sendable {
     /// `tls` marks a host taken from SNI, for `tlsHostListed`. Allocation-free.
     public func route(controller: Int32, host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, tls: Bool = false) -> IngressDecision {
         guard controller >= 0, Int(controller) < tables.count else {
-            return IngressDecision(outcome: .noMatch, verdict: .drop, rule: noMatchRule, backend: -1, host: .none, tlsHostListed: false)
+            return IngressDecision(outcome: .noMatch, rule: noMatchRule, backend: -1, host: .none, tlsHostListed: false)
         }
         if path.count == 0 {
             // Unknown (TLS) or empty path: `/`.
@@ -167,14 +185,13 @@ public struct IngressRouter: Sendable {
             fallback = s.fallback
         }
         if fallback >= 0 { return decide(fallback, .defaultBackend, match, listed) }
-        return IngressDecision(outcome: .noMatch, verdict: .drop, rule: noMatchRule, backend: -1, host: match, tlsHostListed: listed)
+        return IngressDecision(outcome: .noMatch, rule: noMatchRule, backend: -1, host: match, tlsHostListed: listed)
     }
 
     @inline(__always)
     private func decide(_ target: Int32, _ outcome: IngressDecision.Outcome, _ host: IngressDecision.HostMatch, _ listed: Bool) -> IngressDecision {
         let t = targets[Int(target)]
-        return IngressDecision(outcome: t.resolved ? outcome : .backendUnavailable, verdict: t.resolved ? .allow : .drop,
-                               rule: t.rule, backend: t.backend, host: host, tlsHostListed: listed)
+        return IngressDecision(outcome: t.resolved ? outcome : .backendUnavailable, rule: t.rule, backend: t.backend, host: host, tlsHostListed: listed)
     }
 
     /// One line for a trace hop: what the controller did with the request and why. `host` and
@@ -193,7 +210,12 @@ public struct IngressRouter: Sendable {
         let cert = tls ? (d.tlsHostListed ? "; host listed in spec.tls" : "; host not in any spec.tls: NGINX presents its default certificate") : ""
         switch d.outcome {
         case .noMatch:
-            return "controller \(ctl): \(request): \(server), no path matches and no default backend: the controller answers 404\(cert)"
+            // Not a drop: the connection reached the controller pod, which answers 404 itself.
+            let scope = d.host == .none ? server : "\(server), no path matches"
+            let hostText = host.isEmpty ? "(none)" : host
+            let pathText = tls ? "/ (TLS, path unknown)" : (path.isEmpty ? "/" : path)
+            return "controller \(ctl): no Ingress rule matches host \(hostText) path \(pathText) (\(tls ? "TLS SNI" : "HTTP Host"); \(scope))"
+                + " and no default backend: the controller answers 404 (ingress-nginx default backend)\(cert)"
         case .rule, .defaultBackend, .backendUnavailable:
             let b = d.backend >= 0 && Int(d.backend) < backends.count ? backends[Int(d.backend)] : nil
             let via = d.rule == defaultBackendRule ? "\(server), no path matches: default backend" : "\(server): \(ruleName(d.rule))"

@@ -56,7 +56,7 @@ struct IngressRouterBuilder {
             router.tables.append(compileController(mine, names: &names))
             addControllerPods(service: ctl.service, controller: Int32(ci))
         }
-        router.controllerPods.sort { $0.ip < $1.ip }
+        router.controllerPods.sort { $0.ip != $1.ip ? $0.ip < $1.ip : $0.port < $1.port }
     }
 
     /// The servers of one controller: exact hosts, wildcard hosts, the host-less server.
@@ -212,25 +212,36 @@ struct IngressRouterBuilder {
         return out
     }
 
-    /// Controller pods: the endpoints of the controller Service's EndpointSlices, plus pods its
-    /// selector matches (in case slices were not exported).
+    /// Controller pods with their TCP ports: the endpoints and ports of the controller Service's
+    /// EndpointSlices, plus pods its selector matches (in case slices were not exported) on the
+    /// Service's target ports (a named target port resolved on the pod's container ports).
     private mutating func addControllerPods(service: String, controller: Int32) {
         let parts = service.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2 else {
             note(.warning, "expected the controller Service as namespace/name", "IngressController \(service)", "service", nil)
             return
         }
-        var seen = Set<IPAddress>()
-        func add(_ ip: IPAddress) {
-            if seen.insert(ip).inserted { router.controllerPods.append((ip, controller)) }
+        var seen = Set<String>()
+        func add(_ ip: IPAddress, _ ports: [UInt16]) {
+            for port in ports.isEmpty ? [0] : ports where seen.insert("\(ip) \(port)").inserted {
+                router.controllerPods.append((ip, port, controller))
+            }
         }
+        func tcp(_ port: Int) -> UInt16? { (1...65535).contains(port) ? UInt16(port) : nil }
         for s in cluster.endpointSlices where s.namespace == parts[0] && s.serviceName == parts[1] {
-            for e in s.endpoints { e.addresses.forEach(add) }
+            let ports = s.ports.filter { $0.proto == .tcp }.compactMap { tcp($0.port) }
+            for e in s.endpoints { e.addresses.forEach { add($0, ports) } }
         }
         if let svc = cluster.services.first(where: { $0.namespace == parts[0] && $0.name == parts[1] }),
            let sel = svc.selector, !sel.isEmpty {
             for p in cluster.pods where p.namespace == parts[0] && !p.hostNetwork && sel.allSatisfy({ p.labels[$0.key] == $0.value }) {
-                p.ips.forEach(add)
+                let ports = svc.ports.filter { $0.proto == .tcp }.compactMap { sp -> UInt16? in
+                    switch sp.targetPort {
+                    case .number(let n): return tcp(n == 0 ? sp.port : n)
+                    case .name(let n): return p.containerPorts.first { $0.name == n && $0.proto == .tcp }.flatMap { tcp($0.port) }
+                    }
+                }
+                p.ips.forEach { add($0, ports) }
             }
         }
     }

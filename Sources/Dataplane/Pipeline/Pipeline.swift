@@ -130,12 +130,19 @@ public final class Pipeline: @unchecked Sendable {
         if e >= 0 {
             conntrack.touch(e, reply: reply, flags: p.tcpFlags, sctpChunk: p.sctpFirstChunk, now: now)
             let en = conntrack.entries[Int(e)]
+            let firstRequest = !reply && p.flow.proto == .tcp && p.payloadLength > 0
             if en.pendingApplication {
                 // The client's first request settles the flow; until then the firewall proxy
                 // answers the handshake (either direction, payload-less) on the pending rule.
-                if !reply && p.flow.proto == .tcp && p.payloadLength > 0 { return settleApplication(e, p, bytes: bytes, now: now) }
+                if firstRequest {
+                    let o = settleApplication(e, p, bytes: bytes, now: now)
+                    return o.verdict == .allow && en.ingressController >= 0 ? routeIngressRequest(e, p, bytes: bytes, after: o.rules) : o
+                }
                 return PacketOutcome(verdict: .allow, stage: .firewall, rule: compiled.azure.pendingApplicationRule,
                                      reply: reply, node: en.node, namespace: en.namespace)
+            }
+            if firstRequest && en.ingressController >= 0 && en.verdict == .allow {
+                return routeIngressRequest(e, p, bytes: bytes, after: RuleTrail())
             }
             if en.verdict == .allow {
                 return PacketOutcome(verdict: .allow, stage: .conntrack, rule: compiled.established, reply: reply,
@@ -153,8 +160,11 @@ public final class Pipeline: @unchecked Sendable {
                                    stage: d.stage, rule: d.rule, node: d.node, namespace: d.namespace)
         if let egress = d.egress { entry.egress = egress }
         entry.pendingApplication = d.verdict == .allow && d.pendingApplication
+        if d.verdict == .allow && p.flow.proto == .tcp {
+            entry.ingressController = compiled.ingressRouter.controllerIndex(podIP: d.delivered.dst, port: d.delivered.dstPort)
+        }
         // Every view of refused flows too: per-flow accounting (see ConntrackTable.insert).
-        conntrack.insert(entry, trackReply: true, now: now)
+        let inserted = conntrack.insert(entry, trackReply: true, now: now)
         if d.verdict == .allow && d.affinityServicePort >= 0 {
             affinity.record(client: p.flow.src, servicePort: d.affinityServicePort, endpoint: d.affinityEndpoint,
                             now: now, timeout: d.affinityTimeout)
@@ -162,6 +172,10 @@ public final class Pipeline: @unchecked Sendable {
         if entry.pendingApplication {
             return PacketOutcome(verdict: .allow, stage: .firewall, rule: compiled.azure.pendingApplicationRule,
                                  rules: d.trail, newFlow: true, node: d.node, namespace: d.namespace)
+        }
+        if entry.ingressController >= 0 && p.payloadLength > 0 {
+            // A flow first seen with its request (capture started mid-handshake, TCP Fast Open).
+            return routeIngressRequest(inserted, p, bytes: bytes, after: d.trail, newFlow: true)
         }
         return PacketOutcome(verdict: d.verdict, stage: d.stage, rule: d.rule, rules: d.trail, newFlow: true,
                              node: d.node, namespace: d.namespace, firstRefusal: d.verdict != .allow)
@@ -186,8 +200,12 @@ public final class Pipeline: @unchecked Sendable {
         let host = Pipeline.span(p.httpHost, in: bytes)
         // A payload-less TCP first packet is a handshake: the firewall may not judge application rules yet.
         let req = request ?? (p.flow.proto == .tcp && p.payloadLength == 0 ? .handshake : .seen)
+        // The request path matters only to an ingress controller, which traces follow.
+        let path = p.httpRequest && rec.enabled
+            ? HTTPRequestTarget.path(in: Pipeline.span(ByteSpan(offset: p.payloadOffset, length: p.payloadLength), in: bytes))
+            : UnsafeRawBufferPointer(start: nil, count: 0)
         let input = FlowInput(flow: flow ?? p.flow, tcpFlags: p.tcpFlags, nodeHint: nodeHint, sni: sni, httpHost: host,
-                              request: req)
+                              request: req, httpPath: path)
         return compiled.walk(input, affinity: affinity, now: now, rec: &rec)
     }
 
@@ -228,8 +246,12 @@ public final class Pipeline: @unchecked Sendable {
         }
         stats = fresh
         clock = old.clock
+        // A flow still waiting for its first request keeps its controller, found again by Service.
+        let controllerMap = old.compiled.ingressRouter.controllers.map { compiled.ingressRouter.controllerIndex(service: $0.service) }
         for en in old.conntrack.entries where en.live && en.verdict == .allow {
             var copy = en
+            copy.ingressController = en.ingressController >= 0 && Int(en.ingressController) < controllerMap.count
+                ? controllerMap[Int(en.ingressController)] : -1
             copy.node = en.node >= 0 && Int(en.node) < nodeMap.count ? nodeMap[Int(en.node)] : -1
             copy.namespace = en.namespace >= 0 && Int(en.namespace) < nsMap.count ? nsMap[Int(en.namespace)] : -1
             copy.rule = compiled.established
