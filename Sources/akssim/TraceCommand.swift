@@ -18,11 +18,19 @@ struct TraceCommand: ParsableCommand {
             Examples:
               akssim trace --protocol tcp --src 10.224.0.20 --dst 10.0.120.10:80
               akssim trace --src 198.51.100.7 --dst 20.62.10.4:443 --sni shop.contoso.com
+              akssim trace --src 198.51.100.7 --dst 20.62.10.4:80 --http-host shop.contoso.com --http-path /cart
               akssim trace --flows flows.jsonl
 
+            A request (--sni, --http-host, --http-path) that reaches an ingress controller pod is \
+            routed by the Ingress rules: host from --http-host, else --sni; path from --http-path \
+            (default /; with only --sni the path is encrypted and routed as /). The controller's \
+            connection to the chosen backend Service is then traced too, and verdict, delivered and \
+            source describe it. A request no rule takes is answered by the controller itself \
+            (404, rule ingress:no-match; 503 for a missing Service): delivered is the controller pod.
+
             --flows reads JSON lines with protocol, src, sport, dst, dport and optional node, sni, \
-            httpHost, and prints one JSON object per line, in order. Exit code 2 names the file, \
-            line and field of the first bad line.
+            httpHost, httpPath, and prints one JSON object per line, in order. Exit code 2 names the \
+            file, line and field of the first bad line.
             """
     )
 
@@ -43,6 +51,9 @@ struct TraceCommand: ParsableCommand {
 
     @Option(name: .customLong("http-host"), help: "HTTP Host header the client sends.")
     var httpHost: String?
+
+    @Option(name: .customLong("http-path"), help: "URL path of the HTTP request (for Ingress path rules; default /).")
+    var httpPath: String?
 
     @Option(help: "JSON-lines file of flows; prints one JSON object per line, in order.")
     var flows: String?
@@ -69,7 +80,7 @@ struct TraceCommand: ParsableCommand {
             return
         }
         let q = try FlowText.query(proto: proto, src: src ?? "", dst: dst ?? "", node: node, sni: sni, httpHost: httpHost,
-                                   where: { "--\($0)" })
+                                   httpPath: httpPath, where: { $0 == "httpPath" ? "--http-path" : "--\($0)" })
         if let n = q.node, !cluster.nodes.contains(where: { $0.name == n }) {
             throw CLIFailure.badInput("--node: no node named \(n) in the cluster (nodes: \(cluster.nodes.map(\.name).joined(separator: ", ")))")
         }
@@ -124,17 +135,22 @@ enum FlowText {
     }
 
     static func query(proto p: String, src: String, dst: String, node: String?, sni: String?, httpHost: String?,
-                      where field: (String) -> String) throws -> FlowQuery {
+                      httpPath: String? = nil, where field: (String) -> String) throws -> FlowQuery {
         guard var proto = proto(p) else { throw CLIFailure.badInput("\(field("protocol")): expected tcp, udp, sctp or icmp, got \"\(p)\"") }
         guard let (s, sp) = endpoint(src) else { throw CLIFailure.badInput("\(field("src")): expected IP or IP:PORT, got \"\(src)\"") }
         guard let (d, dp) = endpoint(dst) else { throw CLIFailure.badInput("\(field("dst")): expected IP:PORT, got \"\(dst)\"") }
         guard s.isIPv4 == d.isIPv4 else { throw CLIFailure.badInput("\(field("dst")): address family differs from the source") }
         if proto == .icmp && !s.isIPv4 { proto = .icmpv6 }
         guard dp != nil || proto.isICMP else { throw CLIFailure.badInput("\(field("dst")): expected IP:PORT (a port is required for \(proto))") }
-        return FlowQuery(proto: proto, src: s, sport: sp ?? 40000, dst: d, dport: dp ?? 0, node: node, sni: sni, httpHost: httpHost)
+        // An origin-form request target (RFC 9112 §3.2.1), as Ingress paths are written.
+        if let httpPath, httpPath.first != "/" {
+            throw CLIFailure.badInput("\(field("httpPath")): expected a URL path starting with /, got \"\(httpPath)\"")
+        }
+        return FlowQuery(proto: proto, src: s, sport: sp ?? 40000, dst: d, dport: dp ?? 0, node: node, sni: sni, httpHost: httpHost,
+                         httpPath: httpPath)
     }
 
-    /// One `--flows` line: {"protocol","src","sport","dst","dport","node"?,"sni"?,"httpHost"?}.
+    /// One `--flows` line: {"protocol","src","sport","dst","dport","node"?,"sni"?,"httpHost"?,"httpPath"?}.
     struct Line: Decodable {
         var `protocol`: String
         var src: String
@@ -144,6 +160,7 @@ enum FlowText {
         var node: String?
         var sni: String?
         var httpHost: String?
+        var httpPath: String?
     }
 
     static func query(jsonLine: String, file: String, line: Int, nodes: [String]) throws -> FlowQuery {
@@ -174,7 +191,7 @@ enum FlowText {
         guard let (d, _) = endpoint(l.dst) else { throw CLIFailure.badInput("\(at): field dst: expected an IP address, got \"\(l.dst)\"") }
         let dst = d.isIPv4 ? "\(d):\(dport)" : "[\(d)]:\(dport)"
         var q = try query(proto: l.protocol, src: l.src, dst: dst, node: l.node, sni: l.sni, httpHost: l.httpHost,
-                          where: { "\(at): field \($0)" })
+                          httpPath: l.httpPath, where: { "\(at): field \($0)" })
         if let sport { q.sport = sport }
         return q
     }

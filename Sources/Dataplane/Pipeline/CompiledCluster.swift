@@ -11,7 +11,9 @@ public struct CompiledCluster: Sendable {
     public var proxy: ServiceProxy
     public var policies: PolicySet
     public var azure: AzureNetwork
-    public var ingress: IngressTable
+    /// Ingress objects per ingress controller: traces follow a request through the controller
+    /// to its backend; replays count the Ingress rule each flow's first request hits.
+    public var ingressRouter: IngressRouter
     public var settings: ClusterSettings
     public var established: RuleID
     public var related: RuleID
@@ -37,9 +39,9 @@ public struct CompiledCluster: Sendable {
                              seed: cluster.settings.kubeProxy.seed,
                              rejectUnservedPorts: cluster.settings.kubeProxy.mode == .nftables, names: &names)
         policies = PolicySet(cluster, names: &names)
-        ingress = IngressTable(cluster, topology: topology, names: &names)
         azure = AzureNetwork.compile(cluster, names: &names)
         settings = cluster.settings
+        ingressRouter = IngressRouter.compile(cluster, names: &names)
         self.names = names
     }
 }
@@ -52,7 +54,16 @@ public struct FlowInput {
     public var nodeHint: Int32
     public var sni: UnsafeRawBufferPointer
     public var httpHost: UnsafeRawBufferPointer
-    public init(flow: FlowKey, tcpFlags: TCPFlags, nodeHint: Int32, sni: UnsafeRawBufferPointer, httpHost: UnsafeRawBufferPointer) {
+    /// The URL path of the HTTP request line (`HTTPRequestTarget.path(in:)`); empty = `/`. Only
+    /// the ingress controller reads it.
+    public var httpPath: UnsafeRawBufferPointer
+    /// Whether the flow's first request (where `sni`/`httpHost` come from) is known: a
+    /// payload-less TCP first packet is `.handshake`, so the firewall can defer its application rules.
+    public var request: ApplicationRequest
+    public init(flow: FlowKey, tcpFlags: TCPFlags, nodeHint: Int32, sni: UnsafeRawBufferPointer, httpHost: UnsafeRawBufferPointer,
+                request: ApplicationRequest = .seen, httpPath: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) {
+        self.request = request
+        self.httpPath = httpPath
         self.flow = flow
         self.tcpFlags = tcpFlags
         self.nodeHint = nodeHint
@@ -81,6 +92,9 @@ public struct FlowDecision: Sendable {
     public var affinityServicePort: Int32 = -1
     public var affinityEndpoint: Int32 = -1
     public var affinityTimeout: Int64 = 0
+    /// A firewall let the handshake through pending its application rules: the flow's verdict is
+    /// decided on its first request (`Pipeline` keeps it pending in conntrack).
+    public var pendingApplication = false
 
     public init(flow: FlowKey) { delivered = flow }
 

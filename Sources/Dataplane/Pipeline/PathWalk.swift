@@ -9,8 +9,9 @@ import PacketWire
 extension CompiledCluster {
     public func walk(_ input: FlowInput, affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> FlowDecision {
         let d = walkLeg(input, affinity: affinity, now: now, rec: &rec)
-        // Traces follow an HTTP(S) request through an ingress controller to its backend.
-        if rec.enabled, d.verdict == .allow, input.sni.count + input.httpHost.count > 0 {
+        // Traces follow a known request (HTTP or TLS) through an ingress controller to its
+        // backend; replays judge the controller's second connection as its own flow.
+        if rec.enabled, d.verdict == .allow, input.request == .seen {
             return ingressLeg(d, input, affinity: affinity, now: now, rec: &rec)
         }
         return d

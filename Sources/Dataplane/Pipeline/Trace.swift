@@ -13,10 +13,15 @@ public struct FlowQuery: Sendable {
     public var node: String?
     public var sni: String?
     public var httpHost: String?
+    /// URL path of the HTTP request (`--http-path`), for Ingress path rules; nil = `/`. A `?query`
+    /// or `#fragment` is not part of the path and is ignored.
+    public var httpPath: String?
     public var tcpFlags: TCPFlags = .syn
 
     public init(proto: IPProtocol, src: IPAddress, sport: UInt16 = 40000, dst: IPAddress, dport: UInt16,
-                node: String? = nil, sni: String? = nil, httpHost: String? = nil, tcpFlags: TCPFlags = .syn) {
+                node: String? = nil, sni: String? = nil, httpHost: String? = nil, httpPath: String? = nil,
+                tcpFlags: TCPFlags = .syn) {
+        self.httpPath = httpPath
         self.proto = proto
         self.src = src
         self.sport = sport
@@ -60,13 +65,20 @@ extension Pipeline {
         let flow = FlowKey(src: q.src, dst: q.dst, srcPort: sport, dstPort: dport, proto: q.proto)
         var sniBytes = Array((q.sni ?? "").utf8)
         var hostBytes = Array((q.httpHost ?? "").utf8)
+        var pathBytes = Array((q.httpPath ?? "").utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") })
         return sniBytes.withUnsafeMutableBytes { sni in
             hostBytes.withUnsafeMutableBytes { host in
-                var rec = HopRecorder(enabled: true)
-                let input = FlowInput(flow: flow, tcpFlags: q.tcpFlags, nodeHint: hint, sni: UnsafeRawBufferPointer(sni),
-                                      httpHost: UnsafeRawBufferPointer(host))
-                let d = compiled.walk(input, affinity: affinity, now: clock, rec: &rec)
-                return makeTrace(d, flow: flow, hops: rec.hops)
+                pathBytes.withUnsafeMutableBytes { path in
+                    var rec = HopRecorder(enabled: true)
+                    // Without --sni/--http-host/--http-path the request is unknown: a :443 egress explains
+                    // that the firewall waits for the SNI, and the deny that follows if none comes.
+                    let known = q.sni != nil || q.httpHost != nil || q.httpPath != nil
+                    let input = FlowInput(flow: flow, tcpFlags: q.tcpFlags, nodeHint: hint, sni: UnsafeRawBufferPointer(sni),
+                                          httpHost: UnsafeRawBufferPointer(host), request: known ? .seen : .unknown,
+                                          httpPath: UnsafeRawBufferPointer(path))
+                    let d = compiled.walk(input, affinity: affinity, now: clock, rec: &rec)
+                    return makeTrace(d, flow: flow, hops: rec.hops)
+                }
             }
         }
     }
@@ -79,9 +91,15 @@ extension Pipeline {
                          hops: [Hop(stage: .decode, result: .drop, rule: r, detail: "malformed packet: \(p.malformed)")],
                          lines: ["The packet could not be decoded (\(p.malformed)): dropped at decode."], node: nil)
         }
+        // One answer per flow: a packet of a tracked flow (a reply, a reverse-NAT view, a pending
+        // flow's first request) is explained by the walk of the flow's own first tuple.
+        var flow = p.flow
+        let (e, _) = conntrack.peek(p.flow)
+        if e >= 0 { flow = conntrack.entries[Int(e)].original }
         var rec = HopRecorder(enabled: true)
-        let d = classify(p, bytes: bytes, now: timestampNanos, rec: &rec)
-        return makeTrace(d, flow: p.flow, hops: rec.hops)
+        let request: ApplicationRequest = flow.proto == .tcp && (p.payloadLength == 0 || flow != p.flow) ? .unknown : .seen
+        let d = classify(p, bytes: bytes, now: timestampNanos, rec: &rec, flow: flow, request: request)
+        return makeTrace(d, flow: flow, hops: rec.hops)
     }
 
     func makeTrace(_ d: FlowDecision, flow: FlowKey, hops: [Hop]) -> Trace {
