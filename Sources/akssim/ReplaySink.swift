@@ -43,7 +43,7 @@ struct ReplaySink: PacketSink, @unchecked Sendable {
                 dropTraces.append(DropTrace(sequence: sequence, timestampNanos: timestampNanos, flow: packet.flow, trace: trace))
             }
         }
-        if flowLog != nil { flowLog!.add(packet, timestampNanos: timestampNanos, sequence: sequence, outcome: outcome) }
+        flowLog?.add(packet, timestampNanos: timestampNanos, sequence: sequence, outcome: outcome)   // in place, no copy
     }
 
     /// One line: when, what, the verdict, where and by which rule, and why (the deciding hop).
