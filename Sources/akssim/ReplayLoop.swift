@@ -78,11 +78,12 @@ struct CaptureReplay {
                         if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }
                     }
                 } else if let pipeline {
+                    let learnsDNS = pipeline.learnsDNS
                     while try reader.next(into: &record) {
                         decoder.decode(record.bytes, linkType: linkType, wireLength: record.wireLength, into: &packet)
                         counts.add(packet, bytes: record.bytes, timestampNanos: record.timestampNanos)
                         PacketStep.run(&packet, bytes: record.bytes, timestampNanos: record.timestampNanos,
-                                       sequence: sequence, kind: PacketStep.kind(of: packet), pipeline: pipeline,
+                                       sequence: sequence, kind: PacketStep.kind(of: packet, learnsDNS: learnsDNS), pipeline: pipeline,
                                        sink: &sink)
                         sequence &+= 1
                         if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }

@@ -30,14 +30,18 @@ public enum PacketStep {
         if kind != .packet { pipeline.learnDNS(from: p, bytes: bytes) }
     }
 
-    /// The slot kind for a packet in single-threaded replay (DNS responses teach the firewall).
+    /// The slot kind for a packet: DNS responses teach the firewall when some firewall rule
+    /// names an FQDN (`learnsDNS`, see `Pipeline.learnsDNS`); otherwise there is nothing to learn.
     @inlinable
-    public static func kind(of p: DecodedPacket) -> SlotKind {
-        p.isDNS && p.dnsResponse && p.malformed == .none ? .packetLearningDNS : .packet
+    public static func kind(of p: DecodedPacket, learnsDNS: Bool) -> SlotKind {
+        learnsDNS && p.isDNS && p.dnsResponse && p.malformed == .none ? .packetLearningDNS : .packet
     }
 }
 
 extension Pipeline {
+    /// True when some firewall network rule names an FQDN, so DNS answers are worth reading.
+    public var learnsDNS: Bool { !compiled.azure.fqdnIDs.isEmpty }
+
     /// Learns every A/AAAA answer of a DNS response (UDP or TCP) for the firewall's FQDN rules.
     /// Returns how many answers named an FQDN some rule uses. Runs on DNS responses only.
     @discardableResult
