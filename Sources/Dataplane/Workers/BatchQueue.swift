@@ -24,7 +24,7 @@ final class BatchQueue: @unchecked Sendable {
 
     /// The batch to append to, with room for `length` bytes (publishing a full one and waiting
     /// for a free one when needed).
-    @inline(__always)
+    @usableFromInline
     func batch(forLength length: Int) -> PacketBatch {
         if let b = filling {
             if b.fits(length) { return b }

@@ -57,7 +57,7 @@ public final class PacketBatch: @unchecked Sendable {
 
     /// Copies a packet in. The caller checked `fits` (or the batch is empty and the packet is cut
     /// to the slab: a record larger than the slab cannot come from libpcap's snaplen).
-    @inline(__always)
+    @usableFromInline
     func append(_ p: DecodedPacket, bytes src: UnsafeRawBufferPointer, timestampNanos: Int64, sequence: UInt64,
                 kind: SlotKind) {
         let length = min(src.count, max(0, byteCapacity - bytesUsed))

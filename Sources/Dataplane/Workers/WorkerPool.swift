@@ -53,8 +53,9 @@ public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
     public let steering: FlowSteering
     @usableFromInline let workers: [Worker<Sink>]
     /// Packets submitted so far (the next packet's sequence number).
-    public private(set) var sequence: UInt64 = 0
-    let learnsDNS: Bool
+    public var sequence: UInt64 { nextSequence }
+    @usableFromInline var nextSequence: UInt64 = 0
+    @usableFromInline let learnsDNS: Bool
     @usableFromInline var started = false
 
     /// `pipelines` and `sinks` have one element per worker; every pipeline compiles the same cluster.
@@ -87,10 +88,11 @@ public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
     /// Reader side: hands one decoded packet to its worker. A DNS response is also given to
     /// every other worker as a learn-only slot at the same position in the stream, so every
     /// worker's firewall knows the name before the packets that follow it — as in one thread.
-    @inline(__always)
+    /// Inlinable so the reader's loop calls it specialised (no generic metadata per packet).
+    @inlinable
     public func submit(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
-        let seq = sequence
-        sequence &+= 1
+        let seq = nextSequence
+        nextSequence &+= 1
         let target = steering.worker(for: p)
         let kind = PacketStep.kind(of: p, learnsDNS: learnsDNS)
         let q = workers[target].queue
