@@ -1,3 +1,4 @@
+import NetworkAddress
 import PacketWire
 
 /// What a replay does with each judged packet besides counting it (write it to a pcap, explain
@@ -21,13 +22,14 @@ public struct CountingSink: PacketSink, Sendable {
 public enum PacketStep {
     @inlinable
     public static func run<S: PacketSink>(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64,
-                                          sequence: UInt64, kind: SlotKind, pipeline: Pipeline, sink: inout S) {
+                                          sequence: UInt64, kind: SlotKind, pipeline: Pipeline, sink: inout S,
+                                          dns: inout DNSLearner) {
         if kind != .learnDNS {
             let outcome = pipeline.process(&p, bytes: bytes, timestampNanos: timestampNanos)
             sink.consume(&p, bytes: bytes, timestampNanos: timestampNanos, sequence: sequence, outcome: outcome,
                          pipeline: pipeline)
         }
-        if kind != .packet { pipeline.learnDNS(from: p, bytes: bytes) }
+        if kind != .packet { dns.learn(p, bytes: bytes, pipeline: pipeline) }
     }
 
     /// The slot kind for a packet: DNS responses teach the firewall when some firewall rule
@@ -35,6 +37,30 @@ public enum PacketStep {
     @inlinable
     public static func kind(of p: DecodedPacket, learnsDNS: Bool) -> SlotKind {
         learnsDNS && p.isDNS && p.dnsResponse && p.malformed == .none ? .packetLearningDNS : .packet
+    }
+}
+
+/// Reads DNS answers for the firewall once per distinct response: a fixed direct-mapped table
+/// of 64-bit hashes of the response bytes (ID excluded) skips responses already learned, so a
+/// capture that repeats the same answers does not build names (allocate) per packet. Learning
+/// is idempotent, so a hash evicted from the table only costs a second read. One per worker.
+public struct DNSLearner {
+    @usableFromInline var seen: [UInt64]
+
+    public init() { seen = Array(repeating: 0, count: 4096) }
+
+    @inlinable
+    public mutating func learn(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, pipeline: Pipeline) {
+        let start = Int(p.payloadOffset) + (p.flow.proto == .tcp ? 4 : 2)   // skip the (TCP length and) ID
+        let end = min(bytes.count, Int(p.payloadOffset) + Int(p.payloadLength))
+        guard p.isDNS, p.dnsResponse, start < end else { return }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a
+        for i in start..<end { h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3 }
+        h |= 1   // 0 marks an empty slot
+        let slot = Int(truncatingIfNeeded: h >> 52) & (seen.count - 1)
+        if seen[slot] == h { return }
+        seen[slot] = h
+        pipeline.learnDNS(from: p, bytes: bytes)
     }
 }
 

@@ -23,6 +23,7 @@ final class Worker<Sink: PacketSink>: @unchecked Sendable {
     @inlinable
     func run() {
         var sink = self.sink
+        var dns = DNSLearner()
         let pipeline = self.pipeline
         while true {
             let batch = queue.take()
@@ -34,7 +35,7 @@ final class Worker<Sink: PacketSink>: @unchecked Sendable {
                 let slot = batch.slots[i]
                 var packet = slot.packet
                 PacketStep.run(&packet, bytes: batch.packetBytes(slot), timestampNanos: slot.timestampNanos,
-                               sequence: slot.sequence, kind: slot.kind, pipeline: pipeline, sink: &sink)
+                               sequence: slot.sequence, kind: slot.kind, pipeline: pipeline, sink: &sink, dns: &dns)
             }
             queue.give()
         }
