@@ -85,6 +85,32 @@ import Testing
         #expect(t.find(key(2), now: 1).0 == -1)
     }
 
+    /// pod → Internet: the node masquerades (pod → node IP), the firewall SNATs again (→ its public
+    /// IP). The reply is recognised however the capture point sees it.
+    @Test func everyViewOfATranslatedConnection() {
+        var t = ConntrackTable(capacity: 64)
+        let original = FlowKey(src: addr("10.224.0.20"), dst: addr("140.82.112.6"), srcPort: 40000, dstPort: 443, proto: .tcp)
+        let delivered = FlowKey(src: addr("20.62.10.4"), dst: addr("140.82.112.6"), srcPort: 40000, dstPort: 443, proto: .tcp)
+        var en = entry(original, 0)
+        en.reply = delivered.reversed
+        en.egress = FlowKey(src: addr("10.224.0.4"), dst: addr("140.82.112.6"), srcPort: 40000, dstPort: 443, proto: .tcp)
+        let e = t.insert(en, trackReply: true, now: 0)
+        let views: [(FlowKey, Bool)] = [
+            (original, false),                 // on the pod's veth
+            (en.egress, false),                // on the node's NIC, after masquerade
+            (delivered, false),                // on the Internet side of the firewall
+            (delivered.reversed, true),        // reply before the firewall undoes its SNAT
+            (en.egress.reversed, true),        // reply on the node's NIC
+            (original.reversed, true),         // reply on the pod's veth
+        ]
+        for (k, reply) in views {
+            let (found, dir) = t.find(k, now: 1)
+            #expect(found == e && dir == reply, "\(k)")
+        }
+        t.insert(entry(key(9), 0), trackReply: true, now: 0)
+        #expect(t.count == 2)
+    }
+
     @Test func expiresByPacketTime() {
         var t = ConntrackTable(capacity: 64)
         t.insert(entry(key(1), 0, state: .synSent), trackReply: true, now: 0)

@@ -50,6 +50,22 @@ import Testing
         #expect(c.namespaces[shop * 3 + 0] == 6)
     }
 
+    /// A capture on the node's NIC sees the Internet reply addressed to the node (after Azure
+    /// undid its own SNAT, before the node undoes its masquerade): still the same connection.
+    @Test func internetReplyOnTheNodeNICIsEstablished() {
+        // Egress through the AKS load balancer's outbound SNAT (no firewall in this fixture).
+        let p = Pipeline(cluster: Variation.with { c in
+            c.settings.outboundType = .loadBalancer
+            c.settings.loadBalancerOutboundIPs = [addr("20.62.40.1")]
+        })
+        let out = p.feed(Packet.tcp("10.224.0.21", 45000, "140.82.112.6", 443, .syn), at: 1)
+        let nic = p.feed(Packet.tcp("140.82.112.6", 443, "10.224.0.5", 45000, [.syn, .ack]), at: 1.05)
+        let veth = p.feed(Packet.tcp("140.82.112.6", 443, "10.224.0.21", 45000, [.ack]), at: 1.06)
+        #expect(out.newFlow)
+        #expect(!nic.newFlow && nic.reply && p.name(nic) == "established")
+        #expect(!veth.newFlow && veth.reply && p.name(veth) == "established")
+    }
+
     @Test func refusedFlowsRepeatTheirVerdictWithoutReclassifying() {
         let p = Pipeline(cluster: Fixture.defaultCluster())
         let a = p.feed(Packet.tcp("10.224.0.40", 5000, "10.224.0.30", 9090, .syn), at: 1)

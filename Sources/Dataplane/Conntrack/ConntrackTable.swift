@@ -8,6 +8,10 @@ public struct ConntrackEntry: Sendable {
     /// The tuple replies carry: from the final destination (after DNAT) to the source as the
     /// receiver saw it (after SNAT). Replies matching it are reverse-NATed and allowed.
     public var reply: FlowKey
+    /// The tuple as it left the first node (after the node's own DNAT/SNAT, before Azure's
+    /// translations such as the firewall's SNAT): its reverse is the reply as a capture on that
+    /// node's NIC shows it. Equal to `reply.reversed` when Azure translated nothing.
+    public var egress: FlowKey
     public var expires: Int64
     public var lastSeen: Int64
     public var state: ConnState
@@ -26,6 +30,7 @@ public struct ConntrackEntry: Sendable {
                 rule: RuleID, node: Int32, namespace: Int32) {
         self.original = original
         self.reply = reply
+        self.egress = reply.reversed
         self.lastSeen = now
         self.state = state
         self.seenReply = false
@@ -46,9 +51,11 @@ public struct ConntrackEntry: Sendable {
 /// and `evictions` counts live connections lost that way. Time is the packet timestamp only.
 public struct ConntrackTable: Sendable {
     public private(set) var entries: [ConntrackEntry] = []
-    /// entry index << 2 | key kind; -1 empty. Kinds: 0 the original tuple, 1 the reply tuple,
+    /// entry index << 3 | key kind; -1 empty. Kinds: 0 the original tuple, 1 the reply tuple,
     /// 2 the original reversed (a reply captured after reverse NAT, e.g. on the pod's veth),
-    /// 3 the reply reversed (the original after NAT, captured on the far side).
+    /// 3 the reply reversed (the original after NAT, captured on the far side), 4 the egress tuple
+    /// reversed (a reply on the sending node's NIC, after Azure undid its own NAT), 5 the egress
+    /// tuple (the original as it left the node).
     var slots: [Int32]
     var mask: Int
     var free: [Int32] = []
@@ -61,19 +68,21 @@ public struct ConntrackTable: Sendable {
     public init(capacity: Int) {
         self.capacity = max(16, capacity)
         var size = 16
-        while size < self.capacity * 8 { size <<= 1 }
+        while size < self.capacity * 12 { size <<= 1 }
         slots = Array(repeating: -1, count: size)
         mask = size - 1
         entries.reserveCapacity(min(self.capacity, 1 << 16))
     }
 
     func key(_ slot: Int32) -> FlowKey {
-        let e = entries[Int(slot >> 2)]
-        switch slot & 3 {
+        let e = entries[Int(slot >> 3)]
+        switch slot & 7 {
         case 0: return e.original
         case 1: return e.reply
         case 2: return e.original.reversed
-        default: return e.reply.reversed
+        case 3: return e.reply.reversed
+        case 4: return e.egress.reversed
+        default: return e.egress
         }
     }
 
@@ -96,7 +105,10 @@ public struct ConntrackTable: Sendable {
         while true {
             let s = slots[i]
             if s < 0 { return (-1, false) }
-            if key(s) == k { return (s >> 2, s & 3 == 1 || s & 3 == 2) }
+            if key(s) == k {
+                let kind = s & 7
+                return (s >> 3, kind == 1 || kind == 2 || kind == 4)
+            }
             i = (i + 1) & mask
         }
     }
@@ -121,10 +133,10 @@ public struct ConntrackTable: Sendable {
             entries[Int(e)] = entry
         }
         count += 1
-        place(e << 2)
+        place(e << 3)
         if trackReply {
             // Every other view of the connection, unless it collides with a key already present.
-            for kind in Int32(1)...3 where peek(key(e << 2 | kind)).0 < 0 { place(e << 2 | kind) }
+            for kind in Int32(1)...5 where peek(key(e << 3 | kind)).0 < 0 { place(e << 3 | kind) }
         }
         return e
     }
@@ -177,7 +189,7 @@ public struct ConntrackTable: Sendable {
     /// Removes both keys of entry `e` and frees it.
     mutating func remove(_ e: Int32) {
         guard entries[Int(e)].live else { return }
-        for kind in Int32(0)...3 { unplace(e << 2 | kind) }
+        for kind in Int32(0)...5 { unplace(e << 3 | kind) }
         entries[Int(e)].live = false
         free.append(e)
         count -= 1

@@ -71,6 +71,8 @@ public struct FlowDecision: Sendable {
     public var trail = RuleTrail()
     /// The tuple as finally delivered: source as the receiver sees it, destination after DNAT.
     public var delivered: FlowKey
+    /// The tuple as it left the first node for Azure (after the node's NAT), when it did.
+    public var egress: FlowKey? = nil
     /// Counter attribution: the node that handled the flow first, the namespace of the pod it
     /// concerns (destination pod, else source pod); -1 when none.
     public var node: Int32 = -1

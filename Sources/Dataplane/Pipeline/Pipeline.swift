@@ -135,9 +135,10 @@ public final class Pipeline: @unchecked Sendable {
         let state: ConnState = p.flow.proto == .tcp ? TCPTracker.initial(p.tcpFlags) : .open
         let reverse = FlowKey(src: d.delivered.dst, dst: d.delivered.src, srcPort: d.delivered.dstPort,
                               dstPort: d.delivered.srcPort, proto: d.delivered.proto)
-        conntrack.insert(ConntrackEntry(original: p.flow, reply: reverse, now: now, state: state, verdict: d.verdict,
-                                        stage: d.stage, rule: d.rule, node: d.node, namespace: d.namespace),
-                         trackReply: d.verdict == .allow, now: now)
+        var entry = ConntrackEntry(original: p.flow, reply: reverse, now: now, state: state, verdict: d.verdict,
+                                   stage: d.stage, rule: d.rule, node: d.node, namespace: d.namespace)
+        if let egress = d.egress { entry.egress = egress }
+        conntrack.insert(entry, trackReply: d.verdict == .allow, now: now)
         if d.verdict == .allow && d.affinityServicePort >= 0 {
             affinity.record(client: p.flow.src, servicePort: d.affinityServicePort, endpoint: d.affinityEndpoint,
                             now: now, timeout: d.affinityTimeout)
