@@ -314,6 +314,16 @@ final class AzureFirewallTests: XCTestCase {
         XCTAssertTrue(c.hops.contains { $0.stage == .firewall && $0.result == .nat && $0.rule == "inbound/dnat/nginx-https" })
     }
 
+    func testThreatIntelDenyAppliesToInboundSources() {
+        let n = net { c in
+            dnat(&c)
+            c.firewallPolicies[0].threatIntelMode = .Deny
+            c.threatIntel.addresses = [cidr("192.0.2.66/32")]
+        }
+        XCTAssertDrop(n.send("192.0.2.66", "20.62.10.4", 8443), .firewall, "ThreatIntel")
+        XCTAssertAllow(n.send("192.0.2.67", "20.62.10.4", 8443), landed: 0)
+    }
+
     func testNoDNATRuleMeansDefaultDeny() {
         XCTAssertDrop(net(dnat).send("198.51.100.7", "20.62.10.4", 22), .firewall, "default-deny")
     }

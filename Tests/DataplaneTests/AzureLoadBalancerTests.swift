@@ -116,6 +116,23 @@ final class AzureLoadBalancerTests: XCTestCase {
         XCTAssertAllow(n.send(client, "20.62.20.40", 80), landed: 0)
     }
 
+    func testNodeInstancePublicIP() {
+        // §1.1: inbound NSG rules see the private IP; the instance IP wins over the LB outbound rule.
+        let n = net { c in
+            c.nodes[2].externalIPs = [ip("20.62.70.6")]
+            c.networkSecurityGroups[0].rules.append(AzureFixture.nsgRule("allow-ssh-node2", 600, src: [.prefix(cidr("203.0.113.0/24"))],
+                                                                        dst: [.prefix(cidr("10.224.0.6/32"))], dstPorts: [PortRange(single: 22)]))
+        }
+        let ssh = n.send("203.0.113.5", "20.62.70.6", 22)
+        XCTAssertAllow(ssh, rule: "aks-agentpool-nsg/allow-ssh-node2", landed: 2)
+        XCTAssertEqual(ssh.flow.dst, ip("10.224.0.6"))
+        XCTAssertDrop(n.send("198.51.100.7", "20.62.70.6", 22), .nsg, "aks-agentpool-nsg/DenyAllInBound")
+        XCTAssertEqual(n.send("10.224.0.6", "93.184.215.14", 443).flow.src, ip("20.62.70.6"))
+        XCTAssertEqual(n.send("10.224.0.31", "93.184.215.14", 443).flow.src, ip("20.62.70.6"), "a pod leaves through its node")
+        XCTAssertEqual(n.send("10.224.0.5", "93.184.215.14", 443).flow.src, ip("20.62.40.1"))
+        XCTAssertEqual(n.classify(ip("20.62.70.6")), .nodePublicIP(2))
+    }
+
     func testNodeEgressUsesLoadBalancerOutboundIP() {
         let c = net().send("10.224.0.30", "93.184.215.14", 443)
         XCTAssertAllow(c, rule: "aks-agentpool-nsg/AllowInternetOutBound")

@@ -264,6 +264,17 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertEqual(privateCluster().classify(ip("10.224.0.200")), .apiServer)
     }
 
+    func testVNetIntegratedAPIServerPrivateIPNextToPublicEndpoint() {
+        var cl = F.defaultCluster()
+        cl.settings.apiServer.privateIP = ip("10.226.0.4")
+        cl.virtualNetworks[0].subnets.append({ var s = Subnet(); s.name = "apiserver-subnet"; s.prefixes = [cidr("10.226.0.0/28")]; return s }())
+        let n = AzureNetwork.compiled(cl)
+        let c = n.send("10.224.0.4", "10.226.0.4", 443)
+        XCTAssertAllow(c)
+        XCTAssertTrue(c.hops.contains { $0.stage == .apiServer }, "\(c.hops)")
+        XCTAssertDrop(n.send("192.0.2.99", "20.62.30.1", 443), .apiServer, "apiserver:authorized-ip-ranges")
+    }
+
     func testClassify() {
         let n = AzureNetwork.compiled(F.defaultCluster())
         XCTAssertEqual(n.classify(ip("10.224.0.5")), .node(1))

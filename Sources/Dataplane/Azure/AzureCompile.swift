@@ -182,6 +182,10 @@ extension AzureNetwork {
                 entries.append(HostEntry(ip: ip, kind: .node, index: Int32(i), subnet: nodeSubnets[i], nicGroup: g))
             }
         }
+        nodePublicIPs = cluster.nodes.map { n in n.externalIPs.first { a in !WellKnown.nonInternet.contains { $0.contains(a) } } }
+        for (i, pub) in nodePublicIPs.enumerated() {
+            if let pub { entries.append(HostEntry(ip: pub, kind: .nodePublic, index: Int32(i), subnet: -1, nicGroup: -1)) }
+        }
         let nodeIndex = Dictionary(cluster.nodes.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
         for p in cluster.pods where !p.hostNetwork {
             guard let n = nodeIndex[p.nodeName] else { continue }
@@ -193,7 +197,8 @@ extension AzureNetwork {
         for (i, nic) in cluster.networkInterfaces.enumerated() where !nodeNIC.contains(i) {
             for ip in nic.ipAddresses { entries.append(HostEntry(ip: ip, kind: .nic, index: Int32(i), subnet: nicSubnets[i], nicGroup: nicGroups[i])) }
         }
-        if s.apiServer.privateCluster || s.apiServer.publicIP == nil, let pe = s.apiServer.privateIP {
+        // Private endpoint (private cluster) or the VNet-integrated ILB IP (§3.5): reachable from the VNet.
+        if let pe = s.apiServer.privateIP {
             entries.append(HostEntry(ip: pe, kind: .apiPrivate, index: 0, subnet: subnetIndex(containing: pe), nicGroup: -1))
         }
         apiPrivateCluster = s.apiServer.privateCluster

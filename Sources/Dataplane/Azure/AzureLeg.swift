@@ -162,7 +162,8 @@ extension AzureNetwork {
             recorder.add(Hop(stage: .route, result: .forward, rule: self.names.name(r.name), detail: "\(leg.flow.dst) via Internet"))
             if leg.viaFirewall < 0 {
                 let src = host(leg.flow.src)
-                let result = egressSNAT(subnet, isNode: src?.kind == .node || src?.kind == .pod, &leg, &recorder)
+                let isNode = src?.kind == .node || src?.kind == .pod
+                let result = egressSNAT(subnet, isNode: isNode, node: isNode ? Int(src?.index ?? -1) : -1, &leg, &recorder)
                 if let result { return result }
             }
             return onInternet(&leg, sni, httpHost, &recorder)
@@ -189,12 +190,18 @@ extension AzureNetwork {
 
     /// Egress to the Internet by outbound type (§3.2): NAT gateway on the subnet wins, then the
     /// LB outbound rule (nodes only). Returns a drop result when nothing gives a public source.
-    func egressSNAT(_ subnet: Int32, isNode: Bool, _ leg: inout Leg, _ recorder: inout HopRecorder) -> AzureLegResult? {
+    func egressSNAT(_ subnet: Int32, isNode: Bool, node: Int, _ leg: inout Leg, _ recorder: inout HopRecorder) -> AzureLegResult? {
         if !intervals.contains(nonInternet, leg.flow.src) { return nil }
         let before = leg.flow
         if subnet >= 0, let nat = subnets[Int(subnet)].natIP {
             leg.flow.src = nat
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(nat):\(before.srcPort) (NAT gateway)"))
+            return nil
+        }
+        // An instance-level public IP comes next (NAT gateway > instance public IP > LB outbound rule).
+        if node >= 0, let pub = nodePublicIPs[node] {
+            leg.flow.src = pub
+            recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(pub):\(before.srcPort) (node instance-level public IP)"))
             return nil
         }
         if isNode, outboundType == .managedNATGateway || outboundType == .userAssignedNATGateway, let ip = clusterNATIP {

@@ -73,6 +73,13 @@ extension AzureNetwork {
             switch h.kind {
             case .apiPublic:
                 return apiServer(&leg, &recorder)
+            case .nodePublic:
+                // §1.1: Azure translates an instance-level public IP to the private IP before the
+                // inbound NSG rules see the packet.
+                let before = leg.flow
+                leg.flow.dst = nodeIPs[Int(h.index)]
+                recorder.add(Hop(stage: .route, result: .nat, detail: "\(before.dst) is \(nodeNames[Int(h.index)])'s public IP: destination becomes \(leg.flow.dst)"))
+                return deliverToNode(Int(h.index), &leg, &recorder)
             case .lbFrontend where !intervals.contains(nonInternet, dst):
                 return inboundLB(Int(h.index), &leg, &recorder)
             case .firewallPublic:
@@ -185,7 +192,7 @@ extension AzureNetwork {
             }
             recorder.add(Hop(stage: .apiServer, result: .pass, detail: "API server private endpoint \(dst)"))
             return allow(leg, landed: -1)
-        case .apiPublic, .firewallPublic:
+        case .apiPublic, .firewallPublic, .nodePublic:
             return onInternet(&leg, sni, httpHost, &recorder)
         }
     }

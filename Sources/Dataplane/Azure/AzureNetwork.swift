@@ -94,6 +94,8 @@ public enum AzurePlacement: Sendable, Hashable {
     case azurePlatform
     /// Inside a VNet/peered address space but held by no modelled NIC.
     case vnetUnassigned
+    /// A node's instance-level public IP.
+    case nodePublicIP(Int)
     /// Public address space.
     case internet
     /// Private/reserved space outside every modelled network.
@@ -102,6 +104,8 @@ public enum AzurePlacement: Sendable, Hashable {
 
 enum HostKind: UInt8, Sendable {
     case node, pod, nic, firewallPrivate, firewallPublic, lbFrontend, apiPublic, apiPrivate
+    /// An instance-level public IP of a node (`Node.externalIPs`).
+    case nodePublic
 }
 
 /// One address the model knows, with its NIC context.
@@ -150,6 +154,8 @@ public struct AzureNetwork: Sendable {
     var podRanges: [(prefix: IPPrefix, node: Int32)] = []
     var overlayPods = false
     var nodeIPs: [IPAddress] = []
+    /// First instance-level public IP per node, if any.
+    var nodePublicIPs: [IPAddress?] = []
     var nodeNames: [String] = []
     var nicNames: [String] = []
 
@@ -229,6 +235,7 @@ public struct AzureNetwork: Sendable {
             case .firewallPublic: return .firewallPublicIP(name: firewalls[Int(h.index)].name)
             case .lbFrontend: return .loadBalancerFrontend(loadBalancer: frontends[Int(h.index)].loadBalancer)
             case .apiPublic, .apiPrivate: return .apiServer
+            case .nodePublic: return .nodePublicIP(Int(h.index))
             }
         }
         if ip == WellKnown.azureHostIP || ip == WellKnown.imdsIP { return .azurePlatform }
