@@ -128,19 +128,20 @@ final class ReplayPipelineCLITests: CLITestCase {
         }
     }
 
-    /// `--trace-drops` explains each dropped flow once, however many of its packets were dropped.
+    /// `--trace-drops` explains each dropped flow once, however many of its packets were dropped
+    /// in either direction.
     func testTraceDropsPrintsOneLinePerDroppedFlow() throws {
         let drops = path("drops.pcap")
         let run = try Akssim.run(["replay", "--trace-drops", "--write-drops", drops, sample])
         XCTAssertEqual(run.status, 0, run.stderr)
         let lines = run.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("  2026-") }
-        // Distinct flows (direction as seen) among the dropped packets.
+        // Distinct connections (either direction) among the dropped packets.
         var flows: [FlowKey] = []
         var decoder = PacketDecoder()
         var packet = DecodedPacket()
         for r in try records(drops) {
             r.bytes.withUnsafeBytes { decoder.decode($0, linkType: .ethernet, wireLength: UInt32($0.count), into: &packet) }
-            if !flows.contains(packet.flow) { flows.append(packet.flow) }
+            if !flows.contains(packet.flow) && !flows.contains(packet.flow.reversed) { flows.append(packet.flow) }
         }
         XCTAssertEqual(lines.count, flows.count, run.stdout)
         XCTAssertTrue(run.stdout.contains("dropped flows (\(flows.count)):"), run.stdout)
