@@ -92,6 +92,7 @@ public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
     /// Inlinable so the reader's loop calls it specialised (no generic metadata per packet).
     @inlinable
     public func submit(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
+        if !started { start() }   // submitting to stopped workers would block once the batches are full
         let seq = nextSequence
         nextSequence &+= 1
         let target = steering.worker(for: p)
