@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libpcap, found with pkg-config; apt provider libpcap-dev.
@@ -42,6 +44,9 @@ let package = Package(
             dependencies: [
                 "NetworkAddress", "PacketWire", "ClusterModel", "PcapIO", "Dataplane", "Reporting",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -57,7 +62,7 @@ let package = Package(
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "NetworkAddress"]),
         .testTarget(name: "PcapIOTests", dependencies: ["PcapIO", "PacketWire", "NetworkAddress"]),
         .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "ClusterModel", "PacketWire", "NetworkAddress"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Dataplane", "ClusterModel", "PcapIO", "PacketWire", "NetworkAddress"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Dataplane", "Reporting", "ClusterModel", "PcapIO", "PacketWire", "NetworkAddress"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Dataplane", "PacketWire"]),
         // End-to-end tests through the built `akssim` binary (exit codes, JSON contracts).
         .testTarget(name: "AkssimCLITests", dependencies: ["PacketWire", "PcapIO", "NetworkAddress"]),

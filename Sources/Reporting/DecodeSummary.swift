@@ -226,3 +226,54 @@ public struct NameSet: Sendable {
         stored.append(Array(UnsafeRawBufferPointer(start: name, count: length)))
     }
 }
+
+// Merging (added for the daemon, whose capture threads each keep their own summary and the
+// HTTP side reports them as one).
+extension DecodeSummary {
+    /// Adds another summary's counts: files and link types appended/summed, names unioned.
+    public mutating func merge(_ o: DecodeSummary) {
+        packets &+= o.packets
+        bytes &+= o.bytes
+        capturedBytes &+= o.capturedBytes
+        if let f = o.firstNanos, firstNanos.map({ f < $0 }) ?? true { firstNanos = f }
+        if let l = o.lastNanos, lastNanos.map({ l > $0 }) ?? true { lastNanos = l }
+        files += o.files
+        for (type, count) in o.linkTypes {
+            if let i = linkTypes.firstIndex(where: { $0.0 == type }) { linkTypes[i].1 &+= count } else { linkTypes.append((type, count)) }
+        }
+        protocols.ipv4 &+= o.protocols.ipv4
+        protocols.ipv6 &+= o.protocols.ipv6
+        protocols.tcp &+= o.protocols.tcp
+        protocols.udp &+= o.protocols.udp
+        protocols.sctp &+= o.protocols.sctp
+        protocols.icmp &+= o.protocols.icmp
+        protocols.icmpv6 &+= o.protocols.icmpv6
+        protocols.arp &+= o.protocols.arp
+        protocols.other &+= o.protocols.other
+        for i in malformedStorage.indices where i < o.malformedStorage.count { malformedStorage[i] &+= o.malformedStorage[i] }
+        snapTruncated &+= o.snapTruncated
+        fragments.total &+= o.fragments.total
+        fragments.first &+= o.fragments.first
+        fragments.attributed &+= o.fragments.attributed
+        fragments.orphan &+= o.fragments.orphan
+        vlanTagged &+= o.vlanTagged
+        qinq &+= o.qinq
+        vxlan &+= o.vxlan
+        sni.merge(o.sni)
+        httpHost.merge(o.httpHost)
+    }
+}
+
+extension NameSet {
+    /// Inserts every name of `other` (first-seen order kept: ours, then theirs).
+    public mutating func merge(_ other: NameSet) {
+        for name in other.names {
+            let bytes = Array(name.utf8)
+            guard bytes.count <= Int(UInt16.max) else { continue }
+            bytes.withUnsafeBytes { raw in
+                insert(ByteSpan(offset: 0, length: UInt16(bytes.count)), in: raw)
+            }
+        }
+        if other.overflowed && count >= NameSet.limit { overflowed = true }
+    }
+}

@@ -8,7 +8,10 @@ struct Akssim: ParsableCommand {
         abstract: "Simulated Azure Kubernetes Service networking data plane: replay, trace and tap packets through a model of your cluster.",
         version: AkssimVersion.string,
         subcommands: [
+            CheckCommand.self,
             ReplayCommand.self,
+            RunCommand.self,
+            CaptureCommand.self,
             SynthCommand.self,
             TraceCommand.self,
             ValidateCommand.self,

@@ -38,9 +38,10 @@ struct ReplaySink: PacketSink, @unchecked Sendable {
             accepted?.write(bytes, timestampNanos: timestampNanos, wireLength: packet.wireLength, sequence: sequence)
         } else {
             drops?.write(bytes, timestampNanos: timestampNanos, wireLength: packet.wireLength, sequence: sequence)
-            if traceDrops && tracedFlows.insert(Self.connection(packet.flow)).inserted {
+            if traceDrops && outcome.firstRefusal && tracedFlows.insert(Self.connection(packet.flow)).inserted {
                 // Explained on the flow's first refused packet only (explaining walks the path
-                // again with hop recording, which allocates).
+                // again with hop recording, which allocates); later packets of a refused flow, in
+                // either direction, carry the same verdict with `firstRefusal` false.
                 let trace = pipeline.explainDrop(packet, bytes: bytes, timestampNanos: timestampNanos)
                 dropTraces.append(DropTrace(sequence: sequence, timestampNanos: timestampNanos, flow: packet.flow, trace: trace))
             }

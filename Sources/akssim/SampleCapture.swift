@@ -21,7 +21,7 @@ enum SampleCapture {
     static let kubeDNS = IPAddress(10, 0, 0, 10)
     static let backendClusterIP = IPAddress(10, 0, 120, 10)
     static let frontendLB = IPAddress(20, 62, 20, 30)
-    static let nginxLB = IPAddress(20, 62, 20, 40)
+    static let firewallPublic = IPAddress(20, 62, 10, 4)
     static let apiServer = IPAddress(20, 62, 30, 1)
     static let azureDNS = IPAddress(168, 63, 129, 16)
     // Internet hosts.
@@ -78,15 +78,17 @@ enum SampleCapture {
         s.udp(node0, 123, ntpUbuntu, 123, ntp(mode: 3))
         s.udp(ntpUbuntu, 123, node0, 123, ntp(mode: 4), gapMicros: 25_000)
 
-        // Internet client → frontend LoadBalancer 20.62.20.30:80 (NSG k8s-azure-lb_allow_frontend_80).
+        // Internet client → frontend LoadBalancer 20.62.20.30:80: the NSG allows it, but with 0.0.0.0/0 routed
+        // through the firewall the reply would leave asymmetrically, so the firewall drops the flow.
         var lb = s.connection(client, 51000, frontendLB, 80)
         s.handshake(&lb, rttMicros: 30_000)
         s.send(&lb, fromClient: true, PacketBuilder.httpRequest(host: "20.62.20.30"), rttMicros: 600)
         s.send(&lb, fromClient: false, Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nshop!".utf8), rttMicros: 30_000)
         s.close(&lb, rttMicros: 30_000)
 
-        // Internet client → nginx ingress 20.62.20.40:443, SNI shop.contoso.com (allowed, eTP Local).
-        var shop = s.connection(client, 51001, nginxLB, 443)
+        // Internet client → firewall public IP 20.62.10.4:443, SNI shop.contoso.com: DNAT to the ingress
+        // controller's internal LB 10.224.0.100 (allowed, eTP Local), then the Ingress routes to shop/frontend.
+        var shop = s.connection(client, 51001, firewallPublic, 443)
         s.handshake(&shop, rttMicros: 30_000)
         s.send(&shop, fromClient: true, PacketBuilder.tlsClientHello(sni: "shop.contoso.com"), rttMicros: 600)
         s.send(&shop, fromClient: false, serverHello(), rttMicros: 30_000)

@@ -17,7 +17,7 @@ struct TraceCommand: ParsableCommand {
 
             Examples:
               akssim trace --protocol tcp --src 10.224.0.20 --dst 10.0.120.10:80
-              akssim trace --src 198.51.100.7 --dst 20.62.20.40:443 --sni shop.contoso.com
+              akssim trace --src 198.51.100.7 --dst 20.62.10.4:443 --sni shop.contoso.com
               akssim trace --flows flows.jsonl
 
             --flows reads JSON lines with protocol, src, sport, dst, dport and optional node, sni, \

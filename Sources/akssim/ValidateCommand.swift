@@ -53,7 +53,18 @@ struct ValidateCommand: ParsableCommand {
             print("  \(kind.padding(toLength: width, withPad: " ", startingAt: 0))  \(n)")
         }
         print("  derived endpoint slices: \(c.derivedEndpointSliceCount)")
-        for d in c.notes { print("  \(d)") }
+        // Warnings all print; notes (one per derived Service, ignored kind…) are capped so a
+        // large export stays readable. `--json` lists every diagnostic.
+        let noteLimit = 20
+        var notesShown = 0
+        for d in c.notes {
+            if d.severity == .note {
+                notesShown += 1
+                if notesShown > noteLimit { continue }
+            }
+            print("  \(d)")
+        }
+        if notesShown > noteLimit { print("  … \(notesShown - noteLimit) more note(s); --json lists them all") }
         let warnings = c.notes.filter { $0.severity == .warning }.count
         let notes = c.notes.filter { $0.severity == .note }.count
         print("valid: 0 errors, \(warnings) warning(s), \(notes) note(s)")

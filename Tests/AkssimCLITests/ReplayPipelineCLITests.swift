@@ -74,6 +74,11 @@ final class ReplayPipelineCLITests: CLITestCase {
         // node 0 → ntp.ubuntu.com:123 by network rule `time`; ARP request and reply.
         XCTAssertEqual(rules["aks-egress/aks-network/time"], 1)
         XCTAssertEqual(rules["platform:non-ip"], 2)
+        // frontend-1 → api.github.com:443 and frontend-2 → www.example.com:443: the firewall
+        // answers each handshake pending its application rules (SYN, SYN-ACK, ACK: 6 packets);
+        // the ClientHello's SNI then matches `github` for the first, nothing for the second.
+        XCTAssertEqual(rules["firewall:pending-application-rule"], 6)
+        XCTAssertEqual(rules["aks-egress/aks-fqdns/github"], 1)
         let stages = j["stages"] as? [String: [String: Int]] ?? [:]
         XCTAssertEqual(stages["networkPolicy"]?["drop"], 3)
         XCTAssertEqual(stages["apiServer"]?["drop"], 3)
@@ -135,7 +140,8 @@ final class ReplayPipelineCLITests: CLITestCase {
         let run = try Akssim.run(["replay", "--trace-drops", "--write-drops", drops, sample])
         XCTAssertEqual(run.status, 0, run.stderr)
         let lines = run.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("  2026-") }
-        // Distinct connections (either direction) among the dropped packets.
+        // Distinct flows among the dropped packets: a flow and its replies are one flow (the
+        // pipeline attributes a refused flow's replies to the same verdict).
         var flows: [FlowKey] = []
         var decoder = PacketDecoder()
         var packet = DecodedPacket()
@@ -144,6 +150,12 @@ final class ReplayPipelineCLITests: CLITestCase {
             if !flows.contains(packet.flow) && !flows.contains(packet.flow.reversed) { flows.append(packet.flow) }
         }
         XCTAssertEqual(lines.count, flows.count, run.stdout)
+        // netpol 9090, www.example.com (refused on its ClientHello), the Internet → public LB
+        // asymmetric-routing drop, the unauthorized API client; api.github.com is allowed by its SNI.
+        XCTAssertEqual(lines.count, 4, run.stdout)
+        XCTAssertFalse(run.stdout.contains("140.82.112.6"), run.stdout)
+        XCTAssertEqual(lines.filter { $0.contains("10.224.0.21:43040 → 93.184.215.14:443 at firewall by default-deny: aks-fw: no rule matched") }.count, 1,
+                       run.stdout)
         XCTAssertTrue(run.stdout.contains("dropped flows (\(flows.count)):"), run.stdout)
         let policy = lines.filter { $0.contains("10.224.0.21:43020 → 10.224.0.30:9090") }
         XCTAssertEqual(policy.count, 1, "three SYNs, one flow, one line")

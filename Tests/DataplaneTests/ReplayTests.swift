@@ -73,13 +73,14 @@ import Testing
         let reply = p.feed(Packet.tcp("10.224.0.30", 9090, "10.224.0.40", 5000, [.syn, .ack]), at: 2.5)
         #expect(a.verdict == .drop && a.newFlow && a.stage == .networkPolicy && p.name(a) == "netpol:default-deny")
         #expect(b.verdict == .drop && !b.newFlow && p.name(b) == "netpol:default-deny")
-        // A refused flow is not tracked in the reply direction: the "reply" is judged as its own
-        // connection (backend-1 → coredns-1: nothing isolates coredns, so it passes).
-        #expect(reply.newFlow && reply.verdict == .allow)
+        // Per-flow accounting: a refused flow is tracked in the reply direction too, so the
+        // "reply" is the same refused flow (one answer per flow), not a connection of its own.
+        #expect(!reply.newFlow && reply.reply && reply.verdict == .drop && p.name(reply) == "netpol:default-deny")
+        #expect(a.firstRefusal && !b.firstRefusal && !reply.firstRefusal)
         let c = p.counters
-        #expect(c.verdict(.drop) == 2 && c.verdict(.allow) == 1)
-        #expect(c.rule(id(p, "netpol:default-deny")) == 2)
-        #expect(c.stage(.networkPolicy, .drop) == 2)
+        #expect(c.verdict(.drop) == 3 && c.verdict(.allow) == 0)
+        #expect(c.rule(id(p, "netpol:default-deny")) == 3)
+        #expect(c.stage(.networkPolicy, .drop) == 3)
     }
 
     @Test func rejectNoEndpointsDecodeAndNonIP() {

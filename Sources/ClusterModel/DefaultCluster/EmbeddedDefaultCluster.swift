@@ -131,9 +131,13 @@ services:
     ports:
       - {name: http, port: 80, targetPort: 8080, nodePort: 30080}
     loadBalancerIngressIPs: [20.62.20.30]
+  # An internal LB: with 0.0.0.0/0 routed through the firewall, a public LB frontend would see its
+  # replies leave through the firewall (asymmetric routing), so AKS's documented pattern publishes the
+  # ingress controller behind a firewall DNAT rule to an internal load balancer.
   - name: nginx
     namespace: app-routing-system
     type: LoadBalancer
+    annotations: {service.beta.kubernetes.io/azure-load-balancer-internal: "true"}
     clusterIP: 10.0.60.10
     selector: {app: nginx}
     externalTrafficPolicy: Local
@@ -141,7 +145,7 @@ services:
     ports:
       - {name: http, port: 80, targetPort: 80, nodePort: 30081}
       - {name: https, port: 443, targetPort: 443, nodePort: 30443}
-    loadBalancerIngressIPs: [20.62.20.40]
+    loadBalancerIngressIPs: [10.224.0.100]
 
 endpointSlices:
   - name: kube-dns-x7k2p
@@ -217,9 +221,9 @@ nsgs:
         direction: Inbound
         access: Allow
         protocol: Tcp
-        source: Internet
+        source: "*"
         sourcePorts: "*"
-        destination: 20.62.20.40
+        destination: 10.224.0.100
         destinationPorts: ["80", "443"]
 
 routeTables:
@@ -229,7 +233,6 @@ routeTables:
 
 publicIPs:
   - {name: kubernetes-a1f3c9e0b2d44c1e8a7f6b5c4d3e2f10, ip: 20.62.20.30}
-  - {name: kubernetes-a7b6c5d4e3f2410a9b8c7d6e5f4a3b21, ip: 20.62.20.40}
   - {name: aks-fw-pip, ip: 20.62.10.4}
 
 loadBalancers:
@@ -238,18 +241,27 @@ loadBalancers:
     sku: Standard
     frontends:
       - {name: a1f3c9e0b2d44c1e8a7f6b5c4d3e2f10, ip: 20.62.20.30, publicIP: kubernetes-a1f3c9e0b2d44c1e8a7f6b5c4d3e2f10}
-      - {name: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21, ip: 20.62.20.40, publicIP: kubernetes-a7b6c5d4e3f2410a9b8c7d6e5f4a3b21}
     backendPools:
       - name: kubernetes
         nodes: [aks-nodepool1-12345678-vmss000000, aks-nodepool1-12345678-vmss000001, aks-nodepool1-12345678-vmss000002]
     probes:
-      # eTP Cluster: TCP probe on the nodePort. eTP Local: HTTP /healthz on the healthCheckNodePort.
+      # eTP Cluster: TCP probe on the nodePort.
       - {name: a1f3c9e0b2d44c1e8a7f6b5c4d3e2f10-TCP-80, protocol: Tcp, port: 30080}
-      - {name: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21-TCP-80, protocol: Http, port: 32456, path: /healthz}
-      - {name: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21-TCP-443, protocol: Http, port: 32456, path: /healthz}
     rules:
       - {name: a1f3c9e0b2d44c1e8a7f6b5c4d3e2f10-TCP-80, frontend: a1f3c9e0b2d44c1e8a7f6b5c4d3e2f10, backendPool: kubernetes,
          probe: a1f3c9e0b2d44c1e8a7f6b5c4d3e2f10-TCP-80, protocol: Tcp, frontendPort: 80, backendPort: 80, floatingIP: true}
+  - name: kubernetes-internal
+    sku: Standard
+    frontends:
+      - {name: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21, ip: 10.224.0.100, subnet: aks-vnet/aks-subnet}
+    backendPools:
+      - name: kubernetes
+        nodes: [aks-nodepool1-12345678-vmss000000, aks-nodepool1-12345678-vmss000001, aks-nodepool1-12345678-vmss000002]
+    probes:
+      # eTP Local: HTTP /healthz on the Service's healthCheckNodePort.
+      - {name: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21-TCP-80, protocol: Http, port: 32456, path: /healthz}
+      - {name: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21-TCP-443, protocol: Http, port: 32456, path: /healthz}
+    rules:
       - {name: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21-TCP-80, frontend: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21, backendPool: kubernetes,
          probe: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21-TCP-80, protocol: Tcp, frontendPort: 80, backendPort: 80, floatingIP: true}
       - {name: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21-TCP-443, frontend: a7b6c5d4e3f2410a9b8c7d6e5f4a3b21, backendPool: kubernetes,
@@ -266,6 +278,18 @@ firewallPolicies:
     threatIntelMode: Alert
     dnsProxy: true
     ruleCollectionGroups:
+      # Ingress: the firewall's public IP DNATs to the ingress controller's internal LB (and SNATs the
+      # client to its own private IP, so replies come back through it).
+      - name: aks-ingress
+        priority: 100
+        collections:
+          - name: shop-dnat
+            priority: 100
+            type: dnat
+            action: DNAT
+            rules:
+              - {name: shop-https, ipProtocols: [TCP], sourceAddresses: ["*"], destinationAddresses: [20.62.10.4], destinationPorts: ["443"], translatedAddress: 10.224.0.100, translatedPort: 443}
+              - {name: shop-http, ipProtocols: [TCP], sourceAddresses: ["*"], destinationAddresses: [20.62.10.4], destinationPorts: ["80"], translatedAddress: 10.224.0.100, translatedPort: 80}
       - name: aks-egress
         priority: 200
         collections:
@@ -299,7 +323,7 @@ fqdnTags:
 
 dnsRecords:
   - {fqdn: aks-contoso-abc123.hcp.eastus.azmk8s.io, addresses: [20.62.30.1]}
-  - {fqdn: shop.contoso.com, addresses: [20.62.20.40]}
+  - {fqdn: shop.contoso.com, addresses: [20.62.10.4]}
   - {fqdn: ntp.ubuntu.com, addresses: [185.125.190.56, 91.189.91.157]}
   - {fqdn: www.example.com, addresses: [93.184.215.14]}
   - {fqdn: api.github.com, addresses: [140.82.112.6]}

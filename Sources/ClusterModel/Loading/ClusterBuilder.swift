@@ -9,6 +9,8 @@ struct ClusterBuilder {
     var settingsSource: SourceLocation?
     /// v1 Endpoints from kubectl exports; used only for Services without EndpointSlices.
     var legacyEndpoints: [EndpointSlice] = []
+    /// Azure exports refer to each other by resource ID; links resolved once all are loaded.
+    var azureLinks = AzureLinks()
 
     /// Remembers where a model field was written (for validation after loading).
     mutating func mark(_ field: String, _ c: Cursor?) {
@@ -18,9 +20,10 @@ struct ClusterBuilder {
 
     mutating func claimSettings(at c: Cursor) {
         if let first = settingsSource {
-            sink.error("cluster settings given twice: here and at \(first)", at: c)
+            sink.error("cluster settings given twice: here and at \(first) (give them once; with `az aks show`, add the API server address as a dnsRecords entry for its FQDN)", at: c)
         } else {
             settingsSource = c.location
+            cluster.settingsSource = c.location
         }
     }
 }

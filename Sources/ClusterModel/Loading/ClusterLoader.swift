@@ -8,9 +8,7 @@ public enum ClusterLoader {
     /// Loads and merges `paths`; no paths → the embedded default cluster. Throws every
     /// error-severity diagnostic; warnings and notes end up in `cluster.notes`.
     public static func load(paths: [String]) throws(ModelErrors) -> Cluster {
-        if paths.isEmpty {
-            return try load(yaml: defaultClusterYAML, file: SourceLocation.embedded.file)
-        }
+        if paths.isEmpty { return try embeddedDefault.get() }
         var b = ClusterBuilder()
         var reader = SourceReader()
         for p in paths { reader.loadPath(p, into: &b, origin: nil) }
@@ -28,17 +26,38 @@ public enum ClusterLoader {
     /// The embedded default cluster (Config/cluster.yaml compiled in). It is tested to load
     /// without errors; should it ever fail, the failure is kept in `notes`.
     public static func loadDefault() -> Cluster {
-        do {
-            return try load(yaml: defaultClusterYAML, file: SourceLocation.embedded.file)
-        } catch {
+        switch embeddedDefault {
+        case .success(let c): return c
+        case .failure(let error):
             var c = Cluster()
             c.notes = error.diagnostics
             return c
         }
     }
 
+    /// Parsed once per process: every command and test that wants the default shares it.
+    private static let embeddedDefault: Result<Cluster, ModelErrors> = Result { () throws(ModelErrors) -> Cluster in
+        try load(yaml: defaultClusterYAML, file: SourceLocation.embedded.file)
+    }
+
     /// The embedded default cluster's source text (generated from Config/cluster.yaml).
     public static let defaultClusterYAML: String = EmbeddedDefaultCluster.yaml
+
+    /// Source order (file, line, column); diagnostics without a location keep their order, last.
+    static func sortedBySource(_ d: [Diagnostic]) -> [Diagnostic] {
+        d.enumerated().sorted { a, b in
+            switch (a.element.location, b.element.location) {
+            case let (l?, r?):
+                if l.file != r.file { return l.file < r.file }
+                if l.line != r.line { return l.line < r.line }
+                if l.column != r.column { return l.column < r.column }
+                return a.offset < b.offset
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a.offset < b.offset
+            }
+        }.map(\.element)
+    }
 
     private static func finish(_ b: inout ClusterBuilder) throws(ModelErrors) -> Cluster {
         ClusterResolver.resolve(&b)
@@ -46,6 +65,7 @@ public enum ClusterLoader {
         if !b.sink.hasErrors {
             diags += validate(b.cluster)
         }
+        diags = sortedBySource(diags)
         let errors = diags.filter { $0.severity == .error }
         if !errors.isEmpty { throw ModelErrors(errors) }
         b.cluster.notes += diags
@@ -64,8 +84,11 @@ struct SourceReader {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
-            let d = Diagnostic(.error, "no such file or directory", object: "", fieldPath: "", location: origin?.location ?? SourceLocation(file: path))
-            b.sink.add(origin == nil ? d : Diagnostic(.error, "include \(path): no such file or directory", location: origin?.location))
+            if let origin {
+                b.sink.add(Diagnostic(.error, "include \(path): no such file or directory", location: origin.location))
+            } else {
+                b.sink.add(Diagnostic(.error, "no such file or directory", location: SourceLocation(file: path)))
+            }
             return
         }
         if isDir.boolValue {
@@ -97,12 +120,20 @@ struct SourceReader {
     }
 
     mutating func loadText(_ text: String, file: String, directory: String, into b: inout ClusterBuilder) {
-        let docs: [YAMLNode]
+        // Documents are parsed one at a time so a syntax error is reported, not swallowed
+        // (YamlSequence keeps errors to itself). The basic resolver skips Yams' regex tag
+        // resolution of every scalar: readers interpret scalar text themselves.
+        var docs: [YAMLNode] = []
         do {
-            docs = Array(try Yams.compose_all(yaml: text))
+            let parser = try Parser(yaml: text, resolver: .basic)
+            while let doc = try parser.nextRoot() { docs.append(doc) }
         } catch {
-            b.sink.add(Diagnostic(.error, "not valid YAML/JSON: \(Self.describe(error))", location: Self.location(of: error, file: file)))
-            return
+            if let json = JSONFallback.parse(text) {
+                docs = [json]
+            } else {
+                b.sink.add(Diagnostic(.error, "not valid YAML/JSON: \(Self.describe(error))", location: Self.location(of: error, file: file)))
+                return
+            }
         }
         for doc in docs {
             let root = Cursor(node: doc, file: file, strict: false)

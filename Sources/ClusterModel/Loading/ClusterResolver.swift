@@ -5,7 +5,15 @@ import NetworkAddress
 /// Services that came without them, and ingress-controller Services.
 enum ClusterResolver {
     static func resolve(_ b: inout ClusterBuilder) {
+        // NIC names derived from VMSS IDs only count when such a node exists.
+        let nodeNames = Set(b.cluster.nodes.map(\.name))
+        for i in b.cluster.networkInterfaces.indices where !nodeNames.contains(b.cluster.networkInterfaces[i].nodeName) {
+            b.cluster.networkInterfaces[i].nodeName = ""
+        }
+        AzureLinks.resolveSubnets(&b)
         linkNodesAndNICs(&b.cluster)
+        AzureLinks.resolve(&b)
+        apiServerAddress(&b.cluster)
         hostNetworkAddresses(&b.cluster)
         adoptLegacyEndpoints(&b)
         EndpointDerivation.derive(&b.cluster)
@@ -33,7 +41,25 @@ enum ClusterResolver {
                     }
                 }
             }
+            if nicByIP[ip] == nil, !c.nodes[i].subnet.isEmpty {
+                // Every node has a NIC (NSG/ASG lookups go through it); without an export it carries no NSG.
+                var nic = NetworkInterface()
+                nic.name = "\(node.name)-nic"
+                nic.ipAddresses = node.internalIPs
+                nic.subnet = c.nodes[i].subnet
+                nic.nodeName = node.name
+                nic.source = node.source
+                c.networkInterfaces.append(nic)
+            }
         }
+    }
+
+    /// `az aks show` names the API server only by FQDN; a DNS record supplies its address.
+    private static func apiServerAddress(_ c: inout Cluster) {
+        let api = c.settings.apiServer
+        guard !api.fqdn.isEmpty, let rec = c.dnsRecords.first(where: { $0.fqdn == api.fqdn }), let ip = rec.addresses.first else { return }
+        if api.privateCluster, api.privateIP == nil { c.settings.apiServer.privateIP = ip }
+        if !api.privateCluster, api.publicIP == nil { c.settings.apiServer.publicIP = ip }
     }
 
     /// hostNetwork pods share their node's addresses (the API server reports them so).

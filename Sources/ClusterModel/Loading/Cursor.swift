@@ -77,9 +77,14 @@ struct Cursor {
     /// Value of `key` in a mapping; nil when absent, null, or when this is not a mapping.
     subscript(key: String) -> Cursor? {
         guard case .mapping(let m) = node else { return nil }
-        for (k, v) in m where k.scalar?.string == key {
-            let c = Cursor(node: v, file: file, path: joined(key), object: object, strict: strict)
-            return c.isNull ? nil : c
+        // Index-based: iterating a Yams mapping with for-in copies all its pairs into a new array.
+        var i = m.startIndex
+        while i != m.endIndex {
+            if case .scalar(let k) = m[i].key, k.string == key {
+                let c = Cursor(node: m[i].value, file: file, path: joined(key), object: object, strict: strict)
+                return c.isNull ? nil : c
+            }
+            i = m.index(after: i)
         }
         return nil
     }
@@ -89,7 +94,10 @@ struct Cursor {
         guard case .mapping(let m) = node else { return [] }
         var out: [(String, Cursor, Cursor)] = []
         out.reserveCapacity(m.count)
-        for (k, v) in m {
+        var i = m.startIndex
+        while i != m.endIndex {
+            let (k, v) = m[i]
+            i = m.index(after: i)
             let name = k.scalar?.string ?? "?"
             out.append((name, Cursor(node: k, file: file, path: joined(name), object: object, strict: strict),
                         Cursor(node: v, file: file, path: joined(name), object: object, strict: strict)))
@@ -108,6 +116,13 @@ struct Cursor {
         return out
     }
 
+    /// Elements of a sequence; anything else is reported ("expected a list") and reads as empty.
+    func list(_ sink: DiagnosticSink) -> [Cursor] {
+        if isSequence { return items }
+        sink.error("expected a list, found \(kindName)", at: self)
+        return []
+    }
+
     /// In strict mode, reports every key not in `allowed`, naming the allowed keys.
     /// Returns false when this is not a mapping (and reports that).
     @discardableResult
@@ -117,12 +132,15 @@ struct Cursor {
             return false
         }
         guard strict else { return true }
-        for (k, _) in m {
+        var i = m.startIndex
+        while i != m.endIndex {
+            let k = m[i].key
             let name = k.scalar?.string ?? "?"
             if !allowed.contains(name) {
                 let kc = Cursor(node: k, file: file, path: joined(name), object: object, strict: strict)
                 sink.error("unknown key \"\(name)\"; expected one of: \(allowed.joined(separator: ", "))", at: kc)
             }
+            i = m.index(after: i)
         }
         return true
     }

@@ -78,7 +78,7 @@ enum FirewallRules {
         if (kind == .dnat) != (rc.action == .DNAT), let a = c["action"] {
             sink.error(kind == .dnat ? "a dnat collection expects action DNAT" : "expected action Allow or Deny for a \(kind.rawValue) collection", at: a)
         }
-        rc.rules = (c["rules"]?.items ?? []).compactMap { rule($0, kind: kind, sink) }
+        rc.rules = (c["rules"]?.list(sink) ?? []).compactMap { rule($0, kind: kind, sink) }
         return rc
     }
 }

@@ -20,8 +20,14 @@ enum KubernetesExportLoader {
         switch kind {
         case "Namespace":
             b.cluster.namespaces.append(Namespace(name: meta.name, labels: meta.labels, source: o.location))
-        case "Node": b.cluster.nodes.append(node(o, meta, sink))
-        case "Pod": b.cluster.pods.append(pod(o, meta, sink))
+        case "Node":
+            b.cluster.nodes.append(node(o, meta, sink))
+            b.mark("ips", o["status"]?["addresses"])
+        case "Pod":
+            b.cluster.pods.append(pod(o, meta, sink))
+            b.mark("ips", o["status"]?["podIPs"] ?? o["status"]?["podIP"])
+            b.mark("nodeName", o["spec"]?["nodeName"])
+            b.mark("namespace", o["metadata"]?["namespace"])
         case "Service":
             var s = Service()
             s.name = meta.name
@@ -29,7 +35,11 @@ enum KubernetesExportLoader {
             s.labels = meta.labels
             s.annotations = meta.annotations
             s.source = o.location
-            if let spec = o["spec"] { KubernetesSpecs.serviceSpec(spec, into: &s, sink) }
+            if let spec = o["spec"] {
+                KubernetesSpecs.serviceSpec(spec, into: &s, sink)
+                b.mark("clusterIPs", spec["clusterIPs"] ?? spec["clusterIP"])
+                b.mark("selector", spec["selector"])
+            }
             s.loadBalancerIngressIPs = (o["status"]?["loadBalancer"]?["ingress"]?.items ?? []).compactMap { $0["ip"]?.ip(sink) }
             if s.loadBalancerIngressIPs.isEmpty, let lbip = o["spec"]?["loadBalancerIP"]?.ip(sink) { s.loadBalancerIngressIPs = [lbip] }
             b.cluster.services.append(s)
@@ -51,7 +61,10 @@ enum KubernetesExportLoader {
             np.name = meta.name
             np.namespace = meta.namespace
             np.source = o.location
-            if let spec = o["spec"] { KubernetesSpecs.networkPolicySpec(spec, into: &np, sink) }
+            if let spec = o["spec"] {
+                KubernetesSpecs.networkPolicySpec(spec, into: &np, sink)
+                b.mark("podSelector", spec["podSelector"])
+            }
             b.cluster.networkPolicies.append(np)
         case "Ingress":
             var ing = Ingress()

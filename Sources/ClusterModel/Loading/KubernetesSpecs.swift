@@ -7,7 +7,7 @@ enum KubernetesSpecs {
         guard c.expectMapping(["matchLabels", "matchExpressions"], sink) else { return LabelSelector() }
         var sel = LabelSelector()
         if let m = c["matchLabels"] { sel.matchLabels = m.stringMap(sink) }
-        for e in c["matchExpressions"]?.items ?? [] {
+        for e in c["matchExpressions"]?.list(sink) ?? [] {
             guard e.expectMapping(["key", "operator", "values"], sink) else { continue }
             guard let key = e["key"]?.text(sink) else {
                 sink.error("expected a key", at: e)
@@ -45,7 +45,7 @@ enum KubernetesSpecs {
     private static func rule(_ c: Cursor, peersKey: String, _ sink: DiagnosticSink) -> NetworkPolicyRule {
         var r = NetworkPolicyRule()
         guard c.expectMapping([peersKey, "ports"], sink) else { return r }
-        for p in c[peersKey]?.items ?? [] {
+        for p in c[peersKey]?.list(sink) ?? [] {
             guard p.expectMapping(["podSelector", "namespaceSelector", "ipBlock"], sink) else { continue }
             var peer = NetworkPolicyPeer()
             if let s = p["podSelector"] { peer.podSelector = labelSelector(s, sink) }
@@ -71,7 +71,7 @@ enum KubernetesSpecs {
             }
             r.peers.append(peer)
         }
-        for p in c["ports"]?.items ?? [] {
+        for p in c["ports"]?.list(sink) ?? [] {
             guard p.expectMapping(["protocol", "port", "endPort"], sink) else { continue }
             var port = NetworkPolicyPort()
             if let pr = p["protocol"], let v = pr.k8sProtocol(sink) { port.proto = v }
@@ -94,11 +94,11 @@ enum KubernetesSpecs {
     static func ingressSpec(_ c: Cursor, into ing: inout Ingress, _ sink: DiagnosticSink) {
         if let n = c["ingressClassName"] { ing.ingressClassName = n.text(sink) }
         if let b = c["defaultBackend"] { ing.defaultBackend = backend(b, sink) }
-        for r in c["rules"]?.items ?? [] {
+        for r in c["rules"]?.list(sink) ?? [] {
             guard r.expectMapping(["host", "http"], sink) else { continue }
             var rule = IngressRule(host: r["host"]?.text(sink))
             if let http = r["http"], http.expectMapping(["paths"], sink) {
-                for p in http["paths"]?.items ?? [] {
+                for p in http["paths"]?.list(sink) ?? [] {
                     guard p.expectMapping(["path", "pathType", "backend"], sink) else { continue }
                     guard let bc = p["backend"], let b = backend(bc, sink) else {
                         if p["backend"] == nil { sink.error("expected backend", at: p) }
@@ -106,7 +106,7 @@ enum KubernetesSpecs {
                     }
                     var path = IngressPath(backend: b)
                     if let v = p["path"]?.text(sink) {
-                        if !v.hasPrefix("/") { sink.error("expected an absolute path starting with /, found \"\(v)\"", at: p["path"]!) }
+                        if !v.hasPrefix("/") { sink.error("expected an absolute path starting with /, found \"\(v)\"", at: p["path"] ?? p) }
                         path.path = v
                     }
                     if let t = p["pathType"], let v = t.enumValue(PathType.self, sink) { path.pathType = v }
@@ -115,7 +115,7 @@ enum KubernetesSpecs {
             }
             ing.rules.append(rule)
         }
-        for t in c["tls"]?.items ?? [] {
+        for t in c["tls"]?.list(sink) ?? [] {
             guard t.expectMapping(["hosts", "secretName"], sink) else { continue }
             ing.tlsHosts += t["hosts"]?.strings(sink) ?? []
         }

@@ -5,23 +5,22 @@ import NetworkAddress
 enum NativeAzure {
     static func vnet(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "addressSpaces", "subnets", "peerings", "gatewayPrefixes"], sink),
-              let name = NativeLoader.name(c, kind: "VNet", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "VNet", keys: ["name", "addressSpaces", "subnets", "peerings", "gatewayPrefixes"], sink) else { return }
         let o = c.object("VNet \(name)")
         var v = VirtualNetwork()
         v.name = name
         v.source = o.location
         v.addressSpaces = o["addressSpaces"]?.prefixes(sink) ?? []
-        if v.addressSpaces.isEmpty { sink.error("expected addressSpaces (a list of CIDRs)", at: o) }
+        if o["addressSpaces"] == nil { sink.error("expected addressSpaces (a list of CIDRs)", at: o) }
         v.gatewayPrefixes = o["gatewayPrefixes"]?.prefixes(sink) ?? []
-        for s in o["subnets"]?.items ?? [] {
+        for s in o["subnets"]?.list(sink) ?? [] {
             guard s.expectMapping(["name", "prefix", "prefixes", "nsg", "routeTable", "natGateway", "privateEndpointNetworkPolicies"], sink) else { continue }
             var sub = Subnet()
             guard let n = s["name"]?.text(sink) else { sink.error("expected name", at: s); continue }
             sub.name = n
             sub.source = s.location
             sub.prefixes = (s["prefixes"] ?? s["prefix"])?.prefixes(sink) ?? []
-            if sub.prefixes.isEmpty { sink.error("expected prefix (a CIDR)", at: s) }
+            if s["prefixes"] == nil && s["prefix"] == nil { sink.error("expected prefix (a CIDR)", at: s) }
             sub.networkSecurityGroup = s["nsg"]?.text(sink)
             b.mark("subnets.\(n).nsg", s["nsg"])
             b.mark("subnets.\(n).routeTable", s["routeTable"])
@@ -31,7 +30,7 @@ enum NativeAzure {
             if let p = s["privateEndpointNetworkPolicies"]?.text(sink) { sub.privateEndpointNetworkPolicies = p }
             v.subnets.append(sub)
         }
-        for p in o["peerings"]?.items ?? [] {
+        for p in o["peerings"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "remoteAddressSpaces"], sink) else { continue }
             var peer = VirtualNetworkPeering()
             peer.name = p["name"]?.text(sink) ?? ""
@@ -43,8 +42,7 @@ enum NativeAzure {
 
     static func nic(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "ip", "ips", "subnet", "nsg", "asgs", "node", "ipForwarding"], sink),
-              let name = NativeLoader.name(c, kind: "NIC", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "NIC", keys: ["name", "ip", "ips", "subnet", "nsg", "asgs", "node", "ipForwarding"], sink) else { return }
         let o = c.object("NIC \(name)")
         var n = NetworkInterface()
         n.name = name
@@ -68,13 +66,13 @@ enum NativeAzure {
 
     static func nsg(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "rules", "flushConnection"], sink), let name = NativeLoader.name(c, kind: "NSG", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "NSG", keys: ["name", "rules", "flushConnection"], sink) else { return }
         let o = c.object("NSG \(name)")
         var nsg = NetworkSecurityGroup()
         nsg.name = name
         nsg.source = o.location
         nsg.flushConnection = o["flushConnection"]?.bool(sink) ?? false
-        for (i, r) in (o["rules"]?.items ?? []).enumerated() {
+        for (i, r) in (o["rules"]?.list(sink) ?? []).enumerated() {
             guard r.expectMapping(ruleKeys, sink) else { continue }
             b.mark("rules[\(i)].priority", r["priority"])
             b.mark("rules[\(i)].sourceASGs", r["sourceASGs"])
@@ -106,20 +104,19 @@ enum NativeAzure {
             b.cluster.applicationSecurityGroups.append(ApplicationSecurityGroup(name: s, source: c.location))
             return
         }
-        guard c.expectMapping(["name"], b.sink), let name = NativeLoader.name(c, kind: "ASG", b.sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "ASG", keys: ["name"], b.sink) else { return }
         b.cluster.applicationSecurityGroups.append(ApplicationSecurityGroup(name: name, source: c.location))
     }
 
     static func routeTable(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "routes", "disableBgpRoutePropagation"], sink),
-              let name = NativeLoader.name(c, kind: "RouteTable", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "RouteTable", keys: ["name", "routes", "disableBgpRoutePropagation"], sink) else { return }
         let o = c.object("RouteTable \(name)")
         var t = RouteTable()
         t.name = name
         t.source = o.location
         t.disableBgpRoutePropagation = o["disableBgpRoutePropagation"]?.bool(sink) ?? false
-        for r in o["routes"]?.items ?? [] {
+        for r in o["routes"]?.list(sink) ?? [] {
             guard r.expectMapping(["name", "prefix", "nextHopType", "nextHopIP"], sink) else { continue }
             if let route = AzureValues.route(name: r["name"], prefix: r["prefix"], hopType: r["nextHopType"], hopIP: r["nextHopIP"], at: r, sink) {
                 t.routes.append(route)
@@ -130,7 +127,7 @@ enum NativeAzure {
 
     static func publicIP(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "ip"], sink), let name = NativeLoader.name(c, kind: "PublicIP", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "PublicIP", keys: ["name", "ip"], sink) else { return }
         let o = c.object("PublicIP \(name)")
         guard let ipC = o["ip"], let ip = ipC.ip(sink) else {
             if o["ip"] == nil { sink.error("expected ip", at: o) }
@@ -141,7 +138,7 @@ enum NativeAzure {
 
     static func natGateway(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "publicIPs", "subnets"], sink), let name = NativeLoader.name(c, kind: "NATGateway", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "NATGateway", keys: ["name", "publicIPs", "subnets"], sink) else { return }
         var g = NATGateway()
         g.name = name
         g.publicIPs = c["publicIPs"]?.ips(sink) ?? []
@@ -151,14 +148,13 @@ enum NativeAzure {
 
     static func loadBalancer(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "sku", "frontends", "backendPools", "probes", "rules", "outboundRules"], sink),
-              let name = NativeLoader.name(c, kind: "LoadBalancer", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "LoadBalancer", keys: ["name", "sku", "frontends", "backendPools", "probes", "rules", "outboundRules"], sink) else { return }
         let o = c.object("LoadBalancer \(name)")
         var lb = LoadBalancer()
         lb.name = name
         lb.source = o.location
         if let s = o["sku"]?.text(sink) { lb.sku = s }
-        for f in o["frontends"]?.items ?? [] {
+        for f in o["frontends"]?.list(sink) ?? [] {
             guard f.expectMapping(["name", "ip", "publicIP", "subnet"], sink) else { continue }
             var fe = FrontendIPConfiguration()
             fe.name = f["name"]?.text(sink) ?? ""
@@ -167,7 +163,7 @@ enum NativeAzure {
             fe.subnet = f["subnet"]?.text(sink)
             lb.frontends.append(fe)
         }
-        for p in o["backendPools"]?.items ?? [] {
+        for p in o["backendPools"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "nodes", "addresses"], sink) else { continue }
             var pool = BackendPool()
             pool.name = p["name"]?.text(sink) ?? ""
@@ -175,7 +171,7 @@ enum NativeAzure {
             pool.addresses = p["addresses"]?.ips(sink) ?? []
             lb.backendPools.append(pool)
         }
-        for p in o["probes"]?.items ?? [] {
+        for p in o["probes"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "protocol", "port", "path", "intervalSeconds", "numberOfProbes"], sink) else { continue }
             var probe = HealthProbe()
             probe.name = p["name"]?.text(sink) ?? ""
@@ -186,7 +182,7 @@ enum NativeAzure {
             if let v = p["numberOfProbes"]?.int(sink, range: 1...100) { probe.numberOfProbes = v }
             lb.probes.append(probe)
         }
-        for r in o["rules"]?.items ?? [] {
+        for r in o["rules"]?.list(sink) ?? [] {
             let keys = ["name", "frontend", "backendPool", "probe", "protocol", "frontendPort", "backendPort", "floatingIP",
                         "idleTimeoutMinutes", "disableOutboundSnat", "loadDistribution"]
             guard r.expectMapping(keys, sink) else { continue }
@@ -204,7 +200,7 @@ enum NativeAzure {
             if let v = r["loadDistribution"]?.text(sink) { rule.loadDistribution = v }
             lb.rules.append(rule)
         }
-        for r in o["outboundRules"]?.items ?? [] {
+        for r in o["outboundRules"]?.list(sink) ?? [] {
             guard r.expectMapping(["name", "frontends", "backendPool", "protocol", "allocatedOutboundPorts", "idleTimeoutMinutes"], sink) else { continue }
             var rule = OutboundRule()
             rule.name = r["name"]?.text(sink) ?? ""

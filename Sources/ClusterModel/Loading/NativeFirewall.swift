@@ -6,7 +6,7 @@ enum NativeFirewall {
     static func firewall(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
         let keys = ["name", "privateIP", "publicIPs", "policy", "threatIntelMode", "snatPrivateRanges", "collections"]
-        guard c.expectMapping(keys, sink), let name = NativeLoader.name(c, kind: "Firewall", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "Firewall", keys: keys, sink) else { return }
         let o = c.object("Firewall \(name)")
         var fw = AzureFirewall()
         fw.name = name
@@ -17,7 +17,7 @@ enum NativeFirewall {
         b.mark("policy", o["policy"])
         if let t = o["threatIntelMode"]?.enumValue(ThreatIntelMode.self, sink) { fw.threatIntelMode = t }
         fw.snatPrivateRanges = o["snatPrivateRanges"]?.prefixes(sink)
-        fw.classicCollections = (o["collections"]?.items ?? []).compactMap { FirewallRules.nativeCollection($0, sink) }
+        fw.classicCollections = (o["collections"]?.list(sink) ?? []).compactMap { FirewallRules.nativeCollection($0, sink) }
         b.cluster.firewalls.append(fw)
     }
 
@@ -25,7 +25,7 @@ enum NativeFirewall {
         let sink = b.sink
         let keys = ["name", "basePolicy", "threatIntelMode", "threatIntelAllowIPs", "threatIntelAllowFQDNs",
                     "snatPrivateRanges", "dnsProxy", "ruleCollectionGroups"]
-        guard c.expectMapping(keys, sink), let name = NativeLoader.name(c, kind: "FirewallPolicy", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "FirewallPolicy", keys: keys, sink) else { return }
         let o = c.object("FirewallPolicy \(name)")
         var p = FirewallPolicy()
         p.name = name
@@ -37,14 +37,14 @@ enum NativeFirewall {
         p.threatIntelAllowFQDNs = o["threatIntelAllowFQDNs"]?.strings(sink) ?? []
         p.snatPrivateRanges = o["snatPrivateRanges"]?.prefixes(sink)
         p.dnsProxyEnabled = o["dnsProxy"]?.bool(sink) ?? false
-        for g in o["ruleCollectionGroups"]?.items ?? [] {
+        for g in o["ruleCollectionGroups"]?.list(sink) ?? [] {
             guard g.expectMapping(["name", "priority", "collections"], sink) else { continue }
             var rcg = RuleCollectionGroup()
             rcg.name = g["name"]?.text(sink) ?? ""
             if rcg.name.isEmpty { sink.error("expected name", at: g) }
             rcg.source = g.location
             if let pr = g["priority"] { rcg.priority = pr.int(sink, range: 100...65000) ?? 0 } else { sink.error("expected priority (100–65000)", at: g) }
-            rcg.collections = (g["collections"]?.items ?? []).compactMap { FirewallRules.nativeCollection($0, sink) }
+            rcg.collections = (g["collections"]?.list(sink) ?? []).compactMap { FirewallRules.nativeCollection($0, sink) }
             p.ruleCollectionGroups.append(rcg)
         }
         b.cluster.firewallPolicies.append(p)
@@ -52,7 +52,7 @@ enum NativeFirewall {
 
     static func ipGroup(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "addresses"], sink), let name = NativeLoader.name(c, kind: "IPGroup", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "IPGroup", keys: ["name", "addresses"], sink) else { return }
         let o = c.object("IPGroup \(name)")
         let addrs = AzureValues.firewallAddresses(o["addresses"], allowTags: false, sink)
         b.cluster.ipGroups.append(IPGroup(name: name, addresses: addrs, source: o.location))
@@ -60,7 +60,7 @@ enum NativeFirewall {
 
     static func serviceTag(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "prefixes"], sink), let name = NativeLoader.name(c, kind: "ServiceTag", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "ServiceTag", keys: ["name", "prefixes"], sink) else { return }
         b.cluster.serviceTags.append(ServiceTag(name: name, prefixes: c["prefixes"]?.prefixes(sink) ?? []))
     }
 
@@ -76,7 +76,7 @@ enum NativeFirewall {
 
     static func fqdnTag(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "fqdns"], sink), let name = NativeLoader.name(c, kind: "FQDNTag", sink) else { return }
+        guard let name = NativeLoader.name(c, kind: "FQDNTag", keys: ["name", "fqdns"], sink) else { return }
         b.cluster.fqdnTags.append(FQDNTag(name: name, fqdns: c["fqdns"]?.strings(sink) ?? []))
     }
 

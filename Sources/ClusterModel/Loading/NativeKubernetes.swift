@@ -3,24 +3,34 @@ import NetworkAddress
 /// Kubernetes objects in the native format: compact for nodes, pods and namespaces; the
 /// Kubernetes spec shape (plus `name`/`namespace`) for Services, NetworkPolicies and Ingresses.
 enum NativeKubernetes {
-    private static func identity(_ c: Cursor, kind: String, namespaced: Bool, _ sink: DiagnosticSink) -> (String, String, Cursor)? {
-        guard let name = NativeLoader.name(c, kind: kind, sink) else { return nil }
+    /// Name, namespace and the entry seen as that object; unknown keys reported against it.
+    private static func identity(_ c: Cursor, kind: String, namespaced: Bool, keys: [String], _ sink: DiagnosticSink) -> (String, String, Cursor)? {
+        guard c.isMapping else {
+            c.expectMapping(keys, sink)
+            return nil
+        }
+        guard let name = c["name"]?.text(sink), !name.isEmpty else {
+            sink.error("expected name", at: c.object("\(kind) \(c.path)"))
+            return nil
+        }
         let ns = namespaced ? (c["namespace"]?.text(sink) ?? "default") : ""
         let id = namespaced ? "\(kind) \(ns)/\(name)" : "\(kind) \(name)"
-        return (name, ns, c.object(id))
+        let o = c.object(id)
+        o.expectMapping(keys, sink)
+        return (name, ns, o)
     }
 
     static func node(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
         let keys = ["name", "ip", "ips", "externalIPs", "subnet", "zone", "podCIDRs", "labels", "ready", "nic", "nsg", "asgs"]
-        guard c.expectMapping(keys, sink), let (name, _, o) = identity(c, kind: "Node", namespaced: false, sink) else { return }
+        guard let (name, _, o) = identity(c, kind: "Node", namespaced: false, keys: keys, sink) else { return }
         var n = Node()
         n.name = name
         n.source = o.location
         n.internalIPs = (o["ips"] ?? o["ip"])?.ips(sink) ?? []
         b.mark("ips", o["ips"] ?? o["ip"])
         b.mark("subnet", o["subnet"])
-        if n.internalIPs.isEmpty { sink.error("expected ip (the node's InternalIP)", at: o) }
+        if o["ips"] == nil && o["ip"] == nil { sink.error("expected ip (the node's InternalIP)", at: o) }
         n.externalIPs = o["externalIPs"]?.ips(sink) ?? []
         n.subnet = o["subnet"]?.text(sink) ?? ""
         n.zone = o["zone"]?.text(sink) ?? ""
@@ -50,14 +60,14 @@ enum NativeKubernetes {
             b.cluster.namespaces.append(Namespace(name: s, source: c.location))
             return
         }
-        guard c.expectMapping(["name", "labels"], sink), let (name, _, o) = identity(c, kind: "Namespace", namespaced: false, sink) else { return }
+        guard let (name, _, o) = identity(c, kind: "Namespace", namespaced: false, keys: ["name", "labels"], sink) else { return }
         b.cluster.namespaces.append(Namespace(name: name, labels: o["labels"]?.stringMap(sink) ?? [:], source: o.location))
     }
 
     static func pod(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
         let keys = ["name", "namespace", "node", "ip", "ips", "labels", "hostNetwork", "phase", "ready", "terminating", "ports"]
-        guard c.expectMapping(keys, sink), let (name, ns, o) = identity(c, kind: "Pod", namespaced: true, sink) else { return }
+        guard let (name, ns, o) = identity(c, kind: "Pod", namespaced: true, keys: keys, sink) else { return }
         var p = Pod()
         p.name = name
         p.namespace = ns
@@ -72,7 +82,7 @@ enum NativeKubernetes {
         if let v = o["phase"]?.enumValue(PodPhase.self, sink) { p.phase = v }
         p.ready = o["ready"]?.bool(sink) ?? (p.phase == .Running)
         p.terminating = o["terminating"]?.bool(sink) ?? false
-        for pc in o["ports"]?.items ?? [] {
+        for pc in o["ports"]?.list(sink) ?? [] {
             guard pc.expectMapping(["name", "port", "containerPort", "protocol"], sink) else { continue }
             guard let portC = pc["port"] ?? pc["containerPort"], let port = portC.int(sink, range: 1...65535) else {
                 if pc["port"] == nil && pc["containerPort"] == nil { sink.error("expected port", at: pc) }
@@ -87,7 +97,7 @@ enum NativeKubernetes {
     static func service(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
         let keys = ["name", "namespace", "labels", "annotations", "loadBalancerIngressIPs"] + KubernetesSpecs.serviceSpecKeys
-        guard c.expectMapping(keys, sink), let (name, ns, o) = identity(c, kind: "Service", namespaced: true, sink) else { return }
+        guard let (name, ns, o) = identity(c, kind: "Service", namespaced: true, keys: keys, sink) else { return }
         var s = Service()
         s.name = name
         s.namespace = ns
@@ -105,7 +115,7 @@ enum NativeKubernetes {
     static func endpointSlice(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
         let keys = ["name", "namespace", "service", "addressType", "endpoints", "ports"]
-        guard c.expectMapping(keys, sink), let (name, ns, o) = identity(c, kind: "EndpointSlice", namespaced: true, sink) else { return }
+        guard let (name, ns, o) = identity(c, kind: "EndpointSlice", namespaced: true, keys: keys, sink) else { return }
         var s = EndpointSlice()
         s.name = name
         s.namespace = ns
@@ -121,8 +131,7 @@ enum NativeKubernetes {
 
     static func networkPolicy(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "namespace"] + KubernetesSpecs.networkPolicySpecKeys, sink),
-              let (name, ns, o) = identity(c, kind: "NetworkPolicy", namespaced: true, sink) else { return }
+        guard let (name, ns, o) = identity(c, kind: "NetworkPolicy", namespaced: true, keys: ["name", "namespace"] + KubernetesSpecs.networkPolicySpecKeys, sink) else { return }
         var np = NetworkPolicy()
         np.name = name
         np.namespace = ns
@@ -134,8 +143,7 @@ enum NativeKubernetes {
 
     static func ingress(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        guard c.expectMapping(["name", "namespace"] + KubernetesSpecs.ingressSpecKeys, sink),
-              let (name, ns, o) = identity(c, kind: "Ingress", namespaced: true, sink) else { return }
+        guard let (name, ns, o) = identity(c, kind: "Ingress", namespaced: true, keys: ["name", "namespace"] + KubernetesSpecs.ingressSpecKeys, sink) else { return }
         var ing = Ingress()
         ing.name = name
         ing.namespace = ns

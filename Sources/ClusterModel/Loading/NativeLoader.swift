@@ -25,30 +25,31 @@ enum NativeLoader {
         guard top.expectMapping(topLevelKeys, sink) else { return [] }
         if let n = top["name"]?.text(sink) { b.cluster.name = n }
         if let s = top["settings"] { settings(s.object("Settings", path: "settings"), into: &b) }
-        for c in top["vnets"]?.items ?? [] { NativeAzure.vnet(c, into: &b) }
-        for c in top["networkInterfaces"]?.items ?? [] { NativeAzure.nic(c, into: &b) }
-        for c in top["nodes"]?.items ?? [] { NativeKubernetes.node(c, into: &b) }
-        for c in top["namespaces"]?.items ?? [] { NativeKubernetes.namespace(c, into: &b) }
-        for c in top["pods"]?.items ?? [] { NativeKubernetes.pod(c, into: &b) }
-        for c in top["services"]?.items ?? [] { NativeKubernetes.service(c, into: &b) }
-        for c in top["endpointSlices"]?.items ?? [] { NativeKubernetes.endpointSlice(c, into: &b) }
-        for c in top["networkPolicies"]?.items ?? [] { NativeKubernetes.networkPolicy(c, into: &b) }
-        for c in top["ingresses"]?.items ?? [] { NativeKubernetes.ingress(c, into: &b) }
-        for c in top["ingressControllers"]?.items ?? [] { NativeKubernetes.ingressController(c, into: &b) }
-        for c in top["nsgs"]?.items ?? [] { NativeAzure.nsg(c, into: &b) }
-        for c in top["asgs"]?.items ?? [] { NativeAzure.asg(c, into: &b) }
-        for c in top["routeTables"]?.items ?? [] { NativeAzure.routeTable(c, into: &b) }
-        for c in top["loadBalancers"]?.items ?? [] { NativeAzure.loadBalancer(c, into: &b) }
-        for c in top["publicIPs"]?.items ?? [] { NativeAzure.publicIP(c, into: &b) }
-        for c in top["natGateways"]?.items ?? [] { NativeAzure.natGateway(c, into: &b) }
-        for c in top["firewalls"]?.items ?? [] { NativeFirewall.firewall(c, into: &b) }
-        for c in top["firewallPolicies"]?.items ?? [] { NativeFirewall.policy(c, into: &b) }
-        for c in top["ipGroups"]?.items ?? [] { NativeFirewall.ipGroup(c, into: &b) }
-        for c in top["serviceTags"]?.items ?? [] { NativeFirewall.serviceTag(c, into: &b) }
-        for c in top["dnsRecords"]?.items ?? [] { NativeFirewall.dnsRecord(c, into: &b) }
-        for c in top["fqdnTags"]?.items ?? [] { NativeFirewall.fqdnTag(c, into: &b) }
+        for c in top["vnets"]?.list(sink) ?? [] { NativeAzure.vnet(c, into: &b) }
+        for c in top["networkInterfaces"]?.list(sink) ?? [] { NativeAzure.nic(c, into: &b) }
+        for c in top["nodes"]?.list(sink) ?? [] { NativeKubernetes.node(c, into: &b) }
+        for c in top["namespaces"]?.list(sink) ?? [] { NativeKubernetes.namespace(c, into: &b) }
+        for c in top["pods"]?.list(sink) ?? [] { NativeKubernetes.pod(c, into: &b) }
+        for c in top["services"]?.list(sink) ?? [] { NativeKubernetes.service(c, into: &b) }
+        for c in top["endpointSlices"]?.list(sink) ?? [] { NativeKubernetes.endpointSlice(c, into: &b) }
+        for c in top["networkPolicies"]?.list(sink) ?? [] { NativeKubernetes.networkPolicy(c, into: &b) }
+        for c in top["ingresses"]?.list(sink) ?? [] { NativeKubernetes.ingress(c, into: &b) }
+        for c in top["ingressControllers"]?.list(sink) ?? [] { NativeKubernetes.ingressController(c, into: &b) }
+        for c in top["nsgs"]?.list(sink) ?? [] { NativeAzure.nsg(c, into: &b) }
+        for c in top["asgs"]?.list(sink) ?? [] { NativeAzure.asg(c, into: &b) }
+        for c in top["routeTables"]?.list(sink) ?? [] { NativeAzure.routeTable(c, into: &b) }
+        for c in top["loadBalancers"]?.list(sink) ?? [] { NativeAzure.loadBalancer(c, into: &b) }
+        for c in top["publicIPs"]?.list(sink) ?? [] { NativeAzure.publicIP(c, into: &b) }
+        for c in top["natGateways"]?.list(sink) ?? [] { NativeAzure.natGateway(c, into: &b) }
+        for c in top["firewalls"]?.list(sink) ?? [] { NativeFirewall.firewall(c, into: &b) }
+        for c in top["firewallPolicies"]?.list(sink) ?? [] { NativeFirewall.policy(c, into: &b) }
+        for c in top["ipGroups"]?.list(sink) ?? [] { NativeFirewall.ipGroup(c, into: &b) }
+        for c in top["serviceTags"]?.list(sink) ?? [] { NativeFirewall.serviceTag(c, into: &b) }
+        for c in top["dnsRecords"]?.list(sink) ?? [] { NativeFirewall.dnsRecord(c, into: &b) }
+        for c in top["fqdnTags"]?.list(sink) ?? [] { NativeFirewall.fqdnTag(c, into: &b) }
         if let t = top["threatIntel"] { NativeFirewall.threatIntel(t.object("ThreatIntel", path: "threatIntel"), into: &b) }
-        return top["include"]?.items ?? top["include"].map { [$0] } ?? []
+        guard let inc = top["include"] else { return [] }
+        return inc.isSequence ? inc.items : [inc]
     }
 
     static let settingsKeys = [
@@ -87,7 +88,7 @@ enum NativeLoader {
             if let v = k["masqueradeAll"]?.bool(sink) { s.kubeProxy.masqueradeAll = v }
             if let v = k["nodePortAddresses"] { s.kubeProxy.nodePortAddresses = v.prefixes(sink) }
             if let v = k["seed"]?.scalar {
-                if let n = UInt64(v) { s.kubeProxy.seed = n } else { sink.error("expected an unsigned integer, found \"\(v)\"", at: k["seed"]!) }
+                if let n = UInt64(v) { s.kubeProxy.seed = n } else { sink.error("expected an unsigned integer, found \"\(v)\"", at: k["seed"] ?? k) }
             }
         }
         b.cluster.settings = s
@@ -97,12 +98,18 @@ enum NativeLoader {
         b.mark("apiServer.publicIP", c["apiServer"]?["publicIP"] ?? c["apiServer"])
     }
 
-    /// `name` of a native entry, reported when missing.
-    static func name(_ c: Cursor, kind: String, _ sink: DiagnosticSink) -> String? {
+    /// `name` of a native entry, reported when missing; then the entry's keys are checked
+    /// with diagnostics naming the object (`NSG web-nsg: rulez: unknown key …`).
+    static func name(_ c: Cursor, kind: String, keys: [String], _ sink: DiagnosticSink) -> String? {
+        guard c.isMapping else {
+            c.expectMapping(keys, sink)
+            return nil
+        }
         guard let n = c["name"]?.text(sink), !n.isEmpty else {
             sink.error("expected name", at: c.object("\(kind) \(c.path)"))
             return nil
         }
+        c.object("\(kind) \(n)").expectMapping(keys, sink)
         return n
     }
 }

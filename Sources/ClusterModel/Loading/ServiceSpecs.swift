@@ -23,7 +23,7 @@ extension KubernetesSpecs {
             }
         }
         if let s = c["selector"] { svc.selector = s.stringMap(sink) }
-        for (i, p) in (c["ports"]?.items ?? []).enumerated() {
+        for p in c["ports"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "protocol", "port", "targetPort", "nodePort", "appProtocol"], sink) else { continue }
             var port = ServicePort()
             port.name = p["name"]?.text(sink) ?? ""
@@ -35,7 +35,6 @@ extension KubernetesSpecs {
             port.targetPort = p["targetPort"].flatMap { $0.portRef(sink) } ?? .number(port.port)
             if let n = p["nodePort"] { port.nodePort = n.int(sink, range: 1...65535) }
             port.appProtocol = p["appProtocol"]?.text(sink)
-            _ = i
             svc.ports.append(port)
         }
         if let e = c["externalIPs"] { svc.externalIPs = e.ips(sink) }
@@ -76,7 +75,7 @@ extension KubernetesSpecs {
                 sink.error("unknown value \"\(v)\"; expected one of IPv4, IPv6, FQDN", at: t)
             }
         }
-        for e in c["endpoints"]?.items ?? [] {
+        for e in c["endpoints"]?.list(sink) ?? [] {
             guard e.expectMapping(endpointKeys, sink) else { continue }
             var ep = Endpoint()
             if slice.addressType != "FQDN" { ep.addresses = e["addresses"]?.ips(sink) ?? [] }
@@ -93,7 +92,7 @@ extension KubernetesSpecs {
             }
             slice.endpoints.append(ep)
         }
-        for p in c["ports"]?.items ?? [] {
+        for p in c["ports"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "port", "protocol", "appProtocol"], sink) else { continue }
             var port = EndpointPort(port: 0)
             port.name = p["name"]?.text(sink) ?? ""

@@ -25,6 +25,9 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
 public struct Cluster: Sendable {
     public var name: String = "aks"
     public var settings = ClusterSettings()
+    /// Where the settings came from (native `settings:` or `az aks show`); nil when no source
+    /// gave them and the defaults are assumed (validation then skips checks that depend on them).
+    public var settingsSource: SourceLocation?
 
     // Kubernetes
     public var namespaces: [Namespace] = []

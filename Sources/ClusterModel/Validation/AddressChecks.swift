@@ -42,7 +42,7 @@ extension Validator {
             }
         }
         podAddresses()
-        for svc in c.services where !c.settings.serviceCIDRs.isEmpty {
+        for svc in c.services where !c.settings.serviceCIDRs.isEmpty && c.settingsSource != nil {
             for ip in svc.clusterIPs where !c.settings.serviceCIDRs.contains(where: { $0.contains(ip) }) {
                 error("Service \(svc.qualifiedName)", field: "clusterIPs", at: svc.source,
                       "cluster IP \(ip) is outside the service CIDRs \(c.settings.serviceCIDRs.map(\.description).joined(separator: ", "))")
@@ -61,6 +61,7 @@ extension Validator {
 
     private mutating func podAddresses() {
         let s = c.settings
+        guard c.settingsSource != nil else { return }
         var nodes: [String: Node] = [:]
         for n in c.nodes { nodes[n.name] = n }
         let vnetSubnets = c.virtualNetworks.flatMap { v in v.subnets.flatMap(\.prefixes) }

@@ -55,13 +55,16 @@ extension Validator {
         for v in c.virtualNetworks {
             for s in v.subnets {
                 if let n = s.networkSecurityGroup, !nsgs.contains(n) {
-                    error("VNet \(v.name)", field: "subnets.\(s.name).nsg", at: s.source ?? v.source, "subnet \(s.name): network security group \(n) not found")
+                    missing("VNet \(v.name)", field: "subnets.\(s.name).nsg", at: s.source ?? v.source, "network security group", n,
+                            loadedAny: !nsgs.isEmpty, context: "subnet \(s.name): ")
                 }
                 if let t = s.routeTable, !tables.contains(t) {
-                    error("VNet \(v.name)", field: "subnets.\(s.name).routeTable", at: s.source ?? v.source, "subnet \(s.name): route table \(t) not found")
+                    missing("VNet \(v.name)", field: "subnets.\(s.name).routeTable", at: s.source ?? v.source, "route table", t,
+                            loadedAny: !tables.isEmpty, context: "subnet \(s.name): ")
                 }
                 if let g = s.natGateway, !gateways.contains(g) {
-                    error("VNet \(v.name)", field: "subnets.\(s.name).natGateway", at: s.source ?? v.source, "subnet \(s.name): NAT gateway \(g) not found")
+                    missing("VNet \(v.name)", field: "subnets.\(s.name).natGateway", at: s.source ?? v.source, "NAT gateway", g,
+                            loadedAny: !gateways.isEmpty, context: "subnet \(s.name): ")
                 }
             }
         }
@@ -69,10 +72,10 @@ extension Validator {
         for nic in c.networkInterfaces {
             let id = nic.nodeName.isEmpty ? "NIC \(nic.name)" : "Node \(nic.nodeName)"
             if !nic.subnet.isEmpty && subnet(nic.subnet) == nil {
-                error(id, field: "subnet", at: nic.source, "subnet \(nic.subnet) not found")
+                missing(id, field: "subnet", at: nic.source, "subnet", nic.subnet, loadedAny: !c.virtualNetworks.isEmpty)
             }
             if let n = nic.networkSecurityGroup, !nsgs.contains(n) {
-                error(id, field: "nsg", at: nic.source, "network security group \(n) not found")
+                missing(id, field: "nsg", at: nic.source, "network security group", n, loadedAny: !nsgs.isEmpty)
             }
             for a in nic.applicationSecurityGroups where !asgs.contains(a) {
                 error(id, field: "asgs", at: nic.source, "application security group \(a) not found")
@@ -80,7 +83,7 @@ extension Validator {
         }
         for g in c.natGateways {
             for s in g.subnets where subnet(s) == nil {
-                error("NATGateway \(g.name)", field: "subnets", at: nil, "subnet \(s) not found")
+                missing("NATGateway \(g.name)", field: "subnets", at: nil, "subnet", s, loadedAny: !c.virtualNetworks.isEmpty)
             }
         }
         loadBalancerReferences()
@@ -103,7 +106,7 @@ extension Validator {
             }
             for (i, p) in lb.backendPools.enumerated() {
                 for n in p.nodeNames where !nodes.contains(n) {
-                    error(id, field: "backendPools[\(i)].nodes", at: lb.source, "backend pool \(p.name): node \(n) not found")
+                    missing(id, field: "backendPools[\(i)].nodes", at: lb.source, "node", n, loadedAny: !nodes.isEmpty, context: "backend pool \(p.name): ")
                 }
             }
         }
@@ -119,7 +122,7 @@ extension Validator {
                 for (ri, r) in rc.rules.enumerated() {
                     let path = "\(prefix)collections[\(ci)].rules[\(ri)]"
                     for g in r.sourceIPGroups + r.destinationIPGroups where !groups.contains(g) {
-                        error(owner, field: path, at: loc, "rule \(r.name): IP group \(g) not found")
+                        missing(owner, field: path, at: loc, "IP group", g, loadedAny: !groups.isEmpty, context: "rule \(r.name): ")
                     }
                     for a in r.destinationAddresses where a != "*" && IPRange(a) == nil && !tags.contains(a) {
                         warning(owner, field: path, at: loc, "rule \(r.name): service tag \(a) has no known prefixes; it matches nothing")
@@ -132,7 +135,7 @@ extension Validator {
         }
         for fw in c.firewalls {
             if let p = fw.policy, !policies.contains(p) {
-                error("Firewall \(fw.name)", field: "policy", at: fw.source, "firewall policy \(p) not found")
+                missing("Firewall \(fw.name)", field: "policy", at: fw.source, "firewall policy", p, loadedAny: !policies.isEmpty)
             }
             rules("Firewall \(fw.name)", "", fw.classicCollections, at: fw.source)
         }

@@ -5,7 +5,7 @@ extension Validator {
         let namespaces = Set(c.namespaces.map(\.name))
         for p in c.pods {
             if !p.nodeName.isEmpty && !nodes.contains(p.nodeName) {
-                error("Pod \(p.qualifiedName)", field: "nodeName", at: p.source, "node \(p.nodeName) not found")
+                missing("Pod \(p.qualifiedName)", field: "nodeName", at: p.source, "node", p.nodeName, loadedAny: !nodes.isEmpty)
             }
             if !namespaces.isEmpty && !namespaces.contains(p.namespace) {
                 error("Pod \(p.qualifiedName)", field: "namespace", at: p.source, "namespace \(p.namespace) not found")
@@ -19,7 +19,7 @@ extension Validator {
             }
             for (i, e) in s.endpoints.enumerated() {
                 if let n = e.nodeName, !nodes.contains(n) {
-                    error(id, field: "endpoints[\(i)].nodeName", at: s.source, "node \(n) not found")
+                    missing(id, field: "endpoints[\(i)].nodeName", at: s.source, "node", n, loadedAny: !nodes.isEmpty)
                 }
             }
         }

@@ -46,6 +46,17 @@ struct Validator {
         report(.warning, object, field: field, path: path, at: loc, message)
     }
 
+    /// A reference to an object that is not there: an error, or only a warning when no object
+    /// of that kind was loaded at all (a partial export cannot be checked, but is not wrong).
+    mutating func missing(_ object: String, field: String, at loc: SourceLocation?, _ what: String, _ name: String,
+                          loadedAny: Bool, context: String = "") {
+        if loadedAny {
+            error(object, field: field, at: loc, "\(context)\(what) \(name) not found")
+        } else {
+            warning(object, field: field, at: loc, "\(context)\(what) \(name) not found (none loaded; add the export to check this reference)")
+        }
+    }
+
     /// Two objects of one kind with one identity, from one source or from two merged ones.
     mutating func duplicateNames() {
         func check(_ kind: String, _ items: [(String, SourceLocation?)]) {
@@ -83,6 +94,14 @@ struct Validator {
 
     mutating func settings() {
         let s = c.settings
+        guard c.settingsSource != nil else {
+            // Kubernetes-only exports: the network profile is unknown, so nothing depends on it.
+            if !c.pods.isEmpty || !c.nodes.isEmpty {
+                out.append(Diagnostic(.note, "no cluster settings given (native `settings:` or `az aks show -o json`); assuming Azure CNI, service CIDR 10.0.0.0/16, outbound loadBalancer",
+                                      object: "Settings"))
+            }
+            return
+        }
         if s.networkPolicy == .none && !c.networkPolicies.isEmpty {
             warning("Settings", field: "networkPolicy", at: nil,
                     "networkPolicy engine is none: \(c.networkPolicies.count) NetworkPolicy object(s) will not be enforced")
@@ -100,7 +119,7 @@ struct Validator {
                     "authorized IP ranges apply only to a public API server; ignored for a private cluster")
         }
         if s.apiServer.privateCluster && s.apiServer.privateIP == nil {
-            error("Settings", field: "apiServer.privateIP", at: nil, "expected the private endpoint IP of a private cluster's API server")
+            warning("Settings", field: "apiServer.privateIP", at: nil, "expected the private endpoint IP of a private cluster's API server")
         }
         if !s.apiServer.privateCluster && s.apiServer.publicIP == nil && !c.nodes.isEmpty {
             warning("Settings", field: "apiServer.publicIP", at: nil, "no API server address given; API server traffic cannot be placed")

@@ -34,6 +34,7 @@ extension AzureNetwork {
         nodeNames = cluster.nodes.map(\.name)
         nodeIPs = cluster.nodes.map { n in n.internalIPs.first(where: \.isIPv4) ?? n.internalIPs.first ?? .zero4 }
         defaultDenyRule = names.intern("default-deny")
+        pendingApplicationRule = names.intern("firewall:pending-application-rule")
         threatIntelRule = names.intern("ThreatIntel")
         apiServerRule = names.intern("apiserver:authorized-ip-ranges")
         noRouteRule = names.intern("route:no-route")

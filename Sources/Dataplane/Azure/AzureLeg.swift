@@ -15,6 +15,10 @@ struct Leg {
     var viaFirewall: Int32 = -1
     /// Guards against routing loops (a UDR pointing back at the appliance that sent it).
     var hops: Int = 0
+    /// What the firewall may know of the first request (see `ApplicationRequest`).
+    var request: ApplicationRequest = .seen
+    /// A firewall allowed the handshake pending its application rules.
+    var pending = false
 }
 
 extension AzureNetwork {
@@ -22,10 +26,13 @@ extension AzureNetwork {
     /// a VNet host, or the Internet) across the Azure network to the host owning `flow.dst`.
     /// `flow.src` is the source as the NIC sends it. `sni`/`httpHost` are the sniffed names
     /// (empty buffers when none). Called only for the first packet of a flow; conntrack lets
-    /// replies and later packets through.
+    /// replies and later packets through. `request` says whether the flow's first request (the
+    /// payload the SNI/Host come from) is known yet; with `.handshake` a firewall whose
+    /// application rules cover the port allows the leg pending (`pendingApplication`).
     public func carry(_ flow: FlowKey, sni: UnsafeRawBufferPointer, httpHost: UnsafeRawBufferPointer,
-                      recorder: inout HopRecorder) -> AzureLegResult {
+                      request: ApplicationRequest = .seen, recorder: inout HopRecorder) -> AzureLegResult {
         var leg = Leg(flow: flow)
+        leg.request = request
         if let h = host(flow.src) {
             switch h.kind {
             case .node, .pod, .nic, .firewallPrivate:
@@ -82,7 +89,8 @@ extension AzureNetwork {
 
     @inline(__always)
     func allow(_ leg: Leg, landed: Int32) -> AzureLegResult {
-        AzureLegResult(verdict: .allow, stage: leg.lastStage, rule: leg.lastAllow, flow: leg.flow, landedNode: landed)
+        AzureLegResult(verdict: .allow, stage: leg.lastStage, rule: leg.lastAllow, flow: leg.flow, landedNode: landed,
+                       pendingApplication: leg.pending)
     }
 
     func text(_ f: FlowKey) -> String { "\(f.proto) \(f.src):\(f.srcPort) -> \(f.dst):\(f.dstPort)" }

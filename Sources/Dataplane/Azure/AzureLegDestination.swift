@@ -12,24 +12,35 @@ extension AzureNetwork {
     func throughFirewall(_ k: Int, _ leg: inout Leg, _ sni: UnsafeRawBufferPointer, _ httpHost: UnsafeRawBufferPointer,
                          _ recorder: inout HopRecorder) -> AzureLegResult {
         let fw = firewalls[k]
-        let d = evaluateFirewall(k, leg.flow, sni: sni, httpHost: httpHost, inboundDNATOnly: false)
+        let d = evaluateFirewall(k, leg.flow, sni: sni, httpHost: httpHost, inboundDNATOnly: false, request: leg.request)
         if d.threatAlert {
             recorder.add(Hop(stage: .firewall, result: .pass, rule: self.names.name(threatIntelRule), detail: "threat intelligence alert (mode Alert): logged, not blocked"))
         }
         guard d.allow else {
-            recorder.add(Hop(stage: .firewall, result: .drop, rule: self.names.name(d.rule),
-                             detail: d.reason == .none ? "\(fw.name): deny rule collection" : "\(fw.name): \(d.reason.text)"))
+            if recorder.enabled {
+                var why = d.reason == .none ? "\(fw.name): deny rule collection" : "\(fw.name): \(d.reason.text)"
+                if leg.request == .unknown && (d.reason == .sniMissing || d.reason == .hostMissing) {
+                    why = "\(fw.name): \(leg.flow.proto) port \(leg.flow.dstPort) is an application-rule port: the firewall completes the TCP handshake and the decision waits for the client's first request (\(d.reason == .sniMissing ? "TLS SNI; trace with --sni NAME" : "HTTP Host; trace with --http-host NAME")); if none comes: \(d.reason.text)"
+                }
+                recorder.add(Hop(stage: .firewall, result: .drop, rule: self.names.name(d.rule), detail: why))
+            }
             return drop(leg, .firewall, d.rule)
         }
         leg.viaFirewall = Int32(k)
         leg.lastAllow = d.rule
         leg.lastStage = .firewall
         if d.pass == .dnat { return applyDNAT(k, d, &leg, sni, httpHost, &recorder) }
-        recorder.add(Hop(stage: .firewall, result: .allow, rule: self.names.name(d.rule),
-                         detail: "\(fw.name): \(d.pass == .application ? "application" : "network") rule"))
+        if d.pass == .pendingApplication {
+            leg.pending = true
+            recorder.add(Hop(stage: .firewall, result: .allow, rule: self.names.name(d.rule),
+                             detail: "\(fw.name): no DNAT or network rule matched and \(leg.flow.proto) port \(leg.flow.dstPort) is an application-rule port: the firewall proxies the connection, completes the handshake and decides on the client's first request (TLS SNI / HTTP Host); decision pending"))
+        } else {
+            recorder.add(Hop(stage: .firewall, result: .allow, rule: self.names.name(d.rule),
+                             detail: "\(fw.name): \(d.pass == .application ? "application" : "network") rule"))
+        }
         let before = leg.flow
         let dstPrivate = intervals.contains(nonInternet, leg.flow.dst)
-        if d.pass == .application {
+        if d.pass == .application || d.pass == .pendingApplication {
             // §2.4: application rules always SNAT (transparent proxy): private IP toward private
             // destinations, public IP toward the Internet.
             leg.flow.src = dstPrivate ? fw.privateIP : (fw.publicIP ?? fw.privateIP)

@@ -24,7 +24,10 @@ import PacketWire
 // - §7.8 DNAT-matched traffic is allowed and not checked against network rules (current text).
 // - §7.9 Only Http/Https application protocols are simulated; Mssql matches nothing.
 // - §7.10 HTTPS with no SNI (and HTTP with no Host) matches no application rule: `default-deny`
-//   with the reason "SNI missing" / "HTTP Host missing" in the hop detail.
+//   with the reason "SNI missing" / "HTTP Host missing" in the hop detail. A handshake packet
+//   (`ApplicationRequest.handshake`) on an application-rule port that no DNAT/network rule decides
+//   is allowed pending (`firewall:pending-application-rule`): the firewall proxies TCP and decides
+//   on the first request, which the pipeline feeds back through `carry` with `.seen`.
 // - §7.11 The firewall's infrastructure rule collection is not simulated.
 // - §7.14 Kubenet pod↔pod keeps pod IPs (routes per node pod CIDR → node IP are synthesized
 //   when the model's route table lacks them).
@@ -64,13 +67,18 @@ public struct AzureLegResult: Sendable {
     /// Index into `Cluster.nodes` of the node that receives the packet (an LB backend, the node
     /// owning the destination IP or pod), or -1 when the destination is not a node (Internet, VNet host, API server).
     public var landedNode: Int32
+    /// True when a firewall let the handshake through pending its application rules
+    /// (`ApplicationRequest.handshake`): the flow's verdict waits for its first request.
+    public var pendingApplication: Bool
 
-    public init(verdict: Verdict, stage: Stage, rule: RuleID, flow: FlowKey, landedNode: Int32) {
+    public init(verdict: Verdict, stage: Stage, rule: RuleID, flow: FlowKey, landedNode: Int32,
+                pendingApplication: Bool = false) {
         self.verdict = verdict
         self.stage = stage
         self.rule = rule
         self.flow = flow
         self.landedNode = landedNode
+        self.pendingApplication = pendingApplication
     }
 }
 
@@ -182,6 +190,9 @@ public struct AzureNetwork: Sendable {
     var apiPrivateCluster = false
 
     var defaultDenyRule = RuleID.none
+    /// `firewall:pending-application-rule`: a handshake allowed while the application rules wait
+    /// for the first request.
+    public internal(set) var pendingApplicationRule = RuleID.none
     var threatIntelRule = RuleID.none
     var apiServerRule = RuleID.none
     var noRouteRule = RuleID.none

@@ -6,7 +6,24 @@ import PacketWire
 // network rules, then application rules (HTTP by Host header, HTTPS by TLS SNI only); the first
 // matching rule decides; nothing matched = `default-deny`.
 
-enum FirewallPass: UInt8, Sendable { case threatIntel, dnat, network, application, none }
+enum FirewallPass: UInt8, Sendable { case threatIntel, dnat, network, application, pendingApplication, none }
+
+/// What the firewall knows of a TCP flow's first request when it judges the flow. Azure Firewall
+/// proxies TCP for application rules: it completes the client's handshake itself and decides on
+/// the first request (TLS ClientHello SNI / HTTP Host), so a handshake packet cannot be judged by
+/// application rules yet.
+public enum ApplicationRequest: UInt8, Sendable {
+    /// The request was seen (a payload packet was inspected, or `trace --sni/--http-host` named
+    /// it): decide now; a payload without a usable name is "SNI missing" / "HTTP Host missing".
+    case seen
+    /// Only the handshake so far (a payload-less TCP packet opened the flow): when no DNAT or
+    /// network rule decides and an application rule covers the port, the leg is allowed pending
+    /// (`firewall:pending-application-rule`) and the pipeline decides on the first payload.
+    case handshake
+    /// A hypothetical flow with no request given (`akssim trace` without --sni/--http-host):
+    /// decide as if none comes, and say that the real firewall would wait for it.
+    case unknown
+}
 
 enum FirewallDenyReason: UInt8, Sendable {
     case none, noRuleMatched, sniMissing, hostMissing, threatIntel
@@ -78,7 +95,7 @@ extension AzureNetwork {
     }
 
     func evaluateFirewall(_ index: Int, _ f: FlowKey, sni: UnsafeRawBufferPointer, httpHost: UnsafeRawBufferPointer,
-                          inboundDNATOnly: Bool) -> FirewallDecision {
+                          inboundDNATOnly: Bool, request: ApplicationRequest = .seen) -> FirewallDecision {
         let fw = firewalls[index]
         var d = FirewallDecision(allow: false, pass: .none, rule: defaultDenyRule, reason: .noRuleMatched,
                                  translatedAddress: .zero4, translatedPort: 0, threatAlert: false)
@@ -136,7 +153,17 @@ extension AzureNetwork {
         let isHTTP = httpHost.count > 0
         let isHTTPS = !isHTTP && sni.count > 0
         if !isHTTP && !isHTTPS {
-            if fw.httpsAppPorts.contains(f.dstPort) { d.reason = .sniMissing } else if fw.httpAppPorts.contains(f.dstPort) { d.reason = .hostMissing }
+            let https = fw.httpsAppPorts.contains(f.dstPort)
+            let http = !https && fw.httpAppPorts.contains(f.dstPort)
+            if request == .handshake && (https || http) {
+                // The proxy answers the handshake; the application rules judge the first request.
+                d.allow = true
+                d.pass = .pendingApplication
+                d.rule = pendingApplicationRule
+                d.reason = .none
+                return d
+            }
+            if https { d.reason = .sniMissing } else if http { d.reason = .hostMissing }
             return d
         }
         let name = isHTTP ? httpHost : sni

@@ -17,7 +17,8 @@ public struct ConntrackEntry: Sendable {
     public var state: ConnState
     public var seenReply: Bool
     public var fin: UInt8
-    /// Cached decision of the first packet; later packets of a non-allowed flow repeat it.
+    /// Cached decision of the first packet; later packets of a non-allowed flow, in either
+    /// direction, repeat it (see `insert`).
     public var verdict: Verdict
     public var stage: Stage
     public var rule: RuleID
@@ -25,6 +26,9 @@ public struct ConntrackEntry: Sendable {
     public var node: Int32
     public var namespace: Int32
     public var live: Bool
+    /// Azure Firewall application rules wait for this flow's first request: the handshake is
+    /// allowed (`firewall:pending-application-rule`) and the client's first payload decides.
+    public var pendingApplication = false
 
     public init(original: FlowKey, reply: FlowKey, now: Int64, state: ConnState, verdict: Verdict, stage: Stage,
                 rule: RuleID, node: Int32, namespace: Int32) {
@@ -115,8 +119,13 @@ public struct ConntrackTable: Sendable {
 
     public func entry(_ e: Int32) -> ConntrackEntry { entries[Int(e)] }
 
-    /// Inserts a connection keyed by its original tuple and, when `trackReply` (allowed flows),
-    /// by its reply tuple and the reversed/translated views too.
+    /// Inserts a connection keyed by its original tuple and, when `trackReply`, by its reply tuple
+    /// and the reversed/translated views too. The pipeline tracks every view of refused flows as
+    /// well: Linux discards the unconfirmed conntrack entry of a dropped packet, but the simulator
+    /// keeps it as per-flow accounting, so a refused flow's later packets in either direction
+    /// (replies included, before or after reverse NAT) are attributed to the one verdict, stage
+    /// and rule that refused it. Refused flows share the bounded table (and its eviction) with
+    /// the rest, so a flood of them cannot grow memory.
     @discardableResult
     public mutating func insert(_ entry: ConntrackEntry, trackReply: Bool, now: Int64) -> Int32 {
         let e: Int32
@@ -153,6 +162,14 @@ public struct ConntrackTable: Sendable {
         en.lastSeen = now
         en.expires = now &+ ConntrackTimeouts.timeout(en.state, proto: en.original.proto, seenReply: en.seenReply)
         entries[Int(e)] = en
+    }
+
+    /// Settles a flow whose verdict waited for its first request (Azure Firewall application rules).
+    public mutating func settle(_ e: Int32, verdict: Verdict, stage: Stage, rule: RuleID) {
+        entries[Int(e)].pendingApplication = false
+        entries[Int(e)].verdict = verdict
+        entries[Int(e)].stage = stage
+        entries[Int(e)].rule = rule
     }
 
     /// Forgets every entry (reload without state).

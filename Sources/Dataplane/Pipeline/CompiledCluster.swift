@@ -52,7 +52,12 @@ public struct FlowInput {
     public var nodeHint: Int32
     public var sni: UnsafeRawBufferPointer
     public var httpHost: UnsafeRawBufferPointer
-    public init(flow: FlowKey, tcpFlags: TCPFlags, nodeHint: Int32, sni: UnsafeRawBufferPointer, httpHost: UnsafeRawBufferPointer) {
+    /// Whether the flow's first request (where `sni`/`httpHost` come from) is known: a
+    /// payload-less TCP first packet is `.handshake`, so the firewall can defer its application rules.
+    public var request: ApplicationRequest
+    public init(flow: FlowKey, tcpFlags: TCPFlags, nodeHint: Int32, sni: UnsafeRawBufferPointer, httpHost: UnsafeRawBufferPointer,
+                request: ApplicationRequest = .seen) {
+        self.request = request
         self.flow = flow
         self.tcpFlags = tcpFlags
         self.nodeHint = nodeHint
@@ -81,6 +86,9 @@ public struct FlowDecision: Sendable {
     public var affinityServicePort: Int32 = -1
     public var affinityEndpoint: Int32 = -1
     public var affinityTimeout: Int64 = 0
+    /// A firewall let the handshake through pending its application rules: the flow's verdict is
+    /// decided on its first request (`Pipeline` keeps it pending in conntrack).
+    public var pendingApplication = false
 
     public init(flow: FlowKey) { delivered = flow }
 

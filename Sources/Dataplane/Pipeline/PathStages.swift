@@ -7,12 +7,17 @@ extension CompiledCluster {
     /// One Azure leg (the packet leaves a host). Returns the landed node (may be -1), nil when dropped.
     func cross(_ f: inout FlowKey, _ d: inout FlowDecision, _ input: FlowInput, _ rec: inout HopRecorder) -> Int32? {
         if d.egress == nil && d.node >= 0 { d.egress = f }
-        let r = azure.carry(f, sni: input.sni, httpHost: input.httpHost, recorder: &rec)
+        let r = azure.carry(f, sni: input.sni, httpHost: input.httpHost, request: input.request, recorder: &rec)
         if r.verdict != .allow {
             d.decide(r.verdict, r.stage, r.rule)
             return nil
         }
-        d.pass(r.stage, r.rule)
+        if r.pendingApplication {
+            d.pendingApplication = true
+            d.pass(.firewall, azure.pendingApplicationRule)
+        } else {
+            d.pass(r.stage, r.rule)
+        }
         f = r.flow
         return r.landedNode
     }

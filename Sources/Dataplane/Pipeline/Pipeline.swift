@@ -25,9 +25,15 @@ public struct PacketOutcome: Sendable, Equatable {
     /// Counter attribution: node and namespace indices, -1 when none.
     public var node: Int32
     public var namespace: Int32
+    /// True on the packet that refused its flow: a refused first packet, a pending flow refused
+    /// on its first request (Azure Firewall application rules), a malformed packet. Later packets
+    /// of a refused flow, in either direction, repeat the verdict with this false — explain
+    /// drops per flow (`--trace-drops`) on this flag.
+    public var firstRefusal: Bool
 
     public init(verdict: Verdict, stage: Stage, rule: RuleID, rules: RuleTrail = RuleTrail(), newFlow: Bool = false,
-                reply: Bool = false, node: Int32 = -1, namespace: Int32 = -1) {
+                reply: Bool = false, node: Int32 = -1, namespace: Int32 = -1, firstRefusal: Bool = false) {
+        self.firstRefusal = firstRefusal
         self.verdict = verdict
         self.stage = stage
         self.rule = rule
@@ -96,7 +102,7 @@ public final class Pipeline: @unchecked Sendable {
     func decide(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, now: Int64) -> PacketOutcome {
         if p.malformed != .none {
             return PacketOutcome(verdict: .drop, stage: .decode, rule: compiled.decodeRules[Int(p.malformed.rawValue)],
-                                 node: nodeHint)
+                                 node: nodeHint, firstRefusal: true)
         }
         guard p.network == .ipv4 || p.network == .ipv6 else {
             return PacketOutcome(verdict: .allow, stage: .decode, rule: compiled.nonIP, node: nodeHint)
@@ -124,11 +130,19 @@ public final class Pipeline: @unchecked Sendable {
         if e >= 0 {
             conntrack.touch(e, reply: reply, flags: p.tcpFlags, sctpChunk: p.sctpFirstChunk, now: now)
             let en = conntrack.entries[Int(e)]
+            if en.pendingApplication {
+                // The client's first request settles the flow; until then the firewall proxy
+                // answers the handshake (either direction, payload-less) on the pending rule.
+                if !reply && p.flow.proto == .tcp && p.payloadLength > 0 { return settleApplication(e, p, bytes: bytes, now: now) }
+                return PacketOutcome(verdict: .allow, stage: .firewall, rule: compiled.azure.pendingApplicationRule,
+                                     reply: reply, node: en.node, namespace: en.namespace)
+            }
             if en.verdict == .allow {
                 return PacketOutcome(verdict: .allow, stage: .conntrack, rule: compiled.established, reply: reply,
                                      node: en.node, namespace: en.namespace)
             }
-            return PacketOutcome(verdict: en.verdict, stage: en.stage, rule: en.rule, node: en.node, namespace: en.namespace)
+            return PacketOutcome(verdict: en.verdict, stage: en.stage, rule: en.rule, reply: reply, node: en.node,
+                                 namespace: en.namespace)
         }
         var rec = HopRecorder(enabled: false)
         let d = classify(p, bytes: bytes, now: now, rec: &rec)
@@ -138,19 +152,42 @@ public final class Pipeline: @unchecked Sendable {
         var entry = ConntrackEntry(original: p.flow, reply: reverse, now: now, state: state, verdict: d.verdict,
                                    stage: d.stage, rule: d.rule, node: d.node, namespace: d.namespace)
         if let egress = d.egress { entry.egress = egress }
-        conntrack.insert(entry, trackReply: d.verdict == .allow, now: now)
+        entry.pendingApplication = d.verdict == .allow && d.pendingApplication
+        // Every view of refused flows too: per-flow accounting (see ConntrackTable.insert).
+        conntrack.insert(entry, trackReply: true, now: now)
         if d.verdict == .allow && d.affinityServicePort >= 0 {
             affinity.record(client: p.flow.src, servicePort: d.affinityServicePort, endpoint: d.affinityEndpoint,
                             now: now, timeout: d.affinityTimeout)
         }
+        if entry.pendingApplication {
+            return PacketOutcome(verdict: .allow, stage: .firewall, rule: compiled.azure.pendingApplicationRule,
+                                 rules: d.trail, newFlow: true, node: d.node, namespace: d.namespace)
+        }
         return PacketOutcome(verdict: d.verdict, stage: d.stage, rule: d.rule, rules: d.trail, newFlow: true,
-                             node: d.node, namespace: d.namespace)
+                             node: d.node, namespace: d.namespace, firstRefusal: d.verdict != .allow)
     }
 
-    func classify(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, now: Int64, rec: inout HopRecorder) -> FlowDecision {
+    /// A pending flow's first request (client payload): the walk again, from the flow's original
+    /// tuple, now with the sniffed SNI/Host, and the verdict cached for the rest of the flow.
+    func settleApplication(_ e: Int32, _ p: DecodedPacket, bytes: UnsafeRawBufferPointer, now: Int64) -> PacketOutcome {
+        let en = conntrack.entries[Int(e)]
+        var rec = HopRecorder(enabled: false)
+        let input = FlowInput(flow: en.original, tcpFlags: p.tcpFlags, nodeHint: nodeHint, sni: Pipeline.span(p.sni, in: bytes),
+                              httpHost: Pipeline.span(p.httpHost, in: bytes), request: .seen)
+        let d = compiled.walk(input, affinity: affinity, now: now, rec: &rec)
+        conntrack.settle(e, verdict: d.verdict, stage: d.stage, rule: d.rule)
+        return PacketOutcome(verdict: d.verdict, stage: d.stage, rule: d.rule, node: en.node, namespace: en.namespace,
+                             firstRefusal: d.verdict != .allow)
+    }
+
+    func classify(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, now: Int64, rec: inout HopRecorder,
+                  flow: FlowKey? = nil, request: ApplicationRequest? = nil) -> FlowDecision {
         let sni = Pipeline.span(p.sni, in: bytes)
         let host = Pipeline.span(p.httpHost, in: bytes)
-        let input = FlowInput(flow: p.flow, tcpFlags: p.tcpFlags, nodeHint: nodeHint, sni: sni, httpHost: host)
+        // A payload-less TCP first packet is a handshake: the firewall may not judge application rules yet.
+        let req = request ?? (p.flow.proto == .tcp && p.payloadLength == 0 ? .handshake : .seen)
+        let input = FlowInput(flow: flow ?? p.flow, tcpFlags: p.tcpFlags, nodeHint: nodeHint, sni: sni, httpHost: host,
+                              request: req)
         return compiled.walk(input, affinity: affinity, now: now, rec: &rec)
     }
 

@@ -63,8 +63,11 @@ extension Pipeline {
         return sniBytes.withUnsafeMutableBytes { sni in
             hostBytes.withUnsafeMutableBytes { host in
                 var rec = HopRecorder(enabled: true)
+                // Without --sni/--http-host the request is unknown: a :443 egress explains that the
+                // firewall waits for the SNI, and the deny that follows if none comes.
                 let input = FlowInput(flow: flow, tcpFlags: q.tcpFlags, nodeHint: hint, sni: UnsafeRawBufferPointer(sni),
-                                      httpHost: UnsafeRawBufferPointer(host))
+                                      httpHost: UnsafeRawBufferPointer(host),
+                                      request: q.sni == nil && q.httpHost == nil ? .unknown : .seen)
                 let d = compiled.walk(input, affinity: affinity, now: clock, rec: &rec)
                 return makeTrace(d, flow: flow, hops: rec.hops)
             }
@@ -79,9 +82,15 @@ extension Pipeline {
                          hops: [Hop(stage: .decode, result: .drop, rule: r, detail: "malformed packet: \(p.malformed)")],
                          lines: ["The packet could not be decoded (\(p.malformed)): dropped at decode."], node: nil)
         }
+        // One answer per flow: a packet of a tracked flow (a reply, a reverse-NAT view, a pending
+        // flow's first request) is explained by the walk of the flow's own first tuple.
+        var flow = p.flow
+        let (e, _) = conntrack.peek(p.flow)
+        if e >= 0 { flow = conntrack.entries[Int(e)].original }
         var rec = HopRecorder(enabled: true)
-        let d = classify(p, bytes: bytes, now: timestampNanos, rec: &rec)
-        return makeTrace(d, flow: p.flow, hops: rec.hops)
+        let request: ApplicationRequest = flow.proto == .tcp && (p.payloadLength == 0 || flow != p.flow) ? .unknown : .seen
+        let d = classify(p, bytes: bytes, now: timestampNanos, rec: &rec, flow: flow, request: request)
+        return makeTrace(d, flow: flow, hops: rec.hops)
     }
 
     func makeTrace(_ d: FlowDecision, flow: FlowKey, hops: [Hop]) -> Trace {

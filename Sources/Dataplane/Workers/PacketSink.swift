@@ -32,10 +32,23 @@ public enum PacketStep {
         if kind != .packet { dns.learn(p, bytes: bytes, pipeline: pipeline) }
     }
 
+    /// The same step without the repeat filter: every DNS response is read (for callers that
+    /// judge a few packets, e.g. tests; replay loops keep a `DNSLearner`).
+    @inlinable
+    public static func run<S: PacketSink>(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64,
+                                          sequence: UInt64, kind: SlotKind, pipeline: Pipeline, sink: inout S) {
+        if kind != .learnDNS {
+            let outcome = pipeline.process(&p, bytes: bytes, timestampNanos: timestampNanos)
+            sink.consume(&p, bytes: bytes, timestampNanos: timestampNanos, sequence: sequence, outcome: outcome,
+                         pipeline: pipeline)
+        }
+        if kind != .packet { pipeline.learnDNS(from: p, bytes: bytes) }
+    }
+
     /// The slot kind for a packet: DNS responses teach the firewall when some firewall rule
     /// names an FQDN (`learnsDNS`, see `Pipeline.learnsDNS`); otherwise there is nothing to learn.
     @inlinable
-    public static func kind(of p: DecodedPacket, learnsDNS: Bool) -> SlotKind {
+    public static func kind(of p: DecodedPacket, learnsDNS: Bool = true) -> SlotKind {
         learnsDNS && p.isDNS && p.dnsResponse && p.malformed == .none ? .packetLearningDNS : .packet
     }
 }

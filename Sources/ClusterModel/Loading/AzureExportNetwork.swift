@@ -1,0 +1,144 @@
+import NetworkAddress
+
+/// VNets, NSGs, route tables, NICs and NAT gateways from az/ARM JSON.
+enum AzureExportNetwork {
+    private static func prop(_ c: Cursor, _ k: String) -> Cursor? { AzureExportLoader.prop(c, k) }
+
+    static func virtualNetwork(_ c: Cursor, into b: inout ClusterBuilder) {
+        let sink = b.sink
+        var v = VirtualNetwork()
+        v.name = c["name"]?.scalar ?? ""
+        v.source = c.location
+        v.addressSpaces = prop(c, "addressSpace")?["addressPrefixes"]?.prefixes(sink) ?? []
+        for s in prop(c, "subnets")?.items ?? [] { v.subnets.append(subnet(s, into: &b)) }
+        for p in prop(c, "virtualNetworkPeerings")?.items ?? [] {
+            var peer = VirtualNetworkPeering()
+            peer.name = p["name"]?.scalar ?? ""
+            let space = prop(p, "remoteVirtualNetworkAddressSpace") ?? prop(p, "remoteAddressSpace")
+            peer.remoteAddressSpaces = space?["addressPrefixes"]?.prefixes(sink) ?? []
+            v.peerings.append(peer)
+        }
+        b.cluster.virtualNetworks.append(v)
+    }
+
+    private static func subnet(_ s: Cursor, into b: inout ClusterBuilder) -> Subnet {
+        var sub = Subnet()
+        sub.name = s["name"]?.scalar ?? ""
+        sub.source = s.location
+        let prefixes = prop(s, "addressPrefixes") ?? prop(s, "addressPrefix")
+        sub.prefixes = prefixes?.prefixes(b.sink) ?? []
+        sub.networkSecurityGroup = AzureExportLoader.refName(prop(s, "networkSecurityGroup"))
+        sub.routeTable = AzureExportLoader.refName(prop(s, "routeTable"))
+        sub.natGateway = AzureExportLoader.refName(prop(s, "natGateway"))
+        if let p = prop(s, "privateEndpointNetworkPolicies")?.scalar { sub.privateEndpointNetworkPolicies = p }
+        b.mark("subnets.\(sub.name).nsg", prop(s, "networkSecurityGroup"))
+        b.mark("subnets.\(sub.name).routeTable", prop(s, "routeTable"))
+        b.mark("subnets.\(sub.name).prefixes", prefixes)
+        return sub
+    }
+
+    /// `az network vnet subnet show|list`: the VNet is named by the subnet's ID.
+    static func standaloneSubnet(_ c: Cursor, into b: inout ClusterBuilder) {
+        guard let ref = AzureExportLoader.subnetRef(c), let vnet = ref.split(separator: "/").first.map(String.init), ref.contains("/") else {
+            b.sink.error("expected id …/virtualNetworks/<vnet>/subnets/<name> to name the VNet", at: c)
+            return
+        }
+        var s = subnet(c.object("VNet \(vnet)", path: ""), into: &b)
+        s.source = c.location
+        b.azureLinks.subnets.append(.init(vnet: vnet, subnet: s, at: c))
+    }
+
+    /// Merges singular and plural fields (`sourceAddressPrefix` + `sourceAddressPrefixes`);
+    /// null, [] and missing read alike (azure-networking.md §1.8).
+    private static func both(_ r: Cursor, _ single: String, _ plural: String) -> [Cursor] {
+        var out: [Cursor] = []
+        if let s = prop(r, single), s.scalar != "" { out.append(s) }
+        out += prop(r, plural)?.items ?? []
+        return out
+    }
+
+    static func networkSecurityGroup(_ c: Cursor, into b: inout ClusterBuilder) {
+        let sink = b.sink
+        var nsg = NetworkSecurityGroup()
+        nsg.name = c["name"]?.scalar ?? ""
+        nsg.source = c.location
+        nsg.flushConnection = prop(c, "flushConnection")?.bool(sink) ?? false
+        // defaultSecurityRules are skipped: the model adds the six default rules itself.
+        for (i, r) in (prop(c, "securityRules")?.items ?? []).enumerated() {
+            var rule = SecurityRule()
+            rule.name = r["name"]?.scalar ?? ""
+            rule.source = r.location
+            b.mark("rules[\(i)].priority", prop(r, "priority"))
+            if let p = prop(r, "priority") { rule.priority = p.int(sink) ?? 0 }
+            if let v = prop(r, "direction")?.enumValue(RuleDirection.self, sink) { rule.direction = v }
+            if let v = prop(r, "access")?.enumValue(RuleAccess.self, sink) { rule.access = v }
+            if let p = prop(r, "protocol") { rule.proto = AzureValues.securityProtocol(p, sink) ?? .any }
+            rule.sourceAddresses = both(r, "sourceAddressPrefix", "sourceAddressPrefixes").compactMap { AzureValues.nsgAddress($0, sink) }
+            rule.destinationAddresses = both(r, "destinationAddressPrefix", "destinationAddressPrefixes").compactMap { AzureValues.nsgAddress($0, sink) }
+            rule.sourceApplicationSecurityGroups = (prop(r, "sourceApplicationSecurityGroups")?.items ?? []).compactMap(AzureExportLoader.refName)
+            rule.destinationApplicationSecurityGroups = (prop(r, "destinationApplicationSecurityGroups")?.items ?? []).compactMap(AzureExportLoader.refName)
+            b.mark("rules[\(i)].sourceASGs", prop(r, "sourceApplicationSecurityGroups"))
+            b.mark("rules[\(i)].destinationASGs", prop(r, "destinationApplicationSecurityGroups"))
+            let sp = both(r, "sourcePortRange", "sourcePortRanges").compactMap { $0.portRange(sink) }
+            let dp = both(r, "destinationPortRange", "destinationPortRanges").compactMap { $0.portRange(sink) }
+            rule.sourcePorts = sp.isEmpty ? [.any] : sp
+            rule.destinationPorts = dp.isEmpty ? [.any] : dp
+            rule.description = prop(r, "description")?.scalar ?? ""
+            if rule.sourceAddresses.isEmpty && rule.sourceApplicationSecurityGroups.isEmpty { rule.sourceAddresses = [.any] }
+            if rule.destinationAddresses.isEmpty && rule.destinationApplicationSecurityGroups.isEmpty { rule.destinationAddresses = [.any] }
+            nsg.rules.append(rule)
+        }
+        b.cluster.networkSecurityGroups.append(nsg)
+    }
+
+    static func routeTable(_ c: Cursor, into b: inout ClusterBuilder) {
+        let sink = b.sink
+        var t = RouteTable()
+        t.name = c["name"]?.scalar ?? ""
+        t.source = c.location
+        t.disableBgpRoutePropagation = prop(c, "disableBgpRoutePropagation")?.bool(sink) ?? false
+        for r in prop(c, "routes")?.items ?? [] {
+            if let route = AzureValues.route(name: r["name"], prefix: prop(r, "addressPrefix"), hopType: prop(r, "nextHopType"),
+                                             hopIP: prop(r, "nextHopIpAddress"), at: r, sink) {
+                t.routes.append(route)
+            }
+        }
+        b.cluster.routeTables.append(t)
+    }
+
+    static func networkInterface(_ c: Cursor, into b: inout ClusterBuilder) {
+        let sink = b.sink
+        var n = NetworkInterface()
+        n.name = c["name"]?.scalar ?? ""
+        n.source = c.location
+        for cfg in prop(c, "ipConfigurations")?.items ?? [] {
+            if let ip = prop(cfg, "privateIPAddress") ?? prop(cfg, "privateIpAddress"), let a = ip.ip(sink) { n.ipAddresses.append(a) }
+            if n.subnet.isEmpty, let s = AzureExportLoader.subnetRef(prop(cfg, "subnet")) {
+                n.subnet = s
+                b.mark("subnet", prop(cfg, "subnet"))
+            }
+            for a in prop(cfg, "applicationSecurityGroups")?.items ?? [] {
+                if let name = AzureExportLoader.refName(a), !n.applicationSecurityGroups.contains(name) { n.applicationSecurityGroups.append(name) }
+            }
+        }
+        n.networkSecurityGroup = AzureExportLoader.refName(prop(c, "networkSecurityGroup"))
+        b.mark("nsg", prop(c, "networkSecurityGroup"))
+        n.enableIPForwarding = prop(c, "enableIPForwarding")?.bool(sink) ?? false
+        // VMSS NICs carry the instance in their ID or in virtualMachine.id; that names the node.
+        let ids = [prop(c, "virtualMachine")?["id"]?.scalar, c["id"]?.scalar].compactMap { $0 }
+        n.nodeName = ids.lazy.compactMap(AzureExportLoader.vmssNodeName(fromID:)).first ?? ""
+        // Every instance of a scale set has a NIC of the same name; the instance tells them apart.
+        if !n.nodeName.isEmpty { n.name = "\(n.nodeName)/\(n.name)" }
+        b.cluster.networkInterfaces.append(n)
+    }
+
+    static func natGateway(_ c: Cursor, into b: inout ClusterBuilder) {
+        var g = NATGateway()
+        g.name = c["name"]?.scalar ?? ""
+        for ip in prop(c, "publicIpAddresses")?.items ?? [] {
+            if let n = AzureExportLoader.refName(ip) { b.azureLinks.natIPs.append(.init(gateway: g.name, publicIP: n, at: ip)) }
+        }
+        g.subnets = (prop(c, "subnets")?.items ?? []).compactMap { AzureExportLoader.subnetRef($0) }
+        b.cluster.natGateways.append(g)
+    }
+}

@@ -1,0 +1,102 @@
+import NetworkAddress
+
+/// References between Azure exports that are only names until every file is read: public IP
+/// IDs on LB frontends, firewalls and NAT gateways; LB backend NIC IP configurations; rule
+/// collection groups exported apart from their policy; the AKS outbound IPs.
+struct AzureLinks {
+    struct FrontendIP { var lb: String; var frontend: String; var publicIP: String; var at: Cursor }
+    struct PoolNIC { var lb: String; var pool: String; var nic: String }
+    struct FirewallIP { var firewall: String; var publicIP: String; var at: Cursor }
+    struct NATIP { var gateway: String; var publicIP: String; var at: Cursor }
+    struct Group { var policy: String; var group: RuleCollectionGroup; var at: Cursor }
+    struct SubnetLink { var vnet: String; var subnet: Subnet; var at: Cursor }
+
+    var frontendIPs: [FrontendIP] = []
+    var poolNICs: [PoolNIC] = []
+    var firewallIPs: [FirewallIP] = []
+    var natIPs: [NATIP] = []
+    var groups: [Group] = []
+    var subnets: [SubnetLink] = []
+    var outboundIPs: [(name: String, at: Cursor)] = []
+
+    /// Subnets exported on their own join their VNet (before nodes are placed in subnets).
+    static func resolveSubnets(_ b: inout ClusterBuilder) {
+        for s in b.azureLinks.subnets {
+            if let v = b.cluster.virtualNetworks.firstIndex(where: { $0.name == s.vnet }) {
+                // The VNet export may list the same subnet; one copy is enough.
+                if !b.cluster.virtualNetworks[v].subnets.contains(where: { $0.name == s.subnet.name }) {
+                    b.cluster.virtualNetworks[v].subnets.append(s.subnet)
+                }
+            } else {
+                let hint = "export it with `az network vnet show -o json`"
+                if b.cluster.virtualNetworks.isEmpty {
+                    b.sink.warning("virtual network \(s.vnet) not found (none loaded; \(hint))", at: s.at)
+                } else {
+                    b.sink.error("virtual network \(s.vnet) not found (\(hint))", at: s.at)
+                }
+            }
+        }
+    }
+
+    /// Applies the links; unresolvable ones are errors naming the reference.
+    static func resolve(_ b: inout ClusterBuilder) {
+        let l = b.azureLinks
+        var pips: [String: IPAddress] = [:]
+        for p in b.cluster.publicIPs { pips[p.name] = p.address }
+        let sink = b.sink
+        // Links to a kind that was not exported at all are warnings: the export is partial, not wrong.
+        func unresolved(_ what: String, _ name: String, hint: String, loadedAny: Bool, at c: Cursor) {
+            if loadedAny { sink.error("\(what) \(name) not found (\(hint))", at: c) } else {
+                sink.warning("\(what) \(name) not found (none loaded; \(hint))", at: c)
+            }
+        }
+        let pipHint = "export it with `az network public-ip list -o json`"
+        for f in l.frontendIPs {
+            guard let lb = b.cluster.loadBalancers.firstIndex(where: { $0.name == f.lb }),
+                  let fe = b.cluster.loadBalancers[lb].frontends.firstIndex(where: { $0.name == f.frontend }) else { continue }
+            if let ip = pips[f.publicIP] {
+                b.cluster.loadBalancers[lb].frontends[fe].address = ip
+            } else {
+                unresolved("public IP", f.publicIP, hint: pipHint, loadedAny: !pips.isEmpty, at: f.at)
+            }
+        }
+        var nodeByNIC: [String: String] = [:]
+        for n in b.cluster.networkInterfaces where !n.nodeName.isEmpty { nodeByNIC[n.name] = n.nodeName }
+        var nicIPs: [String: [IPAddress]] = [:]
+        for n in b.cluster.networkInterfaces { nicIPs[n.name] = n.ipAddresses }
+        for p in l.poolNICs {
+            guard let lb = b.cluster.loadBalancers.firstIndex(where: { $0.name == p.lb }),
+                  let pool = b.cluster.loadBalancers[lb].backendPools.firstIndex(where: { $0.name == p.pool }) else { continue }
+            if let node = nodeByNIC[p.nic] {
+                b.cluster.loadBalancers[lb].backendPools[pool].nodeNames.append(node)
+            } else if let ips = nicIPs[p.nic] {
+                b.cluster.loadBalancers[lb].backendPools[pool].addresses += ips
+            }
+        }
+        for f in l.firewallIPs {
+            guard let fw = b.cluster.firewalls.firstIndex(where: { $0.name == f.firewall }) else { continue }
+            if let ip = pips[f.publicIP] { b.cluster.firewalls[fw].publicIPs.append(ip) } else {
+                unresolved("public IP", f.publicIP, hint: pipHint, loadedAny: !pips.isEmpty, at: f.at)
+            }
+        }
+        for n in l.natIPs {
+            guard let g = b.cluster.natGateways.firstIndex(where: { $0.name == n.gateway }) else { continue }
+            if let ip = pips[n.publicIP] { b.cluster.natGateways[g].publicIPs.append(ip) } else {
+                unresolved("public IP", n.publicIP, hint: pipHint, loadedAny: !pips.isEmpty, at: n.at)
+            }
+        }
+        for g in l.groups {
+            if let p = b.cluster.firewallPolicies.firstIndex(where: { $0.name == g.policy }) {
+                b.cluster.firewallPolicies[p].ruleCollectionGroups.append(g.group)
+            } else {
+                unresolved("firewall policy", g.policy, hint: "export it with `az network firewall policy show -o json`",
+                           loadedAny: !b.cluster.firewallPolicies.isEmpty, at: g.at)
+            }
+        }
+        for o in l.outboundIPs {
+            if let ip = pips[o.name] { b.cluster.settings.loadBalancerOutboundIPs.append(ip) } else {
+                sink.warning("outbound public IP \(o.name) not found; egress source address unknown", at: o.at)
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Daemon: capture loops, replay engine, HTTP control API (see README).

@@ -1,0 +1,90 @@
+import Dataplane
+import PacketWire
+import Reporting
+
+/// What one packet thread owns: a decoder, a pipeline, the decode counters, and the buffer
+/// the decoder fills. Nothing here is shared, so the per-packet path takes no lock; the
+/// thread publishes a copy of its counters between batches (`snapshot`).
+struct PacketPath {
+    let source: String
+    let node: String
+    var decoder = PacketDecoder()
+    var pipeline: Pipeline
+    var decode = DecodeSummary()
+    var packet = DecodedPacket()
+    var breakdown: TrafficBreakdown
+    let flows: FlowRing
+    /// Model generation the pipeline was compiled from.
+    var generation: Int
+
+    init(source: String, node: String, pipeline: Pipeline, generation: Int, flows: FlowRing) {
+        self.source = source
+        self.node = node
+        self.pipeline = pipeline
+        self.generation = generation
+        self.flows = flows
+        breakdown = TrafficBreakdown(
+            rules: pipeline.ruleNames.count, nodes: pipeline.nodeNames.count, namespaces: pipeline.namespaceNames.count)
+    }
+
+    /// Decode → pipeline → count; records the first packet of each new flow in the ring.
+    @inline(__always)
+    mutating func handle(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: UInt32, timestampNanos: Int64) {
+        decoder.decode(bytes, linkType: linkType, wireLength: wireLength, into: &packet)
+        decode.add(packet, bytes: bytes, timestampNanos: timestampNanos)
+        let outcome = pipeline.process(&packet, bytes: bytes, timestampNanos: timestampNanos)
+        breakdown.count(outcome, wireLength: packet.wireLength)
+        if outcome.newFlow {
+            flows.append(
+                FlowRecord(
+                    timestampNanos: UInt64(max(0, timestampNanos)), interface: source, node: node,
+                    proto: packet.flow.proto, src: packet.flow.src, srcPort: packet.flow.srcPort,
+                    dst: packet.flow.dst, dstPort: packet.flow.dstPort, verdict: outcome.verdict,
+                    stage: outcome.stage, rule: pipeline.ruleNames.name(outcome.rule)))
+        }
+    }
+
+    /// Takes a pipeline compiled off this thread and carries conntrack and counters over, so a
+    /// reload loses neither established flows nor totals.
+    mutating func adopt(_ handoff: PipelineHandoff) {
+        let old = pipeline
+        handoff.pipeline.adoptState(from: old)
+        pipeline = handoff.pipeline
+        breakdown = breakdown.remapped(
+            from: (old.ruleNames, old.nodeNames, old.namespaceNames),
+            to: (pipeline.ruleNames, pipeline.nodeNames, pipeline.namespaceNames))
+        generation = handoff.generation
+    }
+
+    var snapshot: PathSnapshot {
+        PathSnapshot(
+            decode: decode, counters: pipeline.counters, ruleNames: pipeline.ruleNames, nodeNames: pipeline.nodeNames,
+            namespaceNames: pipeline.namespaceNames,
+            series: breakdown.series(rules: pipeline.ruleNames, nodes: pipeline.nodeNames, namespaces: pipeline.namespaceNames),
+            generation: generation)
+    }
+}
+
+/// A copy of one thread's counters, published for the HTTP side.
+struct PathSnapshot: Sendable {
+    var decode: DecodeSummary
+    var counters: PipelineCounters
+    /// The names behind the counters' indices (the same for every pipeline of one compile).
+    var ruleNames: RuleNames
+    var nodeNames: [String]
+    var namespaceNames: [String]
+    /// The daemon's breakdowns, by name.
+    var series: TrafficBreakdown.Series
+    var generation: Int
+}
+
+/// A pipeline compiled by the reloader for one packet thread. Handed over exactly once, then
+/// owned by that thread alone, hence the unchecked sendability.
+final class PipelineHandoff: @unchecked Sendable {
+    let pipeline: Pipeline
+    let generation: Int
+    init(pipeline: Pipeline, generation: Int) {
+        self.pipeline = pipeline
+        self.generation = generation
+    }
+}

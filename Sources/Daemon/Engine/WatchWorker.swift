@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import PacketWire
+import PcapIO
+import Synchronization
+
+/// Replays capture files that appear in a directory (`--watch DIR`) through its own pipeline,
+/// on its own thread, each file once and in order (see `WatchedDirectory`). Scans every second.
+final class WatchWorker: Sendable {
+    struct Status: Sendable {
+        var filesReplayed: UInt64 = 0
+        var filesFailed: UInt64 = 0
+        var packets: UInt64 = 0
+        /// Why the directory cannot be read, when it cannot.
+        var problem: String?
+    }
+
+    let directory: String
+    let exchange: PathExchange
+    private let filter: String?
+    private let flows: FlowRing
+    private let logger: Logger
+    private let statusBox = Mutex(Status())
+    private let stopping = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(directory: String, filter: String?, flows: FlowRing, logger: Logger) {
+        self.directory = directory
+        self.filter = filter
+        self.flows = flows
+        self.logger = logger
+        exchange = PathExchange(source: "watch:\(directory)", node: "")
+    }
+
+    var status: Status { statusBox.withLock { $0 } }
+
+    func start(_ initial: PipelineHandoff) {
+        let thread = Thread { [self] in
+            run(initial)
+            finished.signal()
+        }
+        thread.name = "watch"
+        thread.start()
+    }
+
+    /// Stops after the file being replayed (files are finite; stopping mid-file would leave it
+    /// half counted and never replayed again).
+    func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        finished.wait()
+    }
+
+    private func run(_ initial: PipelineHandoff) {
+        var path = PacketPath(
+            source: exchange.source, node: "", pipeline: initial.pipeline, generation: initial.generation, flows: flows)
+        var watched = WatchedDirectory(path: directory)
+        exchange.publish(path.snapshot)
+        while !stopping.load(ordering: .relaxed) {
+            let ready: [String]
+            do {
+                ready = try watched.scan()
+                statusBox.withLock { $0.problem = nil }
+            } catch {
+                let problem = "cannot read watch directory \(directory): \(error.localizedDescription)"
+                let changed = statusBox.withLock { s in
+                    defer { s.problem = problem }
+                    return s.problem != problem
+                }
+                if changed { logger.error("\(problem)") }
+                ready = []
+            }
+            for file in ready {
+                if let handoff = exchange.take() { path.adopt(handoff) }
+                replay(file, into: &path)
+                exchange.publish(path.snapshot)
+            }
+            if let handoff = exchange.take() {
+                path.adopt(handoff)
+                exchange.publish(path.snapshot)
+            }
+            for _ in 0..<10 where !stopping.load(ordering: .relaxed) {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        exchange.publish(path.snapshot)
+    }
+
+    private func replay(_ file: String, into path: inout PacketPath) {
+        var count: UInt64 = 0
+        do {
+            let reader = try PcapReader(path: file, filter: filter)
+            defer { reader.close() }
+            let linkType = LinkType(rawValue: reader.linkType)
+            var record = PacketRecord()
+            while try reader.next(into: &record) {
+                path.handle(record.bytes, linkType: linkType, wireLength: record.wireLength, timestampNanos: record.timestampNanos)
+                count &+= 1
+            }
+            statusBox.withLock { $0.filesReplayed += 1; $0.packets &+= count }
+            logger.info("replayed watched file", metadata: ["file": "\(file)", "packets": "\(count)"])
+        } catch {
+            statusBox.withLock { $0.filesFailed += 1; $0.packets &+= count }
+            logger.error("cannot replay watched file", metadata: ["file": "\(file)", "error": "\(error)", "packetsBeforeError": "\(count)"])
+        }
+    }
+}
