@@ -60,11 +60,13 @@ public enum ReplayReport {
             let row = Verdict.allCases.map { c.stage(s, $0) }
             if row.contains(where: { $0 > 0 }) { stages.append([s.description] + row.map { "\($0)" }) }
         }
-        lines.append("")
-        lines += table(header: ["stage", "allow", "drop", "reject"], rows: stages, numeric: [1, 2, 3])
+        if !stages.isEmpty {
+            lines.append("")
+            lines += table(header: ["stage", "allow", "drop", "reject"], rows: stages, numeric: [1, 2, 3])
+        }
         lines.append("")
         let rules = v.rulesByHits.map { [$0.name, "\($0.packets)"] }
-        lines += rules.isEmpty ? ["rules      -"] : table(header: ["rule", "packets"], rows: rules, numeric: [1])
+        lines += rules.isEmpty ? ["rules      none"] : table(header: ["rule", "packets"], rows: rules, numeric: [1])
         let vc = PipelineCounters.verdictCount
         func perIndex(_ title: String, _ names: [String], _ cells: [UInt64]) {
             var rows: [[String]] = []

@@ -21,6 +21,13 @@ struct ReplayCommand: ParsableCommand {
             Files are read in the order given, as one stream (a fragment's first part may be in \
             the previous file). A file cut inside a record is counted up to the cut, reported on \
             stderr, and makes the exit status 2 after the summary is printed.
+
+            Every packet is judged by the compiled pipeline of the cluster model (--cluster, or the \
+            embedded aks-contoso cluster): the summary gains verdicts per stage, rule, node and \
+            namespace. DNS answers in the capture teach the firewall's FQDN network rules. \
+            --threads N judges on N worker threads fed by one reader; both directions of a \
+            connection (also a kube-proxy DNAT reply captured after the translation) go to one \
+            worker, so the results, pcaps, drop traces and flow log equal a single-threaded run.
             """
     )
 

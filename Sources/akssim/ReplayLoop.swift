@@ -23,6 +23,7 @@ struct CaptureReplay {
     var pool: WorkerPool<ReplaySink>?
     /// Packets judged so far in single-threaded mode (the next capture sequence number).
     private var sequence: UInt64 = 0
+    private var dns = DNSLearner()
 
     init(mode: Mode, progress: ProgressLine) {
         self.mode = mode
@@ -48,7 +49,10 @@ struct CaptureReplay {
         var sink = self.sink ?? ReplaySink(drops: nil, accepted: nil, traceDrops: false, flowLog: nil)
         self.sink = nil
         var sequence = self.sequence
+        var dns = DNSLearner()
+        swap(&dns, &self.dns)
         defer {
+            swap(&dns, &self.dns)
             swap(&counts, &summary)
             swap(&decoder, &self.decoder)
             self.progress = progress
@@ -78,12 +82,13 @@ struct CaptureReplay {
                         if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }
                     }
                 } else if let pipeline {
+                    let learnsDNS = pipeline.learnsDNS
                     while try reader.next(into: &record) {
                         decoder.decode(record.bytes, linkType: linkType, wireLength: record.wireLength, into: &packet)
                         counts.add(packet, bytes: record.bytes, timestampNanos: record.timestampNanos)
                         PacketStep.run(&packet, bytes: record.bytes, timestampNanos: record.timestampNanos,
-                                       sequence: sequence, kind: PacketStep.kind(of: packet), pipeline: pipeline,
-                                       sink: &sink)
+                                       sequence: sequence, kind: PacketStep.kind(of: packet, learnsDNS: learnsDNS), pipeline: pipeline,
+                                       sink: &sink, dns: &dns)
                         sequence &+= 1
                         if counts.packets & 0x3fff == 0 { progress.tick(path: path, packets: counts.packets) }
                     }

@@ -38,7 +38,7 @@ struct ReplayOutputs {
             guard let path, !spools.isEmpty else { continue }
             for s in spools { s.close() }
             if let failure = spools.compactMap(\.failure).first {
-                throw CLIFailure.runtime("cannot write \(path): \(failure.description)")
+                throw CLIFailure.runtime("cannot write \(path): \(failure)")
             }
             if spools.count > 1 {
                 do throws(PcapError) {

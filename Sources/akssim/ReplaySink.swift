@@ -19,7 +19,9 @@ struct ReplaySink: PacketSink, @unchecked Sendable {
     var accepted: PcapSpool?
     var traceDrops = false
     var flowLog: FlowLogBook?
-    /// Flows whose first drop was explained already: one line per dropped flow, not per packet.
+    /// Connections (either direction) whose first drop was explained already: one line per
+    /// dropped flow, not per packet — a refused SYN and the server's unsolicited SYN-ACK to it
+    /// are one flow.
     private var tracedFlows: Set<FlowKey> = []
     private(set) var dropTraces: [DropTrace] = []
 
@@ -36,7 +38,7 @@ struct ReplaySink: PacketSink, @unchecked Sendable {
             accepted?.write(bytes, timestampNanos: timestampNanos, wireLength: packet.wireLength, sequence: sequence)
         } else {
             drops?.write(bytes, timestampNanos: timestampNanos, wireLength: packet.wireLength, sequence: sequence)
-            if traceDrops && outcome.firstRefusal && tracedFlows.insert(packet.flow).inserted {
+            if traceDrops && outcome.firstRefusal && tracedFlows.insert(Self.connection(packet.flow)).inserted {
                 // Explained on the flow's first refused packet only (explaining walks the path
                 // again with hop recording, which allocates); later packets of a refused flow, in
                 // either direction, carry the same verdict with `firstRefusal` false.
@@ -44,7 +46,14 @@ struct ReplaySink: PacketSink, @unchecked Sendable {
                 dropTraces.append(DropTrace(sequence: sequence, timestampNanos: timestampNanos, flow: packet.flow, trace: trace))
             }
         }
-        if flowLog != nil { flowLog!.add(packet, timestampNanos: timestampNanos, sequence: sequence, outcome: outcome) }
+        flowLog?.add(packet, timestampNanos: timestampNanos, sequence: sequence, outcome: outcome)   // in place, no copy
+    }
+
+    /// The direction-free form of a flow key (its smaller orientation).
+    static func connection(_ f: FlowKey) -> FlowKey {
+        let r = f.reversed
+        if f.src != r.src { return f.src.mix < r.src.mix ? f : r }
+        return f.srcPort <= r.srcPort ? f : r
     }
 
     /// One line: when, what, the verdict, where and by which rule, and why (the deciding hop).

@@ -133,7 +133,8 @@ final class ReplayPipelineCLITests: CLITestCase {
         }
     }
 
-    /// `--trace-drops` explains each dropped flow once, however many of its packets were dropped.
+    /// `--trace-drops` explains each dropped flow once, however many of its packets were dropped
+    /// in either direction.
     func testTraceDropsPrintsOneLinePerDroppedFlow() throws {
         let drops = path("drops.pcap")
         let run = try Akssim.run(["replay", "--trace-drops", "--write-drops", drops, sample])

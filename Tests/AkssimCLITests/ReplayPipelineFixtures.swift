@@ -103,4 +103,29 @@ enum ReplayPipelineFixtures {
         }
         return s
     }
+
+    /// UDP datagrams frontend-1 → frontend-2 (no policy isolates frontends: allowed), each
+    /// answered by an ICMP port unreachable that quotes it: conntrack relates the error to its
+    /// connection (rule `related`), so with workers the error must reach that connection's worker.
+    static func icmpErrorScript(flows: Int) -> Script {
+        var s = Script()
+        for i in 0..<flows {
+            let datagram = PacketBuilder.udp(src: frontend1, dst: frontend2, sport: UInt16(20000 + i), dport: 9999, payload: [1, 2, 3, 4])
+            s.add(datagram)
+            s.add(PacketBuilder.icmpError(type: .destinationUnreachable, code: 3, from: frontend2, original: datagram))
+        }
+        return s
+    }
+
+    /// Jumbo frames (8,000-byte UDP payloads, 60 flows): worker batches fill up by bytes before
+    /// they fill up by slots.
+    static func jumboScript(packets: Int) -> Script {
+        var s = Script()
+        for i in 0..<packets {
+            let flow = UInt16(i % 60)
+            s.add(PacketBuilder.udp(src: frontend1, dst: frontend2, sport: 21000 + flow, dport: 7000,
+                                    payload: [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 8000)))
+        }
+        return s
+    }
 }

@@ -4,6 +4,7 @@ import Dispatch
 /// Single producer (the reader), single consumer (the worker). Two counting semaphores —
 /// free batches and filled batches — are signalled once per batch, not per packet, and order
 /// the memory accesses of the two threads (a semaphore signal/wait pair is a full barrier).
+@usableFromInline
 final class BatchQueue: @unchecked Sendable {
     let batches: [PacketBatch]
     private let free: DispatchSemaphore
@@ -23,7 +24,7 @@ final class BatchQueue: @unchecked Sendable {
 
     /// The batch to append to, with room for `length` bytes (publishing a full one and waiting
     /// for a free one when needed).
-    @inline(__always)
+    @usableFromInline
     func batch(forLength length: Int) -> PacketBatch {
         if let b = filling {
             if b.fits(length) { return b }
@@ -59,6 +60,7 @@ final class BatchQueue: @unchecked Sendable {
     // MARK: worker
 
     /// The next filled batch (blocking).
+    @usableFromInline
     func take() -> PacketBatch {
         filled.wait()
         let b = batches[drainIndex]
@@ -67,5 +69,6 @@ final class BatchQueue: @unchecked Sendable {
     }
 
     /// Gives a drained batch back to the reader.
+    @usableFromInline
     func give() { free.signal() }
 }

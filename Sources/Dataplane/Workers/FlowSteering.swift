@@ -13,10 +13,14 @@ import PacketWire
 /// client. kube-proxy's DNAT never touches the client's side (without masquerade), so when
 /// exactly one endpoint is a Service side — a Service front door (ClusterIP, NodePort, LB
 /// ingress IP, externalIP) or a Service endpoint (pod IP:targetPort) — only the other endpoint,
-/// the client, is hashed: both forms then meet on one worker. Not handled: a merged capture
-/// holding both the pre- and post-SNAT form of a masqueraded connection (no endpoint survives
-/// both translations); such replies are judged as new flows, as they would be single-threaded
-/// if the conntrack did not know them either.
+/// the client, is hashed: both forms then meet on one worker.
+///
+/// Not handled: a capture merged from both sides of a source NAT (e.g. the node's view
+/// pod:43030 → 140.82.112.6:443 and the firewall's public side 140.82.112.6:443 →
+/// 20.62.10.4:43030). No endpoint survives both translations except the server's, and hashing
+/// the server alone would pile all traffic to one popular server onto one worker; so such a
+/// merged capture may judge the SNATed reply as a new flow with workers where a single thread
+/// recognises it. Captures taken at one point never mix the two forms.
 ///
 /// ICMP errors are steered by the connection they quote (conntrack relates them to it).
 public struct FlowSteering: Sendable {

@@ -31,12 +31,12 @@ public struct BatchSlot: Sendable {
 public final class PacketBatch: @unchecked Sendable {
     public let byteCapacity: Int
     public let slotCapacity: Int
-    let bytes: UnsafeMutableRawPointer
-    let slots: UnsafeMutablePointer<BatchSlot>
+    @usableFromInline let bytes: UnsafeMutableRawPointer
+    @usableFromInline let slots: UnsafeMutablePointer<BatchSlot>
     public internal(set) var count = 0
     var bytesUsed = 0
     /// Set on the batch that tells the worker to stop (it carries no slots).
-    var stop = false
+    @usableFromInline var stop = false
 
     init(byteCapacity: Int, slotCapacity: Int) {
         self.byteCapacity = byteCapacity
@@ -57,7 +57,7 @@ public final class PacketBatch: @unchecked Sendable {
 
     /// Copies a packet in. The caller checked `fits` (or the batch is empty and the packet is cut
     /// to the slab: a record larger than the slab cannot come from libpcap's snaplen).
-    @inline(__always)
+    @usableFromInline
     func append(_ p: DecodedPacket, bytes src: UnsafeRawBufferPointer, timestampNanos: Int64, sequence: UInt64,
                 kind: SlotKind) {
         let length = min(src.count, max(0, byteCapacity - bytesUsed))
@@ -75,8 +75,8 @@ public final class PacketBatch: @unchecked Sendable {
         stop = false
     }
 
-    /// The bytes of slot `i`.
-    @inline(__always)
+    /// The bytes of a slot.
+    @inlinable
     func packetBytes(_ slot: BatchSlot) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: bytes + slot.offset, count: slot.length)
     }

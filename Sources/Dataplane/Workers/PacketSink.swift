@@ -1,3 +1,4 @@
+import NetworkAddress
 import PacketWire
 
 /// What a replay does with each judged packet besides counting it (write it to a pcap, explain
@@ -21,6 +22,20 @@ public struct CountingSink: PacketSink, Sendable {
 public enum PacketStep {
     @inlinable
     public static func run<S: PacketSink>(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64,
+                                          sequence: UInt64, kind: SlotKind, pipeline: Pipeline, sink: inout S,
+                                          dns: inout DNSLearner) {
+        if kind != .learnDNS {
+            let outcome = pipeline.process(&p, bytes: bytes, timestampNanos: timestampNanos)
+            sink.consume(&p, bytes: bytes, timestampNanos: timestampNanos, sequence: sequence, outcome: outcome,
+                         pipeline: pipeline)
+        }
+        if kind != .packet { dns.learn(p, bytes: bytes, pipeline: pipeline) }
+    }
+
+    /// The same step without the repeat filter: every DNS response is read (for callers that
+    /// judge a few packets, e.g. tests; replay loops keep a `DNSLearner`).
+    @inlinable
+    public static func run<S: PacketSink>(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64,
                                           sequence: UInt64, kind: SlotKind, pipeline: Pipeline, sink: inout S) {
         if kind != .learnDNS {
             let outcome = pipeline.process(&p, bytes: bytes, timestampNanos: timestampNanos)
@@ -30,14 +45,42 @@ public enum PacketStep {
         if kind != .packet { pipeline.learnDNS(from: p, bytes: bytes) }
     }
 
-    /// The slot kind for a packet in single-threaded replay (DNS responses teach the firewall).
+    /// The slot kind for a packet: DNS responses teach the firewall when some firewall rule
+    /// names an FQDN (`learnsDNS`, see `Pipeline.learnsDNS`); otherwise there is nothing to learn.
     @inlinable
-    public static func kind(of p: DecodedPacket) -> SlotKind {
-        p.isDNS && p.dnsResponse && p.malformed == .none ? .packetLearningDNS : .packet
+    public static func kind(of p: DecodedPacket, learnsDNS: Bool = true) -> SlotKind {
+        learnsDNS && p.isDNS && p.dnsResponse && p.malformed == .none ? .packetLearningDNS : .packet
+    }
+}
+
+/// Reads DNS answers for the firewall once per distinct response: a fixed direct-mapped table
+/// of 64-bit hashes of the response bytes (ID excluded) skips responses already learned, so a
+/// capture that repeats the same answers does not build names (allocate) per packet. Learning
+/// is idempotent, so a hash evicted from the table only costs a second read. One per worker.
+public struct DNSLearner {
+    @usableFromInline var seen: [UInt64]
+
+    public init() { seen = Array(repeating: 0, count: 4096) }
+
+    @inlinable
+    public mutating func learn(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, pipeline: Pipeline) {
+        let start = Int(p.payloadOffset) + (p.flow.proto == .tcp ? 4 : 2)   // skip the (TCP length and) ID
+        let end = min(bytes.count, Int(p.payloadOffset) + Int(p.payloadLength))
+        guard p.isDNS, p.dnsResponse, start < end else { return }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a
+        for i in start..<end { h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3 }
+        h |= 1   // 0 marks an empty slot
+        let slot = Int(truncatingIfNeeded: h >> 52) & (seen.count - 1)
+        if seen[slot] == h { return }
+        seen[slot] = h
+        pipeline.learnDNS(from: p, bytes: bytes)
     }
 }
 
 extension Pipeline {
+    /// True when some firewall network rule names an FQDN, so DNS answers are worth reading.
+    public var learnsDNS: Bool { !compiled.azure.fqdnIDs.isEmpty }
+
     /// Learns every A/AAAA answer of a DNS response (UDP or TCP) for the firewall's FQDN rules.
     /// Returns how many answers named an FQDN some rule uses. Runs on DNS responses only.
     @discardableResult

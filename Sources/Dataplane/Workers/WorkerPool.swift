@@ -4,20 +4,26 @@ import PacketWire
 
 /// One worker thread: owns a pipeline and a sink, drains its queue in order (so the packets of
 /// each flow are judged in capture order).
+@usableFromInline
 final class Worker<Sink: PacketSink>: @unchecked Sendable {
-    let queue: BatchQueue
-    let pipeline: Pipeline
-    var sink: Sink
-    let finished = DispatchSemaphore(value: 0)
+    @usableFromInline let queue: BatchQueue
+    @usableFromInline let pipeline: Pipeline
+    @usableFromInline var sink: Sink
+    @usableFromInline let finished = DispatchSemaphore(value: 0)
 
+    @usableFromInline
     init(queue: BatchQueue, pipeline: Pipeline, sink: Sink) {
         self.queue = queue
         self.pipeline = pipeline
         self.sink = sink
     }
 
+    /// Inlinable so the loop is specialised for the concrete sink where the pool is created
+    /// (no generic dispatch per packet).
+    @inlinable
     func run() {
         var sink = self.sink
+        var dns = DNSLearner()
         let pipeline = self.pipeline
         while true {
             let batch = queue.take()
@@ -29,7 +35,7 @@ final class Worker<Sink: PacketSink>: @unchecked Sendable {
                 let slot = batch.slots[i]
                 var packet = slot.packet
                 PacketStep.run(&packet, bytes: batch.packetBytes(slot), timestampNanos: slot.timestampNanos,
-                               sequence: slot.sequence, kind: slot.kind, pipeline: pipeline, sink: &sink)
+                               sequence: slot.sequence, kind: slot.kind, pipeline: pipeline, sink: &sink, dns: &dns)
             }
             queue.give()
         }
@@ -46,15 +52,18 @@ final class Worker<Sink: PacketSink>: @unchecked Sendable {
 /// allocation (batches are preallocated slabs handed over whole).
 public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
     public let steering: FlowSteering
-    let workers: [Worker<Sink>]
+    @usableFromInline let workers: [Worker<Sink>]
     /// Packets submitted so far (the next packet's sequence number).
-    public private(set) var sequence: UInt64 = 0
-    private var started = false
+    public var sequence: UInt64 { nextSequence }
+    @usableFromInline var nextSequence: UInt64 = 0
+    @usableFromInline let learnsDNS: Bool
+    @usableFromInline var started = false
 
     /// `pipelines` and `sinks` have one element per worker; every pipeline compiles the same cluster.
     public init(pipelines: [Pipeline], sinks: [Sink], batchBytes: Int = 1 << 20, batchSlots: Int = 2048, depth: Int = 4) {
         precondition(!pipelines.isEmpty && pipelines.count == sinks.count, "one pipeline and one sink per worker")
         steering = FlowSteering(pipeline: pipelines[0], workers: pipelines.count)
+        learnsDNS = pipelines[0].learnsDNS
         let bytes = max(batchBytes, 1 << 19)   // a whole libpcap record (snaplen ≤ 262,144) always fits
         workers = zip(pipelines, sinks).map { pipeline, sink in
             Worker(queue: BatchQueue(depth: depth, byteCapacity: bytes, slotCapacity: max(1, batchSlots)),
@@ -64,7 +73,8 @@ public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
 
     public var count: Int { workers.count }
 
-    /// Starts the worker threads.
+    /// Starts the worker threads. Inlinable: the thread bodies are then compiled for the concrete sink.
+    @inlinable
     public func start() {
         guard !started else { return }
         started = true
@@ -79,12 +89,14 @@ public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
     /// Reader side: hands one decoded packet to its worker. A DNS response is also given to
     /// every other worker as a learn-only slot at the same position in the stream, so every
     /// worker's firewall knows the name before the packets that follow it — as in one thread.
-    @inline(__always)
+    /// Inlinable so the reader's loop calls it specialised (no generic metadata per packet).
+    @inlinable
     public func submit(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
-        let seq = sequence
-        sequence &+= 1
+        if !started { start() }   // submitting to stopped workers would block once the batches are full
+        let seq = nextSequence
+        nextSequence &+= 1
         let target = steering.worker(for: p)
-        let kind = PacketStep.kind(of: p)
+        let kind = PacketStep.kind(of: p, learnsDNS: learnsDNS)
         let q = workers[target].queue
         q.batch(forLength: bytes.count).append(p, bytes: bytes, timestampNanos: timestampNanos, sequence: seq, kind: kind)
         if kind == .packetLearningDNS {
