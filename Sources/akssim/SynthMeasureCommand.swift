@@ -96,13 +96,15 @@ struct SynthMeasureCommand: ParsableCommand {
             var packet = DecodedPacket()
             var firstNanos: Int64 = 0, firstCount: Int64 = 0, laterNanos: Int64 = 0, laterCount: Int64 = 0
             var descheduled = 0
+            var dns = DNSLearner()
+            let learnsDNS = timed.learnsDNS
             capture.forEach { bytes, wire, ts in
                 decoder.decode(bytes, linkType: capture.linkType, wireLength: wire, into: &packet)
                 // The replay step (PacketStep.run): judge the packet, then learn DNS answers from
                 // responses for the firewall's FQDN rules; both inside the timed region.
                 let a = Clock.nanos()
                 let o = timed.process(&packet, bytes: bytes, timestampNanos: ts)
-                if PacketStep.kind(of: packet) != .packet { timed.learnDNS(from: packet, bytes: bytes) }
+                if PacketStep.kind(of: packet, learnsDNS: learnsDNS) != .packet { dns.learn(packet, bytes: bytes, pipeline: timed) }
                 let d = Clock.nanos() - a
                 // A call that took over 50 µs was descheduled (a time slice is milliseconds; the
                 // slowest first packet computes in a few µs): left out of both averages, counted.
@@ -131,8 +133,9 @@ struct SynthMeasureCommand: ParsableCommand {
 }
 
 extension SynthMeasureCommand {
-    /// The plain replay loop (as single-threaded `replay` runs it): libpcap record → decode →
-    /// PacketStep.run (judge, learn DNS answers) with a counting sink, one reusable decoded packet.
+    /// The plain replay loop (as single-threaded `replay` runs it, ReplayLoop.swift): libpcap
+    /// record → decode → PacketStep.run (judge; learn DNS answers once per distinct response, when
+    /// a firewall rule names an FQDN) with a counting sink, one reusable decoded packet.
     static func streamPass(_ pipeline: Pipeline, file: String, learnDNS: Bool = true) throws {
         do throws(PcapError) {
             let reader = try PcapReader(path: file)
@@ -142,12 +145,14 @@ extension SynthMeasureCommand {
             var packet = DecodedPacket()
             var record = PacketRecord()
             var sink = CountingSink()
+            var dns = DNSLearner()
+            let learnsDNS = learnDNS && pipeline.learnsDNS
             var sequence: UInt64 = 0
             while try reader.next(into: &record) {
                 decoder.decode(record.bytes, linkType: linkType, wireLength: record.wireLength, into: &packet)
-                let kind = learnDNS ? PacketStep.kind(of: packet) : .packet
                 PacketStep.run(&packet, bytes: record.bytes, timestampNanos: record.timestampNanos, sequence: sequence,
-                               kind: kind, pipeline: pipeline, sink: &sink)
+                               kind: PacketStep.kind(of: packet, learnsDNS: learnsDNS), pipeline: pipeline, sink: &sink,
+                               dns: &dns)
                 sequence &+= 1
             }
         } catch {
