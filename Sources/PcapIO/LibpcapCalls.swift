@@ -46,6 +46,19 @@ enum Libpcap {
         }
     }
 
+    /// The openers' last set-up step: installs `expression` when one is given and, when that
+    /// fails, closes `handle` before rethrowing, because the opener throws and nothing else
+    /// would release it. Callers keep the handle out of their own property until this returns.
+    static func installFilter(_ expression: String?, orClose handle: OpaquePointer, source: String) throws(PcapError) {
+        guard let expression else { return }
+        do throws(PcapError) {
+            try installFilter(expression, on: handle, source: source)
+        } catch {
+            pcap_close(handle)
+            throw error
+        }
+    }
+
     /// Seconds + sub-second field of a libpcap header as nanoseconds. With nanosecond
     /// precision libpcap stores nanoseconds in `tv_usec` (pcap(3PCAP), "time stamp precision").
     @inline(__always)

@@ -54,19 +54,11 @@ public final class LiveCapture: @unchecked Sendable {
             warnings.append(detail)
         }
         self.warnings = warnings
-        self.handle = created
         self.linkType = pcap_datalink(created)
         self.snaplen = pcap_snapshot(created)
         self.nanosecondTimestamps = pcap_get_tstamp_precision(created) == Int32(PCAP_TSTAMP_PRECISION_NANO)
-        if let filter {
-            do throws(PcapError) {
-                try Libpcap.installFilter(filter, on: created, source: interface)
-            } catch {
-                pcap_close(created)
-                handle = nil
-                throw error
-            }
-        }
+        try Libpcap.installFilter(filter, orClose: created, source: interface)
+        self.handle = created
     }
 
     deinit {

@@ -35,18 +35,10 @@ public final class PcapReader {
             pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), errbuf)
         }
         guard let opened else { throw PcapReader.classifyOpenError(path: path, text: errText) }
-        handle = opened
         linkType = pcap_datalink(opened)
         snaplen = pcap_snapshot(opened)
-        if let filter {
-            do throws(PcapError) {
-                try Libpcap.installFilter(filter, on: opened, source: path)
-            } catch {
-                pcap_close(opened)
-                handle = nil
-                throw error
-            }
-        }
+        try Libpcap.installFilter(filter, orClose: opened, source: path)
+        handle = opened
     }
 
     deinit {
