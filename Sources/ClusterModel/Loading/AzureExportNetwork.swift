@@ -84,8 +84,7 @@ enum AzureExportNetwork {
             rule.sourcePorts = sp.isEmpty ? [.any] : sp
             rule.destinationPorts = dp.isEmpty ? [.any] : dp
             rule.description = prop(r, "description")?.scalar ?? ""
-            if rule.sourceAddresses.isEmpty && rule.sourceApplicationSecurityGroups.isEmpty { rule.sourceAddresses = [.any] }
-            if rule.destinationAddresses.isEmpty && rule.destinationApplicationSecurityGroups.isEmpty { rule.destinationAddresses = [.any] }
+            AzureValues.defaultEmptySidesToAny(&rule)
             nsg.rules.append(rule)
         }
         b.cluster.networkSecurityGroups.append(nsg)

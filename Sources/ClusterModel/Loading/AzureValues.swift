@@ -27,6 +27,13 @@ enum AzureValues {
         return nsgAddress(c, sink).map { [$0] } ?? []
     }
 
+    /// A rule side that names neither addresses nor application security groups matches any
+    /// address; the native and az/ARM loaders both apply this once a rule is read.
+    static func defaultEmptySidesToAny(_ rule: inout SecurityRule) {
+        if rule.sourceAddresses.isEmpty && rule.sourceApplicationSecurityGroups.isEmpty { rule.sourceAddresses = [.any] }
+        if rule.destinationAddresses.isEmpty && rule.destinationApplicationSecurityGroups.isEmpty { rule.destinationAddresses = [.any] }
+    }
+
     /// NSG protocol; exports have been seen with `TCP`, so case-insensitive; `Any` = `*`.
     static func securityProtocol(_ c: Cursor, _ sink: DiagnosticSink) -> SecurityRuleProtocol? {
         guard let s = c.text(sink) else { return nil }

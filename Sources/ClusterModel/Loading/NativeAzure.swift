@@ -92,8 +92,7 @@ enum NativeAzure {
             rule.sourcePorts = r["sourcePorts"]?.portRanges(sink) ?? [.any]
             rule.destinationPorts = r["destinationPorts"]?.portRanges(sink) ?? [.any]
             rule.description = r["description"]?.text(sink) ?? ""
-            if rule.sourceAddresses.isEmpty && rule.sourceApplicationSecurityGroups.isEmpty { rule.sourceAddresses = [.any] }
-            if rule.destinationAddresses.isEmpty && rule.destinationApplicationSecurityGroups.isEmpty { rule.destinationAddresses = [.any] }
+            AzureValues.defaultEmptySidesToAny(&rule)
             nsg.rules.append(rule)
         }
         b.cluster.networkSecurityGroups.append(nsg)
