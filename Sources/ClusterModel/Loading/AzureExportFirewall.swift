@@ -11,10 +11,10 @@ enum AzureExportFirewall {
         fw.name = c["name"]?.scalar ?? ""
         fw.source = c.location
         for cfg in prop(c, "ipConfigurations")?.items ?? [] {
-            if let ip = prop(cfg, "privateIPAddress") ?? prop(cfg, "privateIpAddress"), let a = ip.ip(sink), fw.privateIP == .zero4 {
+            if let ip = AzureExportLoader.privateIPAddress(cfg), let a = ip.ip(sink), fw.privateIP == .zero4 {
                 fw.privateIP = a
             }
-            if let pip = AzureExportLoader.refName(prop(cfg, "publicIPAddress") ?? prop(cfg, "publicIpAddress")) {
+            if let pip = AzureExportLoader.refName(AzureExportLoader.publicIPAddress(cfg)) {
                 b.azureLinks.firewallIPs.append(.init(firewall: fw.name, publicIP: pip, at: cfg))
             }
         }

@@ -13,8 +13,8 @@ enum AzureExportLoadBalancer {
         for f in prop(c, "frontendIPConfigurations")?.items ?? [] {
             var fe = FrontendIPConfiguration()
             fe.name = f["name"]?.scalar ?? ""
-            if let ip = prop(f, "privateIPAddress") ?? prop(f, "privateIpAddress"), let a = ip.ip(sink) { fe.address = a }
-            if let pip = AzureExportLoader.refName(prop(f, "publicIPAddress") ?? prop(f, "publicIpAddress")) {
+            if let ip = AzureExportLoader.privateIPAddress(f), let a = ip.ip(sink) { fe.address = a }
+            if let pip = AzureExportLoader.refName(AzureExportLoader.publicIPAddress(f)) {
                 fe.publicIPName = pip
                 b.azureLinks.frontendIPs.append(.init(lb: lb.name, frontend: fe.name, publicIP: pip, at: f))
             }

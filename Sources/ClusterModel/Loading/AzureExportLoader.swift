@@ -31,6 +31,11 @@ enum AzureExportLoader {
     /// Field of an az (flat) or ARM (nested `properties`) object.
     static func prop(_ c: Cursor, _ key: String) -> Cursor? { c["properties"]?[key] ?? c[key] }
 
+    /// An IP configuration's private address and public IP reference: az prints `…IPAddress`,
+    /// some ARM API versions `…IpAddress`; either is read.
+    static func privateIPAddress(_ c: Cursor) -> Cursor? { prop(c, "privateIPAddress") ?? prop(c, "privateIpAddress") }
+    static func publicIPAddress(_ c: Cursor) -> Cursor? { prop(c, "publicIPAddress") ?? prop(c, "publicIpAddress") }
+
     static func kind(of c: Cursor) -> Kind? {
         guard c.isMapping else { return nil }
         if let t = c["type"]?.scalar, let k = types[t.lowercased()] { return k }

@@ -111,7 +111,7 @@ enum AzureExportNetwork {
         n.name = c["name"]?.scalar ?? ""
         n.source = c.location
         for cfg in prop(c, "ipConfigurations")?.items ?? [] {
-            if let ip = prop(cfg, "privateIPAddress") ?? prop(cfg, "privateIpAddress"), let a = ip.ip(sink) { n.ipAddresses.append(a) }
+            if let ip = AzureExportLoader.privateIPAddress(cfg), let a = ip.ip(sink) { n.ipAddresses.append(a) }
             if n.subnet.isEmpty, let s = AzureExportLoader.subnetRef(prop(cfg, "subnet")) {
                 n.subnet = s
                 b.mark("subnet", prop(cfg, "subnet"))
