@@ -9,16 +9,21 @@ struct ClusterOptions: ParsableArguments {
                                valueName: "path"))
     var cluster: [String] = []
 
-    /// Loads and validates the model. On errors prints every diagnostic to stderr and fails
-    /// with exit code 2 (bad input).
-    func load() throws -> Cluster {
+    /// Loads and validates the model. On errors hands every diagnostic to `report` (by default
+    /// one line each on stderr) and fails with exit code 2 (bad input).
+    func load(reportingErrors report: ([Diagnostic]) -> Void = ClusterOptions.printToStandardError) throws -> Cluster {
         do {
             return try ClusterLoader.load(paths: cluster)
         } catch {
-            for d in error.diagnostics {
-                FileHandle.standardError.write(Data("\(d)\n".utf8))
-            }
+            report(error.diagnostics)
             throw CLIFailure.badInput("cluster model has \(error.diagnostics.count) error(s)")
+        }
+    }
+
+    /// One diagnostic a line on standard error.
+    static func printToStandardError(_ diagnostics: [Diagnostic]) {
+        for d in diagnostics {
+            FileHandle.standardError.write(Data("\(d)\n".utf8))
         }
     }
 

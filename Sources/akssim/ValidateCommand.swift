@@ -20,16 +20,12 @@ struct ValidateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let cluster: Cluster
-        do {
-            cluster = try ClusterLoader.load(paths: clusterOptions.cluster)
-        } catch {
+        let cluster = try clusterOptions.load { diagnostics in
             if json {
-                print(report(cluster: nil, diagnostics: error.diagnostics).pretty)
+                print(report(cluster: nil, diagnostics: diagnostics).pretty)
             } else {
-                for d in error.diagnostics { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
+                ClusterOptions.printToStandardError(diagnostics)
             }
-            throw CLIFailure.badInput("cluster model has \(error.diagnostics.count) error(s)")
         }
         if json {
             print(report(cluster: cluster, diagnostics: cluster.notes).pretty)
