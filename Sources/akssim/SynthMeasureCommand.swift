@@ -60,8 +60,7 @@ struct SynthMeasureCommand: ParsableCommand {
                 let pipeline = Pipeline(cluster: cluster, options: options)
                 try SynthMeasureCommand.streamPass(pipeline, file: file, learnDNS: !skipDNSLearning)
                 let c = pipeline.counters
-                print("packets \(file) \(c.packets)")
-                print("verdicts \(file) allow \(c.verdict(.allow)) drop \(c.verdict(.drop)) reject \(c.verdict(.reject)) new_flows \(c.newFlows)")
+                SynthMeasureCommand.printCounts(c, file: file)
             }
             return
         }
@@ -78,8 +77,7 @@ struct SynthMeasureCommand: ParsableCommand {
                 bestCPU = min(bestCPU, bCPU - aCPU)
                 print("compile_ms \(String(format: "%.1f", Double(a - c0) / 1e6))")
                 let c = pipeline.counters
-                print("packets \(file) \(c.packets)")
-                print("verdicts \(file) allow \(c.verdict(.allow)) drop \(c.verdict(.drop)) reject \(c.verdict(.reject)) new_flows \(c.newFlows)")
+                SynthMeasureCommand.printCounts(c, file: file)
                 print("conntrack_entries \(file) \(c.conntrackEntries)")
             }
             // Wall and CPU time of the loop: on a shared machine the CPU time (this thread only)
@@ -133,6 +131,12 @@ struct SynthMeasureCommand: ParsableCommand {
 }
 
 extension SynthMeasureCommand {
+    /// The `packets` and `verdicts` lines both passes print for a file.
+    static func printCounts(_ c: PipelineCounters, file: String) {
+        print("packets \(file) \(c.packets)")
+        print("verdicts \(file) allow \(c.verdict(.allow)) drop \(c.verdict(.drop)) reject \(c.verdict(.reject)) new_flows \(c.newFlows)")
+    }
+
     /// The plain replay loop (as single-threaded `replay` runs it, ReplayLoop.swift): libpcap
     /// record → decode → PacketStep.run (judge; learn DNS answers once per distinct response, when
     /// a firewall rule names an FQDN) with a counting sink, one reusable decoded packet.
