@@ -126,7 +126,7 @@ final class CaptureWorker: Sendable {
                 let n: Int
                 do {
                     n = try capture.dispatch(maxPackets: batch) { record in
-                        path.handle(record.bytes, linkType: linkType, wireLength: record.wireLength, timestampNanos: record.timestampNanos)
+                        path.handle(record, linkType: linkType)
                     }
                 } catch {
                     failure = error.description
@@ -152,7 +152,7 @@ final class CaptureWorker: Sendable {
                 // Drain: what libpcap already holds was received and must be counted, so that
                 // verdict totals equal packets received at shutdown.
                 while case let batch = batchSize(processed: processed), batch > 0, let n = try? capture.dispatch(maxPackets: batch, { record in
-                    path.handle(record.bytes, linkType: linkType, wireLength: record.wireLength, timestampNanos: record.timestampNanos)
+                    path.handle(record, linkType: linkType)
                 }), n > 0 {
                     processed &+= UInt64(n)
                 }

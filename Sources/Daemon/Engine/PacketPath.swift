@@ -1,5 +1,6 @@
 import Dataplane
 import PacketWire
+import PcapIO
 import Reporting
 
 /// What one packet thread owns: a decoder, a pipeline, the decode counters, and the buffer
@@ -28,8 +29,12 @@ struct PacketPath {
     }
 
     /// Decode → pipeline → count; records the first packet of each new flow (and a later refusal) in the ring.
+    /// The record is a live capture's or a watched file's; both threads hand it over as libpcap filled it.
     @inline(__always)
-    mutating func handle(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: UInt32, timestampNanos: Int64) {
+    mutating func handle(_ record: borrowing PacketRecord, linkType: LinkType) {
+        let bytes = record.bytes
+        let wireLength = record.wireLength
+        let timestampNanos = record.timestampNanos
         decoder.decode(bytes, linkType: linkType, wireLength: wireLength, into: &packet)
         decode.add(packet, bytes: bytes, timestampNanos: timestampNanos)
         let outcome = pipeline.process(&packet, bytes: bytes, timestampNanos: timestampNanos)

@@ -93,7 +93,7 @@ final class WatchWorker: Sendable {
             let linkType = LinkType(rawValue: reader.linkType)
             var record = PacketRecord()
             while try reader.next(into: &record) {
-                path.handle(record.bytes, linkType: linkType, wireLength: record.wireLength, timestampNanos: record.timestampNanos)
+                path.handle(record, linkType: linkType)
                 count &+= 1
             }
             statusBox.withLock { $0.filesReplayed += 1; $0.packets &+= count }
