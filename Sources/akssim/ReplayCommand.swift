@@ -91,13 +91,9 @@ struct ReplayCommand: ParsableCommand {
         // Standard input ("-") can be read only once, so it is not opened ahead.
         var linkTypes: [(String, Int32)] = []
         for path in files where path != "-" {
-            do throws(PcapError) {
-                let reader = try PcapReader(path: path, filter: filter)
-                linkTypes.append((path, reader.linkType))
-                reader.close()
-            } catch {
-                throw CLIFailure.badInput(error.description)
-            }
+            let reader = try open(path)
+            linkTypes.append((path, reader.linkType))
+            reader.close()
         }
         if writeDrops != nil || writeAccepted != nil, let first = linkTypes.first,
            let other = linkTypes.first(where: { $0.1 != first.1 }) {
@@ -111,12 +107,7 @@ struct ReplayCommand: ParsableCommand {
         var failures: [PcapError] = []
         var sinks: [ReplaySink] = []
         for (i, path) in files.enumerated() {
-            let reader: PcapReader
-            do throws(PcapError) {
-                reader = try PcapReader(path: path, filter: filter)
-            } catch {
-                throw CLIFailure.badInput(error.description)
-            }
+            let reader = try open(path)
             if i == 0 && mode == .pipeline {
                 // The pcap outputs take the first file's link type (known only once it is open,
                 // standard input included); the pipeline is built after the inputs proved readable.
@@ -172,6 +163,15 @@ struct ReplayCommand: ParsableCommand {
     }
 
     /// Loads the cluster, compiles one pipeline per worker and wires the sinks into the loop.
+    /// Opens one input with the filter; a file or filter libpcap refuses is bad input (exit 2).
+    private func open(_ path: String) throws -> PcapReader {
+        do throws(PcapError) {
+            return try PcapReader(path: path, filter: filter)
+        } catch {
+            throw CLIFailure.badInput(error.description)
+        }
+    }
+
     private func startPipeline(_ replay: inout CaptureReplay, outputs: ReplayOutputs) throws -> ([Pipeline], [ReplaySink]) {
         let cluster = try clusterOptions.load()
         if let node, !cluster.nodes.contains(where: { $0.name == node }) {
