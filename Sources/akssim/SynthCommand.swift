@@ -9,7 +9,7 @@ struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
         abstract: "Generate captures: the bundled AKS sample or a large synthetic load.",
-        subcommands: [Sample.self, Capture.self]
+        subcommands: [Sample.self, Capture.self, SynthClusterCommand.self, SynthMeasureCommand.self]
     )
 
     struct Sample: ParsableCommand {
@@ -47,12 +47,25 @@ struct SynthCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Output pcap file.", valueName: "path"))
         var out: String
 
+        @Option(name: .long, help: ArgumentHelp("Draw the flows from this cluster (native YAML or exports) instead of the default cluster's fixed mix.",
+                                                valueName: "path"))
+        var cluster: String?
+
+        @Flag(name: .customLong("flow-starts-only"), help: "With --cluster: one packet per flow, each a flow's first packet (--packets ignored).")
+        var flowStartsOnly = false
+
+        @Option(name: .long, help: "With --cluster: flows open at a time (rolling window); default all of them (no locality).")
+        var concurrency: Int?
+
         func validate() throws {
+            if (flowStartsOnly || concurrency != nil) && cluster == nil { throw ValidationError("--flow-starts-only and --concurrency need --cluster") }
+            if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
             guard packets >= 0 else { throw ValidationError("--packets must be 0 or more") }
             guard (1...1_000_000).contains(flows) else { throw ValidationError("--flows must be between 1 and 1000000") }
         }
 
         func run() throws {
+            if let cluster { return try ClusterTraffic.run(self, cluster: cluster) }
             do throws(PcapError) {
                 let written = try SyntheticLoad(packets: packets, flows: flows, seed: seed).write(to: out)
                 print("wrote \(written) packets (\(flows) flows, seed \(seed)) to \(out)")
