@@ -91,15 +91,17 @@ public struct ConntrackTable: Sendable {
         entries.reserveCapacity(min(self.capacity, 1 << 16))
     }
 
+    /// The tuple slot `slot` stands for; reads only that tuple of the entry.
+    @inline(__always)
     func key(_ slot: Int32) -> FlowKey {
-        let e = entries[Int(slot >> 3)]
+        let e = Int(slot >> 3)
         switch slot & 7 {
-        case 0: return e.original
-        case 1: return e.reply
-        case 2: return e.original.reversed
-        case 3: return e.reply.reversed
-        case 4: return e.egress.reversed
-        default: return e.egress
+        case 0: return entries[e].original
+        case 1: return entries[e].reply
+        case 2: return entries[e].original.reversed
+        case 3: return entries[e].reply.reversed
+        case 4: return entries[e].egress.reversed
+        default: return entries[e].egress
         }
     }
 
@@ -116,13 +118,30 @@ public struct ConntrackTable: Sendable {
         return (e, reply)
     }
 
+    /// The slot hash of a tuple: FlowKey.mix (asymmetric), spelled out so it inlines here.
+    @inline(__always)
+    static func hash(_ k: FlowKey) -> Int {
+        var h = k.src.mix &+ (k.dst.mix &* 0x9E37_79B9_7F4A_7C15)
+        h ^= (UInt64(k.srcPort) << 24 | UInt64(k.dstPort) << 8 | UInt64(k.proto.rawValue)) &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        return Int(truncatingIfNeeded: h ^ (h >> 33))
+    }
+
+    /// Field-wise tuple equality (the synthesized `==` compiles to a memcmp call).
+    @inline(__always)
+    static func same(_ a: FlowKey, _ b: FlowKey) -> Bool {
+        a.src.lo == b.src.lo && a.dst.lo == b.dst.lo && a.srcPort == b.srcPort && a.dstPort == b.dstPort
+            && a.src.hi == b.src.hi && a.dst.hi == b.dst.hi && a.proto.rawValue == b.proto.rawValue
+    }
+
     /// Lookup without side effects (traces).
     public func peek(_ k: FlowKey) -> (Int32, Bool) {
-        var i = Int(truncatingIfNeeded: k.mix()) & mask
+        var i = ConntrackTable.hash(k) & mask
         while true {
             let s = slots[i]
             if s < 0 { return (-1, false) }
-            if key(s) == k {
+            if ConntrackTable.same(key(s), k) {
                 let kind = s & 7
                 return (s >> 3, kind == 1 || kind == 2 || kind == 4)
             }
@@ -219,7 +238,7 @@ public struct ConntrackTable: Sendable {
     mutating func place(_ s: Int32) {
         if (placed + 1) * 2 > slots.count && slots.count < maxSlots { grow() }
         placed += 1
-        var i = Int(truncatingIfNeeded: key(s).mix()) & mask
+        var i = ConntrackTable.hash(key(s)) & mask
         while slots[i] >= 0 { i = (i + 1) & mask }
         slots[i] = s
     }
@@ -231,7 +250,7 @@ public struct ConntrackTable: Sendable {
         slots = Array(repeating: -1, count: size)
         mask = size - 1
         for s in old where s >= 0 {
-            var i = Int(truncatingIfNeeded: key(s).mix()) & mask
+            var i = ConntrackTable.hash(key(s)) & mask
             while slots[i] >= 0 { i = (i + 1) & mask }
             slots[i] = s
         }
@@ -249,7 +268,7 @@ public struct ConntrackTable: Sendable {
     /// Backward-shift deletion for linear probing: keeps every remaining key reachable.
     mutating func unplace(_ s: Int32) {
         let k = key(s)
-        var i = Int(truncatingIfNeeded: k.mix()) & mask
+        var i = ConntrackTable.hash(k) & mask
         while true {
             if slots[i] < 0 { return }
             if slots[i] == s { break }
@@ -261,7 +280,7 @@ public struct ConntrackTable: Sendable {
             j = (j + 1) & mask
             let sj = slots[j]
             if sj < 0 { break }
-            let home = Int(truncatingIfNeeded: key(sj).mix()) & mask
+            let home = ConntrackTable.hash(key(sj)) & mask
             // Move sj into the hole at i unless its home lies cyclically in (i, j].
             let between = i <= j ? (home > i && home <= j) : (home > i || home <= j)
             if !between {
