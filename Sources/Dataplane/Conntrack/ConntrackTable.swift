@@ -137,7 +137,12 @@ public struct ConntrackTable: Sendable {
 
     /// Lookup without side effects (traces).
     public func peek(_ k: FlowKey) -> (Int32, Bool) {
-        var i = ConntrackTable.hash(k) & mask
+        peek(k, hash: ConntrackTable.hash(k))
+    }
+
+    @inline(__always)
+    func peek(_ k: FlowKey, hash: Int) -> (Int32, Bool) {
+        var i = hash & mask
         while true {
             let s = slots[i]
             if s < 0 { return (-1, false) }
@@ -177,7 +182,12 @@ public struct ConntrackTable: Sendable {
         place(e << 3)
         if trackReply {
             // Every other view of the connection, unless it collides with a key already present.
-            for kind in Int32(1)...5 where peek(key(e << 3 | kind)).0 < 0 { place(e << 3 | kind) }
+            // One hash per view, shared by the probe and the placement.
+            for kind in Int32(1)...5 {
+                let k = key(e << 3 | kind)
+                let h = ConntrackTable.hash(k)
+                if peek(k, hash: h).0 < 0 { place(e << 3 | kind, hash: h) }
+            }
         }
         return e
     }
@@ -236,9 +246,13 @@ public struct ConntrackTable: Sendable {
     }
 
     mutating func place(_ s: Int32) {
+        place(s, hash: ConntrackTable.hash(key(s)))
+    }
+
+    mutating func place(_ s: Int32, hash: Int) {
         if (placed + 1) * 2 > slots.count && slots.count < maxSlots { grow() }
         placed += 1
-        var i = ConntrackTable.hash(key(s)) & mask
+        var i = hash & mask
         while slots[i] >= 0 { i = (i + 1) & mask }
         slots[i] = s
     }

@@ -56,7 +56,14 @@ public final class Pipeline: @unchecked Sendable {
     // (see above) and never hands out overlapping accesses, while the dynamic checks Swift adds
     // to class properties (swift_beginAccess/endAccess, a thread-local access set) cost about a
     // tenth of an established packet's time.
-    @exclusivity(unchecked) public private(set) var compiled: CompiledCluster
+    /// The compiled cluster, stored out of line: reading a struct-typed class property copies it
+    /// (retaining each of its tables) before a method call such as `walk`; through the pointer
+    /// the walk borrows it in place. Allocated in `init`, freed in `deinit`.
+    let compiledStorage: UnsafeMutablePointer<CompiledCluster>
+    public private(set) var compiled: CompiledCluster {
+        unsafeAddress { UnsafePointer(compiledStorage) }
+        unsafeMutableAddress { compiledStorage }
+    }
     @exclusivity(unchecked) var conntrack: ConntrackTable
     @exclusivity(unchecked) var affinity = AffinityTable()
     @exclusivity(unchecked) var stats: PipelineCounters
@@ -67,11 +74,18 @@ public final class Pipeline: @unchecked Sendable {
     public init(cluster: Cluster, options: PipelineOptions = .init()) {
         self.cluster = cluster
         self.options = options
-        compiled = CompiledCluster(cluster)
+        compiledStorage = UnsafeMutablePointer<CompiledCluster>.allocate(capacity: 1)
+        compiledStorage.initialize(to: CompiledCluster(cluster))
         conntrack = ConntrackTable(capacity: options.conntrackCapacity)
-        stats = PipelineCounters(rules: compiled.names.count, nodes: compiled.topology.nodes.count,
-                                 namespaces: compiled.topology.namespaceNames.count)
+        let c = compiledStorage.pointee
+        stats = PipelineCounters(rules: c.names.count, nodes: c.topology.nodes.count,
+                                 namespaces: c.topology.namespaceNames.count)
         nodeHint = options.node.flatMap { n in cluster.nodes.firstIndex(where: { $0.name == n }) }.map(Int32.init) ?? -1
+    }
+
+    deinit {
+        compiledStorage.deinitialize(count: 1)
+        compiledStorage.deallocate()
     }
 
     public var ruleNames: RuleNames { compiled.names }
