@@ -192,18 +192,43 @@ public struct ConntrackTable: Sendable {
         return e
     }
 
-    /// Advances the state for a packet of entry `e` and refreshes its timeout.
+    /// Advances the state for a packet of entry `e` and refreshes its timeout. Updates the
+    /// fields in place (copying the entry out and back costs two 164-byte copies per packet).
     public mutating func touch(_ e: Int32, reply: Bool, flags: TCPFlags, sctpChunk: UInt8, now: Int64) {
-        var en = entries[Int(e)]
-        if reply { en.seenReply = true }
-        if en.original.proto == .tcp {
-            en.state = TCPTracker.next(en.state, flags, reply: reply, fin: &en.fin)
-        } else if en.original.proto == .sctp, sctpChunk == 6 || sctpChunk == 14 {
-            en.state = .close   // ABORT / SHUTDOWN COMPLETE
+        let i = Int(e)
+        if reply { entries[i].seenReply = true }
+        let proto = entries[i].original.proto
+        var state = entries[i].state
+        if proto == .tcp {
+            var fin = entries[i].fin
+            state = TCPTracker.next(state, flags, reply: reply, fin: &fin)
+            entries[i].fin = fin
+            entries[i].state = state
+        } else if proto == .sctp, sctpChunk == 6 || sctpChunk == 14 {
+            state = .close   // ABORT / SHUTDOWN COMPLETE
+            entries[i].state = state
         }
-        en.lastSeen = now
-        en.expires = now &+ ConntrackTimeouts.timeout(en.state, proto: en.original.proto, seenReply: en.seenReply)
-        entries[Int(e)] = en
+        entries[i].lastSeen = now
+        entries[i].expires = now &+ ConntrackTimeouts.timeout(state, proto: proto, seenReply: entries[i].seenReply)
+    }
+
+    /// The cached decision of entry `e`, the part a later packet of the flow repeats.
+    public struct Cached: Sendable {
+        public var verdict: Verdict
+        public var stage: Stage
+        public var rule: RuleID
+        public var node: Int32
+        public var namespace: Int32
+        public var pendingApplication: Bool
+        public var ingressController: Int32
+    }
+
+    @inline(__always)
+    public func cached(_ e: Int32) -> Cached {
+        let i = Int(e)
+        return Cached(verdict: entries[i].verdict, stage: entries[i].stage, rule: entries[i].rule, node: entries[i].node,
+                      namespace: entries[i].namespace, pendingApplication: entries[i].pendingApplication,
+                      ingressController: entries[i].ingressController)
     }
 
     /// Settles a flow whose verdict waited for its first request (Azure Firewall application rules).
