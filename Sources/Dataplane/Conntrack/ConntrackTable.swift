@@ -64,8 +64,15 @@ public struct ConntrackTable: Sendable {
     /// 3 the reply reversed (the original after NAT, captured on the far side), 4 the egress tuple
     /// reversed (a reply on the sending node's NIC, after Azure undid its own NAT), 5 the egress
     /// tuple (the original as it left the node).
+    /// Sized to the live keys (at most half full), doubling up to `maxSlots`: a lookup touches
+    /// one compact, cache-resident index instead of a capacity-sized one (16 MB at the default
+    /// capacity, a cache and TLB miss per packet). Growth happens only while new flows arrive.
     var slots: [Int32]
     var mask: Int
+    /// Keys placed in `slots` (every view of every live entry that did not collide).
+    var placed = 0
+    /// The index size for a full table: ≥ 12 slots per entry (6 views), so it stays ≤ half full.
+    let maxSlots: Int
     var free: [Int32] = []
     var hand = 0
     public let capacity: Int
@@ -77,20 +84,24 @@ public struct ConntrackTable: Sendable {
         self.capacity = max(16, capacity)
         var size = 16
         while size < self.capacity * 12 { size <<= 1 }
-        slots = Array(repeating: -1, count: size)
-        mask = size - 1
+        maxSlots = size
+        let initial = min(size, 4096)
+        slots = Array(repeating: -1, count: initial)
+        mask = initial - 1
         entries.reserveCapacity(min(self.capacity, 1 << 16))
     }
 
+    /// The tuple slot `slot` stands for; reads only that tuple of the entry.
+    @inline(__always)
     func key(_ slot: Int32) -> FlowKey {
-        let e = entries[Int(slot >> 3)]
+        let e = Int(slot >> 3)
         switch slot & 7 {
-        case 0: return e.original
-        case 1: return e.reply
-        case 2: return e.original.reversed
-        case 3: return e.reply.reversed
-        case 4: return e.egress.reversed
-        default: return e.egress
+        case 0: return entries[e].original
+        case 1: return entries[e].reply
+        case 2: return entries[e].original.reversed
+        case 3: return entries[e].reply.reversed
+        case 4: return entries[e].egress.reversed
+        default: return entries[e].egress
         }
     }
 
@@ -107,13 +118,35 @@ public struct ConntrackTable: Sendable {
         return (e, reply)
     }
 
+    /// The slot hash of a tuple: FlowKey.mix (asymmetric), spelled out so it inlines here.
+    @inline(__always)
+    static func hash(_ k: FlowKey) -> Int {
+        var h = k.src.mix &+ (k.dst.mix &* 0x9E37_79B9_7F4A_7C15)
+        h ^= (UInt64(k.srcPort) << 24 | UInt64(k.dstPort) << 8 | UInt64(k.proto.rawValue)) &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        return Int(truncatingIfNeeded: h ^ (h >> 33))
+    }
+
+    /// Field-wise tuple equality (the synthesized `==` compiles to a memcmp call).
+    @inline(__always)
+    static func same(_ a: FlowKey, _ b: FlowKey) -> Bool {
+        a.src.lo == b.src.lo && a.dst.lo == b.dst.lo && a.srcPort == b.srcPort && a.dstPort == b.dstPort
+            && a.src.hi == b.src.hi && a.dst.hi == b.dst.hi && a.proto.rawValue == b.proto.rawValue
+    }
+
     /// Lookup without side effects (traces).
     public func peek(_ k: FlowKey) -> (Int32, Bool) {
-        var i = Int(truncatingIfNeeded: k.mix()) & mask
+        peek(k, hash: ConntrackTable.hash(k))
+    }
+
+    @inline(__always)
+    func peek(_ k: FlowKey, hash: Int) -> (Int32, Bool) {
+        var i = hash & mask
         while true {
             let s = slots[i]
             if s < 0 { return (-1, false) }
-            if key(s) == k {
+            if ConntrackTable.same(key(s), k) {
                 let kind = s & 7
                 return (s >> 3, kind == 1 || kind == 2 || kind == 4)
             }
@@ -149,23 +182,53 @@ public struct ConntrackTable: Sendable {
         place(e << 3)
         if trackReply {
             // Every other view of the connection, unless it collides with a key already present.
-            for kind in Int32(1)...5 where peek(key(e << 3 | kind)).0 < 0 { place(e << 3 | kind) }
+            // One hash per view, shared by the probe and the placement.
+            for kind in Int32(1)...5 {
+                let k = key(e << 3 | kind)
+                let h = ConntrackTable.hash(k)
+                if peek(k, hash: h).0 < 0 { place(e << 3 | kind, hash: h) }
+            }
         }
         return e
     }
 
-    /// Advances the state for a packet of entry `e` and refreshes its timeout.
+    /// Advances the state for a packet of entry `e` and refreshes its timeout. Updates the
+    /// fields in place (copying the entry out and back costs two 164-byte copies per packet).
     public mutating func touch(_ e: Int32, reply: Bool, flags: TCPFlags, sctpChunk: UInt8, now: Int64) {
-        var en = entries[Int(e)]
-        if reply { en.seenReply = true }
-        if en.original.proto == .tcp {
-            en.state = TCPTracker.next(en.state, flags, reply: reply, fin: &en.fin)
-        } else if en.original.proto == .sctp, sctpChunk == 6 || sctpChunk == 14 {
-            en.state = .close   // ABORT / SHUTDOWN COMPLETE
+        let i = Int(e)
+        if reply { entries[i].seenReply = true }
+        let proto = entries[i].original.proto
+        var state = entries[i].state
+        if proto == .tcp {
+            var fin = entries[i].fin
+            state = TCPTracker.next(state, flags, reply: reply, fin: &fin)
+            entries[i].fin = fin
+            entries[i].state = state
+        } else if proto == .sctp, sctpChunk == 6 || sctpChunk == 14 {
+            state = .close   // ABORT / SHUTDOWN COMPLETE
+            entries[i].state = state
         }
-        en.lastSeen = now
-        en.expires = now &+ ConntrackTimeouts.timeout(en.state, proto: en.original.proto, seenReply: en.seenReply)
-        entries[Int(e)] = en
+        entries[i].lastSeen = now
+        entries[i].expires = now &+ ConntrackTimeouts.timeout(state, proto: proto, seenReply: entries[i].seenReply)
+    }
+
+    /// The cached decision of entry `e`, the part a later packet of the flow repeats.
+    public struct Cached: Sendable {
+        public var verdict: Verdict
+        public var stage: Stage
+        public var rule: RuleID
+        public var node: Int32
+        public var namespace: Int32
+        public var pendingApplication: Bool
+        public var ingressController: Int32
+    }
+
+    @inline(__always)
+    public func cached(_ e: Int32) -> Cached {
+        let i = Int(e)
+        return Cached(verdict: entries[i].verdict, stage: entries[i].stage, rule: entries[i].rule, node: entries[i].node,
+                      namespace: entries[i].namespace, pendingApplication: entries[i].pendingApplication,
+                      ingressController: entries[i].ingressController)
     }
 
     /// Settles a flow whose verdict waited for its first request (Azure Firewall application rules).
@@ -184,6 +247,7 @@ public struct ConntrackTable: Sendable {
     /// Forgets every entry (reload without state).
     public mutating func removeAll() {
         for i in slots.indices { slots[i] = -1 }
+        placed = 0
         entries.removeAll(keepingCapacity: true)
         free.removeAll()
         count = 0
@@ -207,9 +271,28 @@ public struct ConntrackTable: Sendable {
     }
 
     mutating func place(_ s: Int32) {
-        var i = Int(truncatingIfNeeded: key(s).mix()) & mask
+        place(s, hash: ConntrackTable.hash(key(s)))
+    }
+
+    mutating func place(_ s: Int32, hash: Int) {
+        if (placed + 1) * 2 > slots.count && slots.count < maxSlots { grow() }
+        placed += 1
+        var i = hash & mask
         while slots[i] >= 0 { i = (i + 1) & mask }
         slots[i] = s
+    }
+
+    /// Doubles the index and re-places every key (amortised over the new flows that filled it).
+    mutating func grow() {
+        let old = slots
+        let size = slots.count * 2
+        slots = Array(repeating: -1, count: size)
+        mask = size - 1
+        for s in old where s >= 0 {
+            var i = ConntrackTable.hash(key(s)) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = s
+        }
     }
 
     /// Removes both keys of entry `e` and frees it.
@@ -224,18 +307,19 @@ public struct ConntrackTable: Sendable {
     /// Backward-shift deletion for linear probing: keeps every remaining key reachable.
     mutating func unplace(_ s: Int32) {
         let k = key(s)
-        var i = Int(truncatingIfNeeded: k.mix()) & mask
+        var i = ConntrackTable.hash(k) & mask
         while true {
             if slots[i] < 0 { return }
             if slots[i] == s { break }
             i = (i + 1) & mask
         }
+        placed -= 1
         var j = i
         while true {
             j = (j + 1) & mask
             let sj = slots[j]
             if sj < 0 { break }
-            let home = Int(truncatingIfNeeded: key(sj).mix()) & mask
+            let home = ConntrackTable.hash(key(sj)) & mask
             // Move sj into the hole at i unless its home lies cyclically in (i, j].
             let between = i <= j ? (home > i && home <= j) : (home > i || home <= j)
             if !between {
