@@ -122,7 +122,12 @@ extension Pipeline {
         // Protocols without ports (ICMP) print port 0 rather than the echo identifier.
         let ported = flow.proto.hasPorts
         func at(_ a: IPAddress, _ port: UInt16) -> IPPort { IPPort(ip: a, port: ported ? port : 0) }
-        return Trace(verdict: d.verdict, stage: d.stage, rule: compiled.names.name(d.rule),
+        // An allowed flow's `stage` is the stage that owns the reported rule (the last explicit
+        // allow or translation), so the pair always reads together: `nsg` + `<nsg>/<rule>`.
+        let ruleName = compiled.names.name(d.rule)
+        var stage = d.stage
+        if ok, !ruleName.isEmpty, let owner = hops.last(where: { $0.rule == ruleName }) { stage = owner.stage }
+        return Trace(verdict: d.verdict, stage: stage, rule: ruleName,
                      delivered: ok ? at(d.delivered.dst, d.delivered.dstPort) : nil,
                      source: ok ? at(d.delivered.src, d.delivered.srcPort) : at(flow.src, flow.srcPort),
                      hops: hops, lines: lines, node: d.node >= 0 ? t.nodeNames[Int(d.node)] : nil)
