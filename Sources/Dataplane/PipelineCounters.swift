@@ -71,12 +71,16 @@ public struct PipelineCounters: Sendable, Equatable {
     }
 }
 
-/// Up to eight rules a packet's decision used (the Service port and its endpoint, the
-/// NetworkPolicy rules and policies, the NSG/firewall rules), without allocation. The last one
-/// is the deciding rule; on overflow the last slot keeps being overwritten so it stays so.
+/// Up to sixteen rules a packet's decision used (the Service port and its endpoint, the
+/// NetworkPolicy rules and policies, every NSG/firewall/LB rule of each Azure leg), without
+/// allocation. Sixteen covers the longest walk (ingress through a firewall DNAT, LB and NSGs,
+/// then two Service hops with policies on both pods). The last one is the deciding rule; on
+/// overflow the last slot keeps being overwritten so it stays so.
 public struct RuleTrail: Sendable, Equatable {
-    public static let capacity = 8
-    var slots: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0, 0)
+    public static let capacity = 16
+    var slots: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
+                UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+        = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     public private(set) var count: UInt8 = 0
     public init() {}
     public init(_ r: RuleID) { append(r) }

@@ -78,6 +78,17 @@ final class ReplayPipelineCLITests: CLITestCase {
         // answers each handshake pending its application rules (SYN, SYN-ACK, ACK: 6 packets);
         // the ClientHello's SNI then matches `github` for the first, nothing for the second.
         XCTAssertEqual(rules["firewall:pending-application-rule"], 6)
+        // Every rule the Azure leg allowed or translated with counts on the flow's first packet,
+        // like the Service and NetworkPolicy rules: the firewall DNAT rule that let
+        // 198.51.100.7 → 20.62.10.4:443 in (one flow), the LB rule and NSG rule after it, and the
+        // subnet NSG's default outbound allow on every flow leaving a node for another host.
+        XCTAssertEqual(rules["aks-ingress/shop-dnat/shop-https"], 1)
+        XCTAssertEqual(rules["kubernetes-internal/a7b6c5d4e3f2410a9b8c7d6e5f4a3b21-TCP-443"], 1)
+        XCTAssertEqual(rules["aks-agentpool-nsg/k8s-azure-lb_allow_nginx"], 1)
+        XCTAssertEqual(rules["aks-agentpool-nsg/AllowVnetOutBound"], 7)
+        XCTAssertEqual(rules["aks-agentpool-nsg/AllowVnetInBound"], 5)
+        // Counting more rules changes no verdict.
+        XCTAssertEqual(verdicts, ["allow": 47, "drop": 19, "reject": 0])
         XCTAssertEqual(rules["aks-egress/aks-fqdns/github"], 1)
         let stages = j["stages"] as? [String: [String: Int]] ?? [:]
         XCTAssertEqual(stages["networkPolicy"]?["drop"], 3)
@@ -100,11 +111,15 @@ final class ReplayPipelineCLITests: CLITestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("verdicts   allow 7, drop 4, reject 0"), run.stdout)
         let lines = run.stdout.split(separator: "\n").map(String.init)
-        // The rule table is sorted by hits: `established` (3) comes before every rule with 2 or 1.
+        // The rule table is sorted by hits: `established` (3) and the subnet NSG's outbound allow
+        // (3 flows leave a node through it, counted since the Azure leg's rules are) come before
+        // every rule with 2 or 1.
         let ruleRows = lines.drop { !$0.hasPrefix("rule ") }.dropFirst().prefix { !$0.isEmpty }
         let hits = ruleRows.compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }
         XCTAssertEqual(hits, hits.sorted(by: >), run.stdout)
-        XCTAssertTrue(ruleRows.first?.hasPrefix("established") == true, run.stdout)
+        let top = ruleRows.prefix(2).compactMap { $0.split(separator: " ").first.map(String.init) }
+        XCTAssertEqual(Set(top), ["established", "aks-agentpool-nsg/AllowVnetOutBound"], run.stdout)
+        XCTAssertEqual(hits.prefix(3), [3, 3, 2], run.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("aks-nodepool1-12345678-vmss000001") && $0.hasSuffix("0     3       0") }, run.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("shop ") && $0.hasSuffix("4     3       0") }, run.stdout)
     }

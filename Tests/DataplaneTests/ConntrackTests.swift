@@ -183,9 +183,10 @@ import Testing
 @Suite struct RuleTrailTests {
     @Test func keepsTheDecidingRuleLastOnOverflow() {
         var t = RuleTrail()
-        for i in 1...10 { t.append(RuleID(raw: UInt32(i))) }
+        for i in 1...20 { t.append(RuleID(raw: UInt32(i))) }
         t.append(.none)
-        #expect(t.count == 8)
-        #expect(t.all.map(\.raw) == [1, 2, 3, 4, 5, 6, 7, 10])
+        #expect(RuleTrail.capacity == 16)
+        #expect(t.count == 16)
+        #expect(t.all.map(\.raw) == Array(1...15) + [20])
     }
 }

@@ -10,6 +10,9 @@ import PacketWire
 struct Leg {
     var flow: FlowKey
     var lastAllow: RuleID = .none
+    /// Every rule that explicitly allowed or translated the packet so far (NSG allows on each
+    /// side, firewall DNAT/network/application rule, LB rule, API server range), `lastAllow` last.
+    var trail = RuleTrail()
     var lastStage: Stage = .route
     /// Index of the firewall the request traversed, or -1.
     var viaFirewall: Int32 = -1
@@ -19,6 +22,13 @@ struct Leg {
     var request: ApplicationRequest = .seen
     /// A firewall allowed the handshake pending its application rules.
     var pending = false
+
+    /// Records an explicit allow: it becomes the leg's reported rule and joins its trail.
+    @inline(__always)
+    mutating func allowed(_ r: RuleID) {
+        lastAllow = r
+        trail.append(r)
+    }
 }
 
 extension AzureNetwork {
@@ -84,13 +94,13 @@ extension AzureNetwork {
 
     @inline(__always)
     func drop(_ leg: Leg, _ stage: Stage, _ rule: RuleID) -> AzureLegResult {
-        AzureLegResult(verdict: .drop, stage: stage, rule: rule, flow: leg.flow, landedNode: -1)
+        AzureLegResult(verdict: .drop, stage: stage, rule: rule, flow: leg.flow, landedNode: -1, rules: leg.trail)
     }
 
     @inline(__always)
     func allow(_ leg: Leg, landed: Int32) -> AzureLegResult {
         AzureLegResult(verdict: .allow, stage: leg.lastStage, rule: leg.lastAllow, flow: leg.flow, landedNode: landed,
-                       pendingApplication: leg.pending)
+                       pendingApplication: leg.pending, rules: leg.trail)
     }
 
     func text(_ f: FlowKey) -> String { "\(f.proto) \(f.src):\(f.srcPort) -> \(f.dst):\(f.dstPort)" }
@@ -103,7 +113,7 @@ extension AzureNetwork {
         recorder.add(Hop(stage: .nsg, result: d.allow ? .allow : .drop, rule: self.names.name(d.rule),
                          detail: "\(level) NSG \(securityGroups[Int(g)].name) \(inbound ? "inbound" : "outbound")"))
         if !d.allow { return drop(leg, .nsg, d.rule) }
-        leg.lastAllow = d.rule
+        leg.allowed(d.rule)
         leg.lastStage = .nsg
         return nil
     }
@@ -123,7 +133,7 @@ extension AzureNetwork {
             if !filtered {
                 let rule = dst == WellKnown.imdsIP ? platformRules[1] : (leg.flow.dstPort == 53 ? platformRules[0] : platformRules[2])
                 recorder.add(Hop(stage: .nsg, result: .allow, rule: self.names.name(rule), detail: "platform traffic to \(dst) is exempt from NSG rules"))
-                leg.lastAllow = rule
+                leg.allowed(rule)
                 leg.lastStage = .nsg
                 return allow(leg, landed: -1)
             }

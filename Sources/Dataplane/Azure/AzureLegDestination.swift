@@ -27,7 +27,7 @@ extension AzureNetwork {
             return drop(leg, .firewall, d.rule)
         }
         leg.viaFirewall = Int32(k)
-        leg.lastAllow = d.rule
+        leg.allowed(d.rule)
         leg.lastStage = .firewall
         if d.pass == .dnat { return applyDNAT(k, d, &leg, sni, httpHost, &recorder) }
         if d.pass == .pendingApplication {
@@ -104,7 +104,7 @@ extension AzureNetwork {
                                      detail: "\(firewalls[k].name): \(d.reason == .threatIntel ? d.reason.text : "no rule matched (no DNAT rule for this address/port)")"))
                     return drop(leg, .firewall, d.rule)
                 }
-                leg.lastAllow = d.rule
+                leg.allowed(d.rule)
                 leg.lastStage = .firewall
                 return applyDNAT(k, d, &leg, sni, httpHost, &recorder)
             default: break
@@ -135,7 +135,7 @@ extension AzureNetwork {
             return drop(leg, .apiServer, apiServerRule)
         }
         recorder.add(Hop(stage: .apiServer, result: .allow, rule: self.names.name(apiServerRule), detail: "\(leg.flow.src) is inside the authorized IP ranges"))
-        leg.lastAllow = apiServerRule
+        leg.allowed(apiServerRule)
         leg.lastStage = .apiServer
         return allow(leg, landed: -1)
     }
@@ -160,7 +160,7 @@ extension AzureNetwork {
         let node = Int(lbBackends[r.backends.lowerBound + Int(leg.flow.mix() % UInt64(count))])
         recorder.add(Hop(stage: .loadBalancer, result: .forward, rule: self.names.name(r.name),
                          detail: "backend \(nodeNames[node]) (\(count) healthy\(r.floatingIP ? ", floating IP: destination stays \(leg.flow.dst)" : ""))\(r.healthNote.isEmpty ? "" : "; \(r.healthNote)")"))
-        leg.lastAllow = r.name
+        leg.allowed(r.name)
         leg.lastStage = .loadBalancer
         if !r.floatingIP {
             let before = leg.flow

@@ -70,15 +70,22 @@ public struct AzureLegResult: Sendable {
     /// True when a firewall let the handshake through pending its application rules
     /// (`ApplicationRequest.handshake`): the flow's verdict waits for its first request.
     public var pendingApplication: Bool
+    /// Every rule that explicitly allowed or translated the packet on the leg, in walk order
+    /// (NSG allows on the source and destination side, firewall DNAT/network/application rule,
+    /// LB rule, API server range): when allowed `rule` is among them, when dropped the deny
+    /// `rule` is not (the allows before it are). Fixed-size, no allocation; counted per flow by
+    /// the pipeline like the kube-proxy and NetworkPolicy rules.
+    public var rules: RuleTrail
 
     public init(verdict: Verdict, stage: Stage, rule: RuleID, flow: FlowKey, landedNode: Int32,
-                pendingApplication: Bool = false) {
+                pendingApplication: Bool = false, rules: RuleTrail = RuleTrail()) {
         self.verdict = verdict
         self.stage = stage
         self.rule = rule
         self.flow = flow
         self.landedNode = landedNode
         self.pendingApplication = pendingApplication
+        self.rules = rules
     }
 }
 

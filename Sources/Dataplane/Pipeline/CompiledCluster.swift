@@ -109,4 +109,15 @@ public struct FlowDecision: Sendable {
         stage = s
         if r != .none { rule = r; trail.append(r) }
     }
+
+    /// Appends an Azure leg's rule trail, leaving out one occurrence of `reported` — the rule
+    /// the caller then `pass`es, so it is counted once and stays last.
+    mutating func appendLeg(_ leg: RuleTrail, except reported: RuleID) {
+        var skipped = reported == .none
+        for i in 0..<Int(leg.count) {
+            let x = leg[i]
+            if !skipped && x == reported { skipped = true; continue }
+            trail.append(x)
+        }
+    }
 }

@@ -9,13 +9,18 @@ extension CompiledCluster {
         if d.egress == nil && d.node >= 0 { d.egress = f }
         let r = azure.carry(f, sni: input.sni, httpHost: input.httpHost, request: input.request, recorder: &rec)
         if r.verdict != .allow {
+            // The leg's allows before the deny count too (as a Service rule does before a
+            // NetworkPolicy deny); the deny stays last.
+            d.appendLeg(r.rules, except: .none)
             d.decide(r.verdict, r.stage, r.rule)
             return nil
         }
         if r.pendingApplication {
+            d.appendLeg(r.rules, except: azure.pendingApplicationRule)
             d.pendingApplication = true
             d.pass(.firewall, azure.pendingApplicationRule)
         } else {
+            d.appendLeg(r.rules, except: r.rule)
             d.pass(r.stage, r.rule)
         }
         f = r.flow
