@@ -158,7 +158,9 @@ extension Cursor {
 }
 
 extension String {
-    func trimmingCharacters(in set: Character) -> String {
+    /// The string without leading and trailing `set` characters (also used by the Dataplane's
+    /// firewall compiler, hence `package`).
+    package func trimmingCharacters(in set: Character) -> String {
         var s = Substring(self)
         while s.first == set { s = s.dropFirst() }
         while s.last == set { s = s.dropLast() }
