@@ -71,6 +71,74 @@ public struct PipelineCounters: Sendable, Equatable {
     }
 }
 
+/// The counters a pipeline updates per packet: one flat buffer of UInt64 cells laid out as
+/// `PipelineCounters`' arrays end to end, owned by the pipeline (allocated in its init, freed in its
+/// deinit). A trivial struct, so counting a packet is plain stores through one pointer: the arrays
+/// cost a uniqueness check (and a copy-on-write branch) per increment.
+struct CounterCells {
+    static let packets = 0, bytes = 1, newFlows = 2, verdicts = 3
+    static let stages = verdicts + PipelineCounters.verdictCount
+    static let fixed = stages + PipelineCounters.stageCount * PipelineCounters.verdictCount
+    let cells: UnsafeMutablePointer<UInt64>
+    let rules: Int
+    let nodes: Int
+    let namespaces: Int
+    var nodeBase: Int { CounterCells.fixed + rules }
+    var namespaceBase: Int { nodeBase + nodes * PipelineCounters.verdictCount }
+    var total: Int { namespaceBase + namespaces * PipelineCounters.verdictCount }
+
+    /// Cells holding `c` (zero when it is empty).
+    init(_ c: PipelineCounters) {
+        rules = c.rules.count
+        nodes = c.nodes.count / PipelineCounters.verdictCount
+        namespaces = c.namespaces.count / PipelineCounters.verdictCount
+        let total = CounterCells.fixed + rules + (nodes + namespaces) * PipelineCounters.verdictCount
+        cells = .allocate(capacity: total)
+        cells.initialize(repeating: 0, count: total)
+        cells[CounterCells.packets] = c.packets
+        cells[CounterCells.bytes] = c.bytes
+        cells[CounterCells.newFlows] = c.newFlows
+        for (i, n) in c.verdicts.enumerated() { cells[CounterCells.verdicts + i] = n }
+        for (i, n) in c.stages.enumerated() { cells[CounterCells.stages + i] = n }
+        for (i, n) in c.rules.enumerated() { cells[CounterCells.fixed + i] = n }
+        for (i, n) in c.nodes.enumerated() { cells[nodeBase + i] = n }
+        for (i, n) in c.namespaces.enumerated() { cells[namespaceBase + i] = n }
+    }
+
+    func deallocate() { cells.deallocate() }
+
+    /// The counters as reports read them (conntrack figures left zero).
+    var snapshot: PipelineCounters {
+        var c = PipelineCounters(rules: rules, nodes: nodes, namespaces: namespaces)
+        c.packets = cells[CounterCells.packets]
+        c.bytes = cells[CounterCells.bytes]
+        c.newFlows = cells[CounterCells.newFlows]
+        for i in c.verdicts.indices { c.verdicts[i] = cells[CounterCells.verdicts + i] }
+        for i in c.stages.indices { c.stages[i] = cells[CounterCells.stages + i] }
+        for i in c.rules.indices { c.rules[i] = cells[CounterCells.fixed + i] }
+        for i in c.nodes.indices { c.nodes[i] = cells[nodeBase + i] }
+        for i in c.namespaces.indices { c.namespaces[i] = cells[namespaceBase + i] }
+        return c
+    }
+
+    @inline(__always)
+    func count(_ o: PacketOutcome, bytes b: UInt32) {
+        let vc = PipelineCounters.verdictCount
+        cells[CounterCells.packets] &+= 1
+        cells[CounterCells.bytes] &+= UInt64(b)
+        let v = Int(o.verdict.rawValue)
+        cells[CounterCells.verdicts + v] &+= 1
+        cells[CounterCells.stages + Int(o.stage.rawValue) * vc + v] &+= 1
+        for i in 0..<Int(o.rules.count) {
+            let r = Int(o.rules[i].raw)
+            if r < rules { cells[CounterCells.fixed + r] &+= 1 }
+        }
+        if UInt(bitPattern: Int(o.node)) < UInt(nodes) { cells[nodeBase + Int(o.node) * vc + v] &+= 1 }
+        if UInt(bitPattern: Int(o.namespace)) < UInt(namespaces) { cells[namespaceBase + Int(o.namespace) * vc + v] &+= 1 }
+        if o.newFlow { cells[CounterCells.newFlows] &+= 1 }
+    }
+}
+
 /// Up to sixteen rules a packet's decision used (the Service port and its endpoint, the
 /// NetworkPolicy rules and policies, every NSG/firewall/LB rule of each Azure leg), without
 /// allocation. Sixteen covers the longest walk (ingress through a firewall DNAT, LB and NSGs,
@@ -82,11 +150,17 @@ public struct RuleTrail: Sendable, Equatable {
                 UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
         = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     public private(set) var count: UInt8 = 0
-    public init() {}
-    public init(_ r: RuleID) { append(r) }
+    @inline(__always) public init() {}
+    @inline(__always) public init(_ r: RuleID) {
+        if r != .none {
+            slots.0 = r.raw
+            count = 1
+        }
+    }
 
     public static func == (a: RuleTrail, b: RuleTrail) -> Bool { a.all == b.all }
 
+    @inline(__always)
     public mutating func append(_ r: RuleID) {
         guard r != .none else { return }
         let i = Int(min(count, UInt8(Self.capacity - 1)))
@@ -94,6 +168,7 @@ public struct RuleTrail: Sendable, Equatable {
         if count < UInt8(Self.capacity) { count += 1 }
     }
 
+    @inline(__always)
     public subscript(i: Int) -> RuleID {
         withUnsafeBytes(of: slots) { RuleID(raw: $0.load(fromByteOffset: i * 4, as: UInt32.self)) }
     }

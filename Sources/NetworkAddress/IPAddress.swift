@@ -26,8 +26,8 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(v4: UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d))
     }
 
-    public static let zero4 = IPAddress(v4: 0)
-    public static let zero6 = IPAddress(hi: 0, lo: 0)
+    @inlinable public static var zero4: IPAddress { IPAddress(v4: 0) }
+    @inlinable public static var zero6: IPAddress { IPAddress(hi: 0, lo: 0) }
 
     @inlinable
     public var isIPv4: Bool { hi == 0 && (lo >> 32) == 0xFFFF }

@@ -8,16 +8,16 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
     public var rawValue: Int32
     @inlinable public init(rawValue: Int32) { self.rawValue = rawValue }
 
-    public static let null = LinkType(rawValue: 0)          // BSD loopback, host-order AF_ family
-    public static let ethernet = LinkType(rawValue: 1)
-    public static let raw = LinkType(rawValue: 12)          // DLT_RAW (most platforms)
-    public static let rawOpenBSD = LinkType(rawValue: 14)   // DLT_RAW on OpenBSD
-    public static let loop = LinkType(rawValue: 108)        // OpenBSD loopback, network-order family
-    public static let linktypeRaw = LinkType(rawValue: 101) // LINKTYPE_RAW
-    public static let linuxSLL = LinkType(rawValue: 113)
-    public static let linuxSLL2 = LinkType(rawValue: 276)
-    public static let ipv4 = LinkType(rawValue: 228)
-    public static let ipv6 = LinkType(rawValue: 229)
+    @inlinable public static var null: LinkType { LinkType(rawValue: 0) }          // BSD loopback, host-order AF_ family
+    @inlinable public static var ethernet: LinkType { LinkType(rawValue: 1) }
+    @inlinable public static var raw: LinkType { LinkType(rawValue: 12) }          // DLT_RAW (most platforms)
+    @inlinable public static var rawOpenBSD: LinkType { LinkType(rawValue: 14) }   // DLT_RAW on OpenBSD
+    @inlinable public static var loop: LinkType { LinkType(rawValue: 108) }        // OpenBSD loopback, network-order family
+    @inlinable public static var linktypeRaw: LinkType { LinkType(rawValue: 101) } // LINKTYPE_RAW
+    @inlinable public static var linuxSLL: LinkType { LinkType(rawValue: 113) }
+    @inlinable public static var linuxSLL2: LinkType { LinkType(rawValue: 276) }
+    @inlinable public static var ipv4: LinkType { LinkType(rawValue: 228) }
+    @inlinable public static var ipv6: LinkType { LinkType(rawValue: 229) }
 
     public var description: String {
         switch rawValue {
@@ -111,14 +111,14 @@ public enum NetworkKind: UInt8, Sendable {
 public struct TCPFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let fin = TCPFlags(rawValue: 0x01)
-    public static let syn = TCPFlags(rawValue: 0x02)
-    public static let rst = TCPFlags(rawValue: 0x04)
-    public static let psh = TCPFlags(rawValue: 0x08)
-    public static let ack = TCPFlags(rawValue: 0x10)
-    public static let urg = TCPFlags(rawValue: 0x20)
-    public static let ece = TCPFlags(rawValue: 0x40)
-    public static let cwr = TCPFlags(rawValue: 0x80)
+    @inlinable public static var fin: TCPFlags { TCPFlags(rawValue: 0x01) }
+    @inlinable public static var syn: TCPFlags { TCPFlags(rawValue: 0x02) }
+    @inlinable public static var rst: TCPFlags { TCPFlags(rawValue: 0x04) }
+    @inlinable public static var psh: TCPFlags { TCPFlags(rawValue: 0x08) }
+    @inlinable public static var ack: TCPFlags { TCPFlags(rawValue: 0x10) }
+    @inlinable public static var urg: TCPFlags { TCPFlags(rawValue: 0x20) }
+    @inlinable public static var ece: TCPFlags { TCPFlags(rawValue: 0x40) }
+    @inlinable public static var cwr: TCPFlags { TCPFlags(rawValue: 0x80) }
 }
 
 /// The 5-tuple the pipeline classifies on. For ICMP/ICMPv6 echo, `srcPort` and `dstPort`

@@ -125,8 +125,8 @@ struct SynthMeasureCommand: ParsableCommand {
         }
         print("clock_overhead_ns \(overhead)")
         print("conntrack_entry_bytes \(MemoryLayout<ConntrackEntry>.stride)")
-        // The open-addressing index holds 8 Int32 slots per entry of capacity (ConntrackTable.init).
-        print("conntrack_index_bytes_per_entry \(8 * MemoryLayout<Int32>.stride)")
+        // The open-addressing index at its full size, per entry of the default capacity.
+        print("conntrack_index_bytes_per_entry \(ConntrackTable.indexBytesPerEntry(capacity: PipelineOptions().conntrackCapacity))")
     }
 }
 

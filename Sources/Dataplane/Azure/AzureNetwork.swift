@@ -177,7 +177,14 @@ public struct AzureNetwork: Sendable {
     var firewalls: [CompiledFirewall] = []
     var firewallRules: ContiguousArray<CompiledFirewallRule> = []
     var ruleFQDNs: ContiguousArray<Int32> = []
-    var resolved: [[IPAddress]] = []
+    /// Addresses per interned FQDN id: from dnsRecords at compile time, then learned from DNS
+    /// answers (`learnDNS`). Boxed: the one part of a compiled network that changes while packets
+    /// flow, so the rest is borrowed immutably.
+    let learned = LearnedAddresses()
+    var resolved: [[IPAddress]] {
+        _read { yield learned.lists }
+        nonmutating _modify { yield &learned.lists }
+    }
     var fqdnIDs: [String: Int32] = [:]
     var patterns: ContiguousArray<FQDNPattern> = []
     var threatFeedIPs = AddressSet.empty
@@ -275,7 +282,7 @@ public struct AzureNetwork: Sendable {
     /// Records an answer the firewall's DNS proxy would have seen (from captured DNS responses),
     /// so FQDN network rules (§2.2) match it. Returns false when no rule references `name`.
     @discardableResult
-    public mutating func learnDNS(name: String, address: IPAddress) -> Bool {
+    public func learnDNS(name: String, address: IPAddress) -> Bool {
         var key = name.lowercased()
         while key.hasSuffix(".") { key.removeLast() }
         guard let id = fqdnIDs[key] else { return false }
@@ -285,4 +292,9 @@ public struct AzureNetwork: Sendable {
 
     /// The name of an interned rule (for reports built from `AzureLegResult.rule`).
     public func ruleName(_ id: RuleID) -> String { names.name(id) }
+}
+
+/// FQDN → addresses, shared by copies of one compiled `AzureNetwork` (each pipeline compiles its own).
+final class LearnedAddresses: @unchecked Sendable {
+    @exclusivity(unchecked) var lists: [[IPAddress]] = []
 }

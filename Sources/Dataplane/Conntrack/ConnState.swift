@@ -42,6 +42,7 @@ public enum ConntrackTimeouts {
     /// nf_conntrack_generic_timeout.
     public static let generic = 600 * second
 
+    @inline(__always)
     public static func timeout(_ state: ConnState, proto: IPProtocol, seenReply: Bool) -> Int64 {
         switch state {
         case .synSent: return tcpSynSent

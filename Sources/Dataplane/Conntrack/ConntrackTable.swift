@@ -33,6 +33,9 @@ public struct ConntrackEntry: Sendable {
     /// delivered to, until the client's first payload — its HTTP request or TLS ClientHello —
     /// has been routed by the Ingress rules; -1 otherwise.
     public var ingressController: Int32 = -1
+    /// The views (bit per key kind, see `ConntrackTable`) placed in the index: the ones a removal
+    /// must take out again. Views equal to an earlier one (no NAT) or to another entry's are not.
+    var views: UInt8 = 0
 
     public init(original: FlowKey, reply: FlowKey, now: Int64, state: ConnState, verdict: Verdict, stage: Stage,
                 rule: RuleID, node: Int32, namespace: Int32) {
@@ -53,64 +56,97 @@ public struct ConntrackEntry: Sendable {
     }
 }
 
-/// A bounded connection table (like nf_conntrack_max): open addressing over both tuples, with
-/// backward-shift deletion. When full, a new connection reclaims an expired entry or evicts the
-/// least recently seen among a window of candidates (Linux's early_drop scans a bucket likewise),
-/// and `evictions` counts live connections lost that way. Time is the packet timestamp only.
-public struct ConntrackTable: Sendable {
-    public private(set) var entries: [ConntrackEntry] = []
-    /// entry index << 3 | key kind; -1 empty. Kinds: 0 the original tuple, 1 the reply tuple,
-    /// 2 the original reversed (a reply captured after reverse NAT, e.g. on the pod's veth),
-    /// 3 the reply reversed (the original after NAT, captured on the far side), 4 the egress tuple
+/// A bounded connection table (like nf_conntrack_max): open addressing over every view of a
+/// connection, with backward-shift deletion. When full, a new connection reclaims an expired entry
+/// or evicts the least recently seen among a window of candidates (Linux's early_drop scans a
+/// bucket likewise), and `evictions` counts live connections lost that way. Time is the packet
+/// timestamp only.
+///
+/// Storage is two raw buffers owned by the table (a class, one per pipeline, used by one thread):
+/// the entries, allocated once for `capacity` (pages are committed as flows first use them), and
+/// the index. Array storage cost a uniqueness check and a copy-on-write branch per write, and a
+/// retain per read; none of that is on the per-packet path now.
+public final class ConntrackTable: @unchecked Sendable {
+    /// Entries `0..<used` have been initialised (live or on the free list).
+    let store: UnsafeMutablePointer<ConntrackEntry>
+    @exclusivity(unchecked) var used = 0
+    /// One slot per placed key: `hash & 0xffff_ffff` in the high half, `entry << 3 | kind` in the
+    /// low half; `ConntrackTable.empty` when free. Kinds: 0 the original tuple, 1 the reply tuple,
+    /// 2 the original reversed (a reply captured after reverse NAT, e.g. on the pod's veth), 3 the
+    /// reply reversed (the original after NAT, captured on the far side), 4 the egress tuple
     /// reversed (a reply on the sending node's NIC, after Azure undid its own NAT), 5 the egress
     /// tuple (the original as it left the node).
-    /// Sized to the live keys (at most half full), doubling up to `maxSlots`: a lookup touches
-    /// one compact, cache-resident index instead of a capacity-sized one (16 MB at the default
-    /// capacity, a cache and TLB miss per packet). Growth happens only while new flows arrive.
-    var slots: [Int32]
-    var mask: Int
-    /// Keys placed in `slots` (every view of every live entry that did not collide).
-    var placed = 0
-    /// The index size for a full table: ≥ 12 slots per entry (6 views), so it stays ≤ half full.
+    /// The stored hash bits let a probe skip other keys without reading their entries, and let
+    /// growth and deletion re-home keys without rehashing them.
+    /// Sized to the live keys (at most half full), doubling up to `maxSlots`: a lookup touches a
+    /// compact, cache-resident index instead of a capacity-sized one. Growth happens only while
+    /// new flows arrive.
+    @exclusivity(unchecked) var slots: UnsafeMutablePointer<UInt64>
+    @exclusivity(unchecked) var slotCount: Int
+    @exclusivity(unchecked) var mask: Int
+    /// Keys placed in `slots`.
+    @exclusivity(unchecked) var placed = 0
+    /// The index size for a full table: 8 slots per entry. A connection places its distinct views
+    /// only — 2 without NAT, 4 with the node's DNAT or SNAT, at most 6 — so a full table of
+    /// NATed connections is at most 3/4 full.
     let maxSlots: Int
-    var free: [Int32] = []
-    var hand = 0
+    @exclusivity(unchecked) var free: [Int32] = []
+    @exclusivity(unchecked) var hand = 0
     public let capacity: Int
-    public private(set) var count = 0
-    public private(set) var evictions: UInt64 = 0
-    public private(set) var expired: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var evictions: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var expired: UInt64 = 0
+
+    static let empty = UInt64.max
 
     public init(capacity: Int) {
         self.capacity = max(16, capacity)
-        var size = 16
-        while size < self.capacity * 12 { size <<= 1 }
-        maxSlots = size
-        let initial = min(size, 4096)
-        slots = Array(repeating: -1, count: initial)
-        mask = initial - 1
-        entries.reserveCapacity(min(self.capacity, 1 << 16))
+        maxSlots = ConntrackTable.indexSlots(capacity: self.capacity)
+        store = .allocate(capacity: self.capacity)
+        slotCount = min(maxSlots, 4096)
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: ConntrackTable.empty, count: slotCount)
+        mask = slotCount - 1
     }
 
-    /// The tuple slot `slot` stands for; reads only that tuple of the entry.
+    deinit {
+        store.deinitialize(count: used)
+        store.deallocate()
+        slots.deallocate()
+    }
+
+    static func indexSlots(capacity: Int) -> Int {
+        var size = 16
+        while size < max(16, capacity) * 8 { size <<= 1 }
+        return size
+    }
+
+    /// Index bytes per entry of capacity, once the index has grown to its full size.
+    public static func indexBytesPerEntry(capacity: Int) -> Int {
+        indexSlots(capacity: capacity) * MemoryLayout<UInt64>.stride / max(16, capacity)
+    }
+
+    /// The tuple a slot's low half stands for; reads only that tuple of the entry.
     @inline(__always)
-    func key(_ slot: Int32) -> FlowKey {
-        let e = Int(slot >> 3)
-        switch slot & 7 {
-        case 0: return entries[e].original
-        case 1: return entries[e].reply
-        case 2: return entries[e].original.reversed
-        case 3: return entries[e].reply.reversed
-        case 4: return entries[e].egress.reversed
-        default: return entries[e].egress
+    func key(_ v: UInt32) -> FlowKey {
+        let en = store + Int(v >> 3)
+        switch v & 7 {
+        case 0: return en.pointee.original
+        case 1: return en.pointee.reply
+        case 2: return en.pointee.original.reversed
+        case 3: return en.pointee.reply.reversed
+        case 4: return en.pointee.egress.reversed
+        default: return en.pointee.egress
         }
     }
 
     /// Finds the entry for a packet tuple: (entry index, true when it is the reply direction),
     /// or (-1, false). An expired entry is removed and not returned.
-    public mutating func find(_ k: FlowKey, now: Int64) -> (Int32, Bool) {
-        let (e, reply) = peek(k)
+    @inline(__always)
+    public func find(_ k: FlowKey, now: Int64) -> (Int32, Bool) {
+        let (e, reply) = peek(k, hash: ConntrackTable.hash(k))
         if e < 0 { return (-1, false) }
-        if entries[Int(e)].expires <= now {
+        if store[Int(e)].expires <= now {
             remove(e)
             expired &+= 1
             return (-1, false)
@@ -135,6 +171,9 @@ public struct ConntrackTable: Sendable {
             && a.src.hi == b.src.hi && a.dst.hi == b.dst.hi && a.proto.rawValue == b.proto.rawValue
     }
 
+    @inline(__always)
+    static func tag(_ hash: Int) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: hash)) << 32 }
+
     /// Lookup without side effects (traces).
     public func peek(_ k: FlowKey) -> (Int32, Bool) {
         peek(k, hash: ConntrackTable.hash(k))
@@ -142,19 +181,28 @@ public struct ConntrackTable: Sendable {
 
     @inline(__always)
     func peek(_ k: FlowKey, hash: Int) -> (Int32, Bool) {
+        let tag = ConntrackTable.tag(hash)
         var i = hash & mask
         while true {
             let s = slots[i]
-            if s < 0 { return (-1, false) }
-            if ConntrackTable.same(key(s), k) {
-                let kind = s & 7
-                return (s >> 3, kind == 1 || kind == 2 || kind == 4)
+            if s == ConntrackTable.empty { return (-1, false) }
+            if s & 0xFFFF_FFFF_0000_0000 == tag {
+                let v = UInt32(truncatingIfNeeded: s)
+                if ConntrackTable.same(key(v), k) {
+                    let kind = v & 7
+                    return (Int32(v >> 3), kind == 1 || kind == 2 || kind == 4)
+                }
             }
             i = (i + 1) & mask
         }
     }
 
-    public func entry(_ e: Int32) -> ConntrackEntry { entries[Int(e)] }
+    public func entry(_ e: Int32) -> ConntrackEntry { store[Int(e)] }
+
+    /// Every live connection (reload; not the per-packet path).
+    public var liveEntries: [ConntrackEntry] {
+        (0..<used).compactMap { store[$0].live ? store[$0] : nil }
+    }
 
     /// Inserts a connection keyed by its original tuple and, when `trackReply`, by its reply tuple
     /// and the reversed/translated views too. The pipeline tracks every view of refused flows as
@@ -164,52 +212,64 @@ public struct ConntrackTable: Sendable {
     /// and rule that refused it. Refused flows share the bounded table (and its eviction) with
     /// the rest, so a flood of them cannot grow memory.
     @discardableResult
-    public mutating func insert(_ entry: ConntrackEntry, trackReply: Bool, now: Int64) -> Int32 {
+    public func insert(_ entry: ConntrackEntry, trackReply: Bool, now: Int64) -> Int32 {
         let e: Int32
         if let f = free.popLast() {
             e = f
-            entries[Int(e)] = entry
-        } else if entries.count < capacity {
-            e = Int32(entries.count)
-            entries.append(entry)
+            store[Int(e)] = entry
+        } else if used < capacity {
+            e = Int32(used)
+            (store + used).initialize(to: entry)
+            used += 1
         } else {
             e = victim(now: now)
             remove(e)
             _ = free.popLast()
-            entries[Int(e)] = entry
+            store[Int(e)] = entry
         }
         count += 1
-        place(e << 3)
+        let en = store + Int(e)
+        en.pointee.live = true
+        let original = en.pointee.original
+        place(UInt32(e) << 3, hash: ConntrackTable.hash(original))
+        var views: UInt8 = 1
         if trackReply {
-            // Every other view of the connection, unless it collides with a key already present.
-            // One hash per view, shared by the probe and the placement.
-            for kind in Int32(1)...5 {
-                let k = key(e << 3 | kind)
-                let h = ConntrackTable.hash(k)
-                if peek(k, hash: h).0 < 0 { place(e << 3 | kind, hash: h) }
+            // Every other distinct view of the connection. Without NAT the reply is the original
+            // reversed and the egress tuple the original: two keys, not six.
+            let base = UInt32(e) << 3
+            for kind in UInt32(1)...5 {
+                let k = key(base | kind)
+                var repeated = false
+                for j in 0..<kind where ConntrackTable.same(key(base | j), k) { repeated = true; break }
+                if repeated { continue }
+                // A key another connection already holds stays that connection's (the first
+                // placed is found first); this one still gets a slot, found once the other goes.
+                place(base | kind, hash: ConntrackTable.hash(k))
+                views |= 1 << UInt8(kind)
             }
         }
+        en.pointee.views = views
         return e
     }
 
-    /// Advances the state for a packet of entry `e` and refreshes its timeout. Updates the
-    /// fields in place (copying the entry out and back costs two 164-byte copies per packet).
-    public mutating func touch(_ e: Int32, reply: Bool, flags: TCPFlags, sctpChunk: UInt8, now: Int64) {
-        let i = Int(e)
-        if reply { entries[i].seenReply = true }
-        let proto = entries[i].original.proto
-        var state = entries[i].state
+    /// Advances the state for a packet of entry `e` and refreshes its timeout, in place.
+    @inline(__always)
+    public func touch(_ e: Int32, reply: Bool, flags: TCPFlags, sctpChunk: UInt8, now: Int64) {
+        let en = store + Int(e)
+        if reply { en.pointee.seenReply = true }
+        let proto = en.pointee.original.proto
+        var state = en.pointee.state
         if proto == .tcp {
-            var fin = entries[i].fin
+            var fin = en.pointee.fin
             state = TCPTracker.next(state, flags, reply: reply, fin: &fin)
-            entries[i].fin = fin
-            entries[i].state = state
+            en.pointee.fin = fin
+            en.pointee.state = state
         } else if proto == .sctp, sctpChunk == 6 || sctpChunk == 14 {
             state = .close   // ABORT / SHUTDOWN COMPLETE
-            entries[i].state = state
+            en.pointee.state = state
         }
-        entries[i].lastSeen = now
-        entries[i].expires = now &+ ConntrackTimeouts.timeout(state, proto: proto, seenReply: entries[i].seenReply)
+        en.pointee.lastSeen = now
+        en.pointee.expires = now &+ ConntrackTimeouts.timeout(state, proto: proto, seenReply: en.pointee.seenReply)
     }
 
     /// The cached decision of entry `e`, the part a later packet of the flow repeats.
@@ -225,92 +285,100 @@ public struct ConntrackTable: Sendable {
 
     @inline(__always)
     public func cached(_ e: Int32) -> Cached {
-        let i = Int(e)
-        return Cached(verdict: entries[i].verdict, stage: entries[i].stage, rule: entries[i].rule, node: entries[i].node,
-                      namespace: entries[i].namespace, pendingApplication: entries[i].pendingApplication,
-                      ingressController: entries[i].ingressController)
+        let en = store + Int(e)
+        return Cached(verdict: en.pointee.verdict, stage: en.pointee.stage, rule: en.pointee.rule, node: en.pointee.node,
+                      namespace: en.pointee.namespace, pendingApplication: en.pointee.pendingApplication,
+                      ingressController: en.pointee.ingressController)
     }
 
     /// Settles a flow whose verdict waited for its first request (Azure Firewall application rules).
-    public mutating func settle(_ e: Int32, verdict: Verdict, stage: Stage, rule: RuleID) {
-        entries[Int(e)].pendingApplication = false
-        entries[Int(e)].verdict = verdict
-        entries[Int(e)].stage = stage
-        entries[Int(e)].rule = rule
+    public func settle(_ e: Int32, verdict: Verdict, stage: Stage, rule: RuleID) {
+        let en = store + Int(e)
+        en.pointee.pendingApplication = false
+        en.pointee.verdict = verdict
+        en.pointee.stage = stage
+        en.pointee.rule = rule
     }
 
     /// The flow's first request has been routed by its ingress controller.
-    public mutating func requestRouted(_ e: Int32) {
-        entries[Int(e)].ingressController = -1
+    public func requestRouted(_ e: Int32) {
+        store[Int(e)].ingressController = -1
     }
 
     /// Forgets every entry (reload without state).
-    public mutating func removeAll() {
-        for i in slots.indices { slots[i] = -1 }
+    public func removeAll() {
+        slots.update(repeating: ConntrackTable.empty, count: slotCount)
         placed = 0
-        entries.removeAll(keepingCapacity: true)
+        store.deinitialize(count: used)
+        used = 0
         free.removeAll()
         count = 0
     }
 
     /// Picks the entry to reclaim when the table is full: the first expired one in a window of 32
     /// from a rotating hand, otherwise the least recently seen in that window.
-    mutating func victim(now: Int64) -> Int32 {
+    func victim(now: Int64) -> Int32 {
         var best = -1
         var bestSeen = Int64.max
         for _ in 0..<32 {
             let i = hand
-            hand = (hand + 1) % entries.count
-            let en = entries[i]
-            guard en.live else { continue }
-            if en.expires <= now { expired &+= 1; return Int32(i) }
-            if en.lastSeen < bestSeen { bestSeen = en.lastSeen; best = i }
+            hand = (hand + 1) % used
+            let en = store + i
+            guard en.pointee.live else { continue }
+            if en.pointee.expires <= now { expired &+= 1; return Int32(i) }
+            if en.pointee.lastSeen < bestSeen { bestSeen = en.pointee.lastSeen; best = i }
         }
         evictions &+= 1
         return Int32(max(best, 0))
     }
 
-    mutating func place(_ s: Int32) {
-        place(s, hash: ConntrackTable.hash(key(s)))
-    }
-
-    mutating func place(_ s: Int32, hash: Int) {
-        if (placed + 1) * 2 > slots.count && slots.count < maxSlots { grow() }
+    func place(_ v: UInt32, hash: Int) {
+        if (placed + 1) * 2 > slotCount && slotCount < maxSlots { grow() }
         placed += 1
         var i = hash & mask
-        while slots[i] >= 0 { i = (i + 1) & mask }
-        slots[i] = s
+        while slots[i] != ConntrackTable.empty { i = (i + 1) & mask }
+        slots[i] = ConntrackTable.tag(hash) | UInt64(v)
     }
 
-    /// Doubles the index and re-places every key (amortised over the new flows that filled it).
-    mutating func grow() {
-        let old = slots
-        let size = slots.count * 2
-        slots = Array(repeating: -1, count: size)
-        mask = size - 1
-        for s in old where s >= 0 {
-            var i = ConntrackTable.hash(key(s)) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
+    /// Doubles the index and re-homes every key by its stored hash bits (amortised over the new
+    /// flows that filled it; no entry is read).
+    func grow() {
+        let old = slots, oldCount = slotCount
+        slotCount *= 2
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: ConntrackTable.empty, count: slotCount)
+        mask = slotCount - 1
+        for j in 0..<oldCount {
+            let s = old[j]
+            if s == ConntrackTable.empty { continue }
+            var i = Int(s >> 32) & mask
+            while slots[i] != ConntrackTable.empty { i = (i + 1) & mask }
             slots[i] = s
         }
+        old.deallocate()
     }
 
-    /// Removes both keys of entry `e` and frees it.
-    mutating func remove(_ e: Int32) {
-        guard entries[Int(e)].live else { return }
-        for kind in Int32(0)...5 { unplace(e << 3 | kind) }
-        entries[Int(e)].live = false
+    /// Removes every placed view of entry `e` and frees it.
+    func remove(_ e: Int32) {
+        let en = store + Int(e)
+        guard en.pointee.live else { return }
+        let views = en.pointee.views
+        for kind in UInt32(0)...5 where views & (1 << UInt8(kind)) != 0 {
+            unplace(UInt32(e) << 3 | kind)
+        }
+        en.pointee.live = false
+        en.pointee.views = 0
         free.append(e)
         count -= 1
     }
 
     /// Backward-shift deletion for linear probing: keeps every remaining key reachable.
-    mutating func unplace(_ s: Int32) {
-        let k = key(s)
-        var i = ConntrackTable.hash(k) & mask
+    func unplace(_ v: UInt32) {
+        var i = ConntrackTable.hash(key(v)) & mask
         while true {
-            if slots[i] < 0 { return }
-            if slots[i] == s { break }
+            let s = slots[i]
+            if s == ConntrackTable.empty { return }
+            if UInt32(truncatingIfNeeded: s) == v { break }
             i = (i + 1) & mask
         }
         placed -= 1
@@ -318,8 +386,8 @@ public struct ConntrackTable: Sendable {
         while true {
             j = (j + 1) & mask
             let sj = slots[j]
-            if sj < 0 { break }
-            let home = ConntrackTable.hash(key(sj)) & mask
+            if sj == ConntrackTable.empty { break }
+            let home = Int(sj >> 32) & mask
             // Move sj into the hole at i unless its home lies cyclically in (i, j].
             let between = i <= j ? (home > i && home <= j) : (home > i || home <= j)
             if !between {
@@ -327,6 +395,6 @@ public struct ConntrackTable: Sendable {
                 i = j
             }
         }
-        slots[i] = -1
+        slots[i] = ConntrackTable.empty
     }
 }

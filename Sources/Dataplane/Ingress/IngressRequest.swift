@@ -14,7 +14,7 @@ extension Pipeline {
     /// rules the packet already used (a firewall application rule settled on the same packet).
     func routeIngressRequest(_ e: Int32, _ p: DecodedPacket, bytes: UnsafeRawBufferPointer, after trail: RuleTrail,
                              newFlow: Bool = false) -> PacketOutcome {
-        let en = conntrack.entries[Int(e)]
+        let en = conntrack.entry(e)
         conntrack.requestRouted(e)
         let d = compiled.ingressRouter.route(controller: en.ingressController, packet: p, bytes: bytes)
         var rules = trail

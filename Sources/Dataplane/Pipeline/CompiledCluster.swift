@@ -4,25 +4,28 @@ import PacketWire
 
 /// Everything compiled from a `Cluster` once per load/reload: placement tables, the Service
 /// front doors, NetworkPolicy per pod, the Azure network, and the interned rule names.
-/// Immutable while packets flow.
-public struct CompiledCluster: Sendable {
-    public var names = RuleNames()
-    public var topology: Topology
-    public var proxy: ServiceProxy
-    public var policies: PolicySet
-    public var azure: AzureNetwork
+/// Immutable while packets flow (the FQDN answers the firewall learns live in a box inside
+/// `azure`). A class, so the pipeline borrows it: a struct read through the pipeline's storage
+/// was copied — every table retained and released — on each first packet's walk.
+public final class CompiledCluster: @unchecked Sendable {
+    /// Interned rule names; only a reload (`Pipeline.adoptState`) extends them, never while packets flow.
+    @exclusivity(unchecked) public internal(set) var names: RuleNames
+    public let topology: Topology
+    public let proxy: ServiceProxy
+    public let policies: PolicySet
+    public let azure: AzureNetwork
     /// Ingress objects per ingress controller: traces follow a request through the controller
     /// to its backend; replays count the Ingress rule each flow's first request hits.
-    public var ingressRouter: IngressRouter
-    public var settings: ClusterSettings
-    public var established: RuleID
-    public var related: RuleID
-    public var nonIP: RuleID
-    public var nodeLocal: RuleID
-    public var linkLocal: RuleID
-    public var masquerade: RuleID
+    public let ingressRouter: IngressRouter
+    public let settings: ClusterSettings
+    public let established: RuleID
+    public let related: RuleID
+    public let nonIP: RuleID
+    public let nodeLocal: RuleID
+    public let linkLocal: RuleID
+    public let masquerade: RuleID
     /// `decode:<reason>` per MalformedReason raw value.
-    public var decodeRules: [RuleID]
+    public let decodeRules: [RuleID]
 
     public init(_ cluster: Cluster) {
         var names = RuleNames()
@@ -33,7 +36,8 @@ public struct CompiledCluster: Sendable {
         linkLocal = names.intern("platform:link-local")
         masquerade = names.intern("snat:node-masquerade")
         decodeRules = MalformedReason.allCases.map { names.intern("decode:\($0)") }
-        topology = Topology(cluster)
+        let topology = Topology(cluster)
+        self.topology = topology
         let table = ServiceTable(cluster, topology: topology, names: &names)
         proxy = ServiceProxy(table: table, masqueradeAll: cluster.settings.kubeProxy.masqueradeAll,
                              seed: cluster.settings.kubeProxy.seed,

@@ -56,17 +56,11 @@ public final class Pipeline: @unchecked Sendable {
     // (see above) and never hands out overlapping accesses, while the dynamic checks Swift adds
     // to class properties (swift_beginAccess/endAccess, a thread-local access set) cost about a
     // tenth of an established packet's time.
-    /// The compiled cluster, stored out of line: reading a struct-typed class property copies it
-    /// (retaining each of its tables) before a method call such as `walk`; through the pointer
-    /// the walk borrows it in place. Allocated in `init`, freed in `deinit`.
-    let compiledStorage: UnsafeMutablePointer<CompiledCluster>
-    public private(set) var compiled: CompiledCluster {
-        unsafeAddress { UnsafePointer(compiledStorage) }
-        unsafeMutableAddress { compiledStorage }
-    }
-    @exclusivity(unchecked) var conntrack: ConntrackTable
+    public let compiled: CompiledCluster
+    let conntrack: ConntrackTable
     @exclusivity(unchecked) var affinity = AffinityTable()
-    @exclusivity(unchecked) var stats: PipelineCounters
+    /// Counters, updated per packet (freed in deinit).
+    @exclusivity(unchecked) var stats: CounterCells
     let nodeHint: Int32
     /// Timestamp of the latest packet processed: traces run "now" in the capture's time.
     @exclusivity(unchecked) public private(set) var clock: Int64 = 0
@@ -74,24 +68,20 @@ public final class Pipeline: @unchecked Sendable {
     public init(cluster: Cluster, options: PipelineOptions = .init()) {
         self.cluster = cluster
         self.options = options
-        compiledStorage = UnsafeMutablePointer<CompiledCluster>.allocate(capacity: 1)
-        compiledStorage.initialize(to: CompiledCluster(cluster))
+        let c = CompiledCluster(cluster)
+        compiled = c
         conntrack = ConntrackTable(capacity: options.conntrackCapacity)
-        let c = compiledStorage.pointee
-        stats = PipelineCounters(rules: c.names.count, nodes: c.topology.nodes.count,
-                                 namespaces: c.topology.namespaceNames.count)
+        stats = CounterCells(PipelineCounters(rules: c.names.count, nodes: c.topology.nodes.count,
+                                              namespaces: c.topology.namespaceNames.count))
         nodeHint = options.node.flatMap { n in cluster.nodes.firstIndex(where: { $0.name == n }) }.map(Int32.init) ?? -1
     }
 
-    deinit {
-        compiledStorage.deinitialize(count: 1)
-        compiledStorage.deallocate()
-    }
+    deinit { stats.deallocate() }
 
     public var ruleNames: RuleNames { compiled.names }
 
     public var counters: PipelineCounters {
-        var c = stats
+        var c = stats.snapshot
         c.conntrackEntries = UInt64(conntrack.count)
         c.conntrackEvictions = conntrack.evictions
         c.conntrackExpired = conntrack.expired
@@ -141,8 +131,8 @@ public final class Pipeline: @unchecked Sendable {
             var (e, _) = conntrack.find(p.icmpInner, now: now)
             if e < 0 { (e, _) = conntrack.find(p.icmpInner.reversed, now: now) }
             // Errors about an allowed connection, and the ICMP answer kube-proxy's REJECT sends back.
-            if e >= 0, conntrack.entries[Int(e)].verdict != .drop {
-                let en = conntrack.entries[Int(e)]
+            if e >= 0, conntrack.store[Int(e)].verdict != .drop {
+                let en = conntrack.entry(e)
                 return PacketOutcome(verdict: .allow, stage: .conntrack, rule: compiled.related, reply: true,
                                      node: en.node, namespace: en.namespace)
             }
@@ -206,7 +196,7 @@ public final class Pipeline: @unchecked Sendable {
     /// A pending flow's first request (client payload): the walk again, from the flow's original
     /// tuple, now with the sniffed SNI/Host, and the verdict cached for the rest of the flow.
     func settleApplication(_ e: Int32, _ p: DecodedPacket, bytes: UnsafeRawBufferPointer, now: Int64) -> PacketOutcome {
-        let en = conntrack.entries[Int(e)]
+        let en = conntrack.entry(e)
         var rec = HopRecorder(enabled: false)
         let input = FlowInput(flow: en.original, tcpFlags: p.tcpFlags, nodeHint: nodeHint, sni: Pipeline.span(p.sni, in: bytes),
                               httpHost: Pipeline.span(p.httpHost, in: bytes), request: .seen)
@@ -266,11 +256,12 @@ public final class Pipeline: @unchecked Sendable {
         for i in 0..<(oc.namespaces.count / vc) where nsMap[i] >= 0 {
             for v in 0..<vc { fresh.namespaces[Int(nsMap[i]) * vc + v] &+= oc.namespaces[i * vc + v] }
         }
-        stats = fresh
+        stats.deallocate()
+        stats = CounterCells(fresh)
         clock = old.clock
         // A flow still waiting for its first request keeps its controller, found again by Service.
         let controllerMap = old.compiled.ingressRouter.controllers.map { compiled.ingressRouter.controllerIndex(service: $0.service) }
-        for en in old.conntrack.entries where en.live && en.verdict == .allow {
+        for en in old.conntrack.liveEntries where en.verdict == .allow {
             var copy = en
             copy.ingressController = en.ingressController >= 0 && Int(en.ingressController) < controllerMap.count
                 ? controllerMap[Int(en.ingressController)] : -1

@@ -95,7 +95,7 @@ extension Pipeline {
         // flow's first request) is explained by the walk of the flow's own first tuple.
         var flow = p.flow
         let (e, _) = conntrack.peek(p.flow)
-        if e >= 0 { flow = conntrack.entries[Int(e)].original }
+        if e >= 0 { flow = conntrack.entry(e).original }
         var rec = HopRecorder(enabled: true)
         let request: ApplicationRequest = flow.proto == .tcp && (p.payloadLength == 0 || flow != p.flow) ? .unknown : .seen
         let d = classify(p, bytes: bytes, now: timestampNanos, rec: &rec, flow: flow, request: request)
