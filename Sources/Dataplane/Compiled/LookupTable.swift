@@ -26,48 +26,59 @@ public struct FrontDoorKey: LookupKey, Hashable {
 }
 
 /// Read-only open-addressing hash table from a key to a non-negative `Int32`, built once at
-/// compile time. Lookups probe linearly over flat arrays: no allocation, no `Hasher`, no
-/// string keys (the hot-path rule of ARCHITECTURE.md).
+/// compile time. Lookups probe linearly over one flat array of (key, value) slots — a probe
+/// touches one cache line, not one in a key array and another in a value array: no allocation,
+/// no `Hasher`, no string keys (the hot-path rule of ARCHITECTURE.md).
 public struct LookupTable<Key: LookupKey>: Sendable {
-    var keys: [Key?]
-    var values: [Int32]
+    struct Slot: Sendable {
+        var key: Key?
+        /// -1 when the slot is empty.
+        var value: Int32
+    }
+    var slots: ContiguousArray<Slot>
     var mask: Int
     public private(set) var count = 0
 
     public init(capacity: Int) {
         var size = 8
         while size < capacity * 2 { size <<= 1 }
-        keys = Array(repeating: nil, count: size)
-        values = Array(repeating: -1, count: size)
+        slots = ContiguousArray(repeating: Slot(key: nil, value: -1), count: size)
         mask = size - 1
     }
 
+    /// Every key in the table (compile time).
+    public var keys: [Key] { slots.compactMap { $0.value >= 0 ? $0.key : nil } }
+
     /// Inserts or keeps the first value for `key` (the first writer wins, so compile order decides
-    /// which object owns a duplicated address — validation reports duplicates).
+    /// which object owns a duplicated address — validation reports duplicates). Values are ≥ 0.
     public mutating func insert(_ key: Key, _ value: Int32) {
-        if count * 2 >= keys.count { grow() }
+        guard value >= 0 else { return }
+        if count * 2 >= slots.count { grow() }
         var i = Int(truncatingIfNeeded: key.mix) & mask
-        while let k = keys[i] {
-            if k == key { return }
+        while slots[i].value >= 0 {
+            if slots[i].key == key { return }
             i = (i + 1) & mask
         }
-        keys[i] = key
-        values[i] = value
+        slots[i] = Slot(key: key, value: value)
         count += 1
     }
 
+    @inline(__always)
     public func find(_ key: Key) -> Int32 {
-        var i = Int(truncatingIfNeeded: key.mix) & mask
-        while true {
-            guard let k = keys[i] else { return -1 }
-            if k == key { return values[i] }
-            i = (i + 1) & mask
+        slots.withUnsafeBufferPointer { s in
+            var i = Int(truncatingIfNeeded: key.mix) & mask
+            while true {
+                let v = s[i].value
+                if v < 0 { return -1 }
+                if s[i].key == key { return v }
+                i = (i + 1) & mask
+            }
         }
     }
 
     private mutating func grow() {
-        var bigger = LookupTable(capacity: keys.count)
-        for (i, k) in keys.enumerated() { if let k { bigger.insert(k, values[i]) } }
+        var bigger = LookupTable(capacity: slots.count)
+        for slot in slots where slot.value >= 0 { if let k = slot.key { bigger.insert(k, slot.value) } }
         self = bigger
     }
 }

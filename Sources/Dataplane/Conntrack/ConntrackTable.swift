@@ -67,11 +67,13 @@ public struct ConntrackEntry: Sendable {
 /// the index. Array storage cost a uniqueness check and a copy-on-write branch per write, and a
 /// retain per read; none of that is on the per-packet path now.
 public final class ConntrackTable: @unchecked Sendable {
-    /// Entries `0..<used` have been initialised (live or on the free list).
+    /// Entries `0..<used` have been initialised (live or on the free list). `ConntrackEntry` is a
+    /// trivial type: the mapping needs no deinitialisation.
     let store: UnsafeMutablePointer<ConntrackEntry>
+    let storeMemory: TableMemory
     @exclusivity(unchecked) var used = 0
-    /// One slot per placed key: `hash & 0xffff_ffff` in the high half, `entry << 3 | kind` in the
-    /// low half; `ConntrackTable.empty` when free. Kinds: 0 the original tuple, 1 the reply tuple,
+    /// One slot per placed key: `hash & 0xffff_ffff` in the high half, `(entry << 3 | kind) + 1`
+    /// in the low half; 0 when free (so a freshly mapped index needs no initialisation). Kinds: 0 the original tuple, 1 the reply tuple,
     /// 2 the original reversed (a reply captured after reverse NAT, e.g. on the pod's veth), 3 the
     /// reply reversed (the original after NAT, captured on the far side), 4 the egress tuple
     /// reversed (a reply on the sending node's NIC, after Azure undid its own NAT), 5 the egress
@@ -82,6 +84,7 @@ public final class ConntrackTable: @unchecked Sendable {
     /// compact, cache-resident index instead of a capacity-sized one. Growth happens only while
     /// new flows arrive.
     @exclusivity(unchecked) var slots: UnsafeMutablePointer<UInt64>
+    @exclusivity(unchecked) var slotMemory: TableMemory
     @exclusivity(unchecked) var slotCount: Int
     @exclusivity(unchecked) var mask: Int
     /// Keys placed in `slots`.
@@ -97,23 +100,27 @@ public final class ConntrackTable: @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var evictions: UInt64 = 0
     @exclusivity(unchecked) public private(set) var expired: UInt64 = 0
 
-    static let empty = UInt64.max
+    static let empty: UInt64 = 0
+    /// Where `insert` leaves the slots it read ahead, so the reads are not optimised away.
+    @exclusivity(unchecked) var prefetched: UInt64 = 0
 
     public init(capacity: Int) {
         self.capacity = max(16, capacity)
         maxSlots = ConntrackTable.indexSlots(capacity: self.capacity)
-        store = .allocate(capacity: self.capacity)
+        (storeMemory, store) = TableMemory.allocate(ConntrackEntry.self, count: self.capacity)
         slotCount = min(maxSlots, 4096)
-        slots = .allocate(capacity: slotCount)
-        slots.initialize(repeating: ConntrackTable.empty, count: slotCount)
+        (slotMemory, slots) = TableMemory.allocate(UInt64.self, count: slotCount)
         mask = slotCount - 1
     }
 
     deinit {
-        store.deinitialize(count: used)
-        store.deallocate()
-        slots.deallocate()
+        storeMemory.free()
+        slotMemory.free()
     }
+
+    /// The entry index and key kind a used slot stands for.
+    @inline(__always)
+    static func view(_ s: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: s) &- 1 }
 
     static func indexSlots(capacity: Int) -> Int {
         var size = 16
@@ -187,7 +194,7 @@ public final class ConntrackTable: @unchecked Sendable {
             let s = slots[i]
             if s == ConntrackTable.empty { return (-1, false) }
             if s & 0xFFFF_FFFF_0000_0000 == tag {
-                let v = UInt32(truncatingIfNeeded: s)
+                let v = ConntrackTable.view(s)
                 if ConntrackTable.same(key(v), k) {
                     let kind = v & 7
                     return (Int32(v >> 3), kind == 1 || kind == 2 || kind == 4)
@@ -237,15 +244,28 @@ public final class ConntrackTable: @unchecked Sendable {
             // Every other distinct view of the connection. Without NAT the reply is the original
             // reversed and the egress tuple the original: two keys, not six.
             let base = UInt32(e) << 3
-            for kind in UInt32(1)...5 {
-                let k = key(base | kind)
-                var repeated = false
-                for j in 0..<kind where ConntrackTable.same(key(base | j), k) { repeated = true; break }
-                if repeated { continue }
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 6) { hashes in
+                // Hash every distinct view and read its home slot first: the (random, usually
+                // uncached) index lines are then fetched together instead of one after another.
+                var distinct: UInt8 = 0
+                var touched: UInt64 = 0
+                for kind in UInt32(1)...5 {
+                    let k = key(base | kind)
+                    var repeated = false
+                    for j in 0..<kind where ConntrackTable.same(key(base | j), k) { repeated = true; break }
+                    if repeated { continue }
+                    let h = ConntrackTable.hash(k)
+                    hashes[Int(kind)] = h
+                    distinct |= 1 << UInt8(kind)
+                    touched |= slots[h & mask]
+                }
+                prefetched = touched
                 // A key another connection already holds stays that connection's (the first
                 // placed is found first); this one still gets a slot, found once the other goes.
-                place(base | kind, hash: ConntrackTable.hash(k))
-                views |= 1 << UInt8(kind)
+                for kind in UInt32(1)...5 where distinct & (1 << UInt8(kind)) != 0 {
+                    place(base | kind, hash: hashes[Int(kind)])
+                }
+                views |= distinct
             }
         }
         en.pointee.views = views
@@ -309,7 +329,6 @@ public final class ConntrackTable: @unchecked Sendable {
     public func removeAll() {
         slots.update(repeating: ConntrackTable.empty, count: slotCount)
         placed = 0
-        store.deinitialize(count: used)
         used = 0
         free.removeAll()
         count = 0
@@ -337,16 +356,15 @@ public final class ConntrackTable: @unchecked Sendable {
         placed += 1
         var i = hash & mask
         while slots[i] != ConntrackTable.empty { i = (i + 1) & mask }
-        slots[i] = ConntrackTable.tag(hash) | UInt64(v)
+        slots[i] = ConntrackTable.tag(hash) | UInt64(v + 1)
     }
 
     /// Doubles the index and re-homes every key by its stored hash bits (amortised over the new
     /// flows that filled it; no entry is read).
     func grow() {
-        let old = slots, oldCount = slotCount
+        let old = slots, oldCount = slotCount, oldMemory = slotMemory
         slotCount *= 2
-        slots = .allocate(capacity: slotCount)
-        slots.initialize(repeating: ConntrackTable.empty, count: slotCount)
+        (slotMemory, slots) = TableMemory.allocate(UInt64.self, count: slotCount)
         mask = slotCount - 1
         for j in 0..<oldCount {
             let s = old[j]
@@ -355,7 +373,7 @@ public final class ConntrackTable: @unchecked Sendable {
             while slots[i] != ConntrackTable.empty { i = (i + 1) & mask }
             slots[i] = s
         }
-        old.deallocate()
+        oldMemory.free()
     }
 
     /// Removes every placed view of entry `e` and frees it.
@@ -378,7 +396,7 @@ public final class ConntrackTable: @unchecked Sendable {
         while true {
             let s = slots[i]
             if s == ConntrackTable.empty { return }
-            if UInt32(truncatingIfNeeded: s) == v { break }
+            if ConntrackTable.view(s) == v { break }
             i = (i + 1) & mask
         }
         placed -= 1

@@ -68,7 +68,7 @@ extension CompiledCluster {
     }
 
     func frontDoorText(_ door: FrontDoor, _ sp: CompiledServicePort, _ f: FlowKey) -> String {
-        "\(door.kind) \(f.dst)\(f.proto.hasPorts ? ":\(f.dstPort)" : "")/\(f.proto) of \(sp.qualifiedName)"
+        "\(door.kind) \(f.dst)\(f.proto.hasPorts ? ":\(f.dstPort)" : "")/\(f.proto) of \(proxy.table.serviceNames[Int(sp.service)])"
     }
 
     /// NetworkPolicy for one direction; records a pass when the pod is not isolated.

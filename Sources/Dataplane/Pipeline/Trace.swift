@@ -142,7 +142,7 @@ extension Pipeline {
         let fd = compiled.proxy.table.frontDoor(f.dst, f.dstPort, f.proto)
         if fd >= 0 {
             let door = compiled.proxy.table.frontDoors[Int(fd)]
-            return "\(door.kind) of Service \(compiled.proxy.table.servicePorts[Int(door.servicePort)].qualifiedName)"
+            return "\(door.kind) of Service \(compiled.proxy.table.serviceNames[Int(compiled.proxy.table.servicePorts[Int(door.servicePort)].service)])"
         }
         return compiled.topology.describe(f.dst)
     }

@@ -18,10 +18,10 @@ public struct CompiledEndpoint: Sendable {
 }
 
 /// One `spec.ports[]` entry of a Service, per address family, with the settings kube-proxy needs.
+/// Plain numbers only (its Service's name is in `ServiceTable.serviceNames`): a first packet reads
+/// it without retaining anything.
 public struct CompiledServicePort: Sendable {
     public var service: Int32
-    public var qualifiedName: String
-    public var portName: String
     public var port: UInt16
     public var proto: IPProtocol
     /// `endpoints[endpointStart ..< endpointStart + endpointCount]`.
@@ -64,6 +64,8 @@ public struct FrontDoor: Sendable {
 public struct ServiceTable: Sendable {
     public var frontDoors: [FrontDoor] = []
     public var servicePorts: [CompiledServicePort] = []
+    /// `<namespace>/<name>` per `CompiledServicePort.service` (index into the cluster's Services).
+    public var serviceNames: [String] = []
     public var endpoints: [CompiledEndpoint] = []
     public var sourceRanges: [[IPPrefix]] = []
     public var byAddress = LookupTable<FrontDoorKey>(capacity: 16)
@@ -86,6 +88,7 @@ public struct ServiceTable: Sendable {
             return only.isEmpty || only.contains(where: { $0.contains(a) })
         }
 
+        serviceNames = cluster.services.map(\.qualifiedName)
         for (si, svc) in cluster.services.enumerated() {
             // ExternalName: DNS only, no data-plane entry; headless: no VIP (clients use pod IPs).
             if svc.type == .ExternalName || svc.headless { continue }
@@ -116,7 +119,7 @@ public struct ServiceTable: Sendable {
                     }
                     let spIndex = Int32(servicePorts.count)
                     servicePorts.append(CompiledServicePort(
-                        service: Int32(si), qualifiedName: svc.qualifiedName, portName: sp.name,
+                        service: Int32(si),
                         port: UInt16(sp.port), proto: sp.proto,
                         endpointStart: start, endpointCount: Int32(endpoints.count) - start,
                         externalLocal: svc.externalTrafficPolicy == .Local,

@@ -1,4 +1,5 @@
 import Dispatch
+import PacketWire
 
 /// The hand-off between the reader and one worker: a fixed ring of preallocated batches.
 /// Single producer (the reader), single consumer (the worker). Two counting semaphores —
@@ -6,14 +7,14 @@ import Dispatch
 /// the memory accesses of the two threads (a semaphore signal/wait pair is a full barrier).
 @usableFromInline
 final class BatchQueue: @unchecked Sendable {
-    let batches: [PacketBatch]
+    @usableFromInline let batches: [PacketBatch]
     private let free: DispatchSemaphore
     private let filled = DispatchSemaphore(value: 0)
     /// Reader side: the batch being filled, and the next one to fill.
-    private var fillIndex = 0
-    private var filling: PacketBatch?
+    @exclusivity(unchecked) private var fillIndex = 0
+    @exclusivity(unchecked) @usableFromInline var filling: Unmanaged<PacketBatch>?
     /// Worker side.
-    private var drainIndex = 0
+    @exclusivity(unchecked) private var drainIndex = 0
 
     init(depth: Int, byteCapacity: Int, slotCapacity: Int) {
         batches = (0..<max(2, depth)).map { _ in PacketBatch(byteCapacity: byteCapacity, slotCapacity: slotCapacity) }
@@ -21,21 +22,30 @@ final class BatchQueue: @unchecked Sendable {
     }
 
     // MARK: reader
-
-    /// The batch to append to, with room for `length` bytes (publishing a full one and waiting
-    /// for a free one when needed).
-    @usableFromInline
-    func batch(forLength length: Int) -> PacketBatch {
-        if let b = filling {
-            if b.fits(length) { return b }
-            publish()
+    /// Appends one packet to the batch being filled (publishing a full one and waiting for a free
+    /// one when needed). The batch is held unmanaged — `batches` keeps every batch alive — so the
+    /// per-packet path retains and releases nothing.
+    @usableFromInline @inline(__always)
+    func append(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64, sequence: UInt64, kind: SlotKind) {
+        if let b = filling, b._withUnsafeGuaranteedRef({ $0.fits(bytes.count) }) {
+            b._withUnsafeGuaranteedRef { $0.append(p, bytes: bytes, timestampNanos: timestampNanos, sequence: sequence, kind: kind) }
+            return
         }
+        next(forLength: bytes.count)._withUnsafeGuaranteedRef {
+            $0.append(p, bytes: bytes, timestampNanos: timestampNanos, sequence: sequence, kind: kind)
+        }
+    }
+
+    /// Publishes the batch being filled (if any) and starts the next free one.
+    @usableFromInline
+    func next(forLength length: Int) -> Unmanaged<PacketBatch> {
+        if filling != nil { publish() }
         free.wait()
         let b = batches[fillIndex]
         fillIndex = (fillIndex + 1) % batches.count
         b.reset()
-        filling = b
-        return b
+        filling = Unmanaged.passUnretained(b)
+        return Unmanaged.passUnretained(b)
     }
 
     /// Hands the batch being filled (if any) to the worker.

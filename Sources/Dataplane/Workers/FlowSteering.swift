@@ -32,7 +32,7 @@ public struct FlowSteering: Sendable {
         self.workers = max(1, workers)
         let table = pipeline.compiled.proxy.table
         var sides = LookupTable<FrontDoorKey>(capacity: max(16, table.byAddress.count + table.endpoints.count))
-        for case let key? in table.byAddress.keys { sides.insert(key, 0) }
+        for key in table.byAddress.keys { sides.insert(key, 0) }
         for sp in table.servicePorts where sp.endpointCount > 0 {
             let start = Int(sp.endpointStart)
             for e in table.endpoints[start..<(start + Int(sp.endpointCount))] {

@@ -33,10 +33,12 @@ public final class PacketBatch: @unchecked Sendable {
     public let slotCapacity: Int
     @usableFromInline let bytes: UnsafeMutableRawPointer
     @usableFromInline let slots: UnsafeMutablePointer<BatchSlot>
-    public internal(set) var count = 0
-    var bytesUsed = 0
+    // Unchecked exclusivity: a batch belongs to one thread at a time (above), and the dynamic
+    // checks cost the reader two runtime calls per packet.
+    @exclusivity(unchecked) public internal(set) var count = 0
+    @exclusivity(unchecked) @usableFromInline var bytesUsed = 0
     /// Set on the batch that tells the worker to stop (it carries no slots).
-    @usableFromInline var stop = false
+    @exclusivity(unchecked) @usableFromInline var stop = false
 
     init(byteCapacity: Int, slotCapacity: Int) {
         self.byteCapacity = byteCapacity
@@ -52,12 +54,12 @@ public final class PacketBatch: @unchecked Sendable {
     }
 
     /// True when a packet of `length` bytes still fits.
-    @inline(__always)
+    @usableFromInline @inline(__always)
     func fits(_ length: Int) -> Bool { count < slotCapacity && bytesUsed + length <= byteCapacity }
 
     /// Copies a packet in. The caller checked `fits` (or the batch is empty and the packet is cut
     /// to the slab: a record larger than the slab cannot come from libpcap's snaplen).
-    @usableFromInline
+    @usableFromInline @inline(__always)
     func append(_ p: DecodedPacket, bytes src: UnsafeRawBufferPointer, timestampNanos: Int64, sequence: UInt64,
                 kind: SlotKind) {
         let length = min(src.count, max(0, byteCapacity - bytesUsed))

@@ -67,8 +67,22 @@ public struct DNSLearner {
         let start = Int(p.payloadOffset) + (p.flow.proto == .tcp ? 4 : 2)   // skip the (TCP length and) ID
         let end = min(bytes.count, Int(p.payloadOffset) + Int(p.payloadLength))
         guard p.isDNS, p.dnsResponse, start < end else { return }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a
-        for i in start..<end { h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3 }
+        // Eight bytes per step (a byte-at-a-time FNV-1a over every response cost more than
+        // judging the packet); the final avalanche spreads every word into the slot bits.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(end - start)
+        var i = start
+        while i + 8 <= end {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i += 8
+        }
+        while i < end {
+            h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3
+            i += 1
+        }
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
         h |= 1   // 0 marks an empty slot
         let slot = Int(truncatingIfNeeded: h >> 52) & (seen.count - 1)
         if seen[slot] == h { return }
