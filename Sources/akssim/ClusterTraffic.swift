@@ -17,7 +17,8 @@ struct ClusterTraffic {
     var flows: Int
     var seed: UInt64
     /// Every packet is the first packet of a distinct flow (`packets` is ignored: one per flow),
-    /// for measuring the cost of full classification.
+    /// for measuring the cost of full classification and for flooding the conntrack table; each
+    /// frame is built from its flow's index as it is written (constant memory, any flow count).
     var flowStartsOnly: Bool
     /// Flows open at a time. At least `flows`: every flow is open from the start and each packet
     /// picks any of them (no locality at all: the worst case for every cache). Fewer: flows run
@@ -62,20 +63,19 @@ struct ClusterTraffic {
 
     func write(cluster: Cluster, to path: String) throws(PcapError) -> Int {
         let e = ClusterTraffic.endpoints(of: cluster)
+        let writer = try PcapWriter(path: path, linkType: LinkType.ethernet.rawValue, snaplen: 65535)
+        var clock = SyntheticLoad.start
+        if flowStartsOnly {
+            try writeFlowStarts(e, writer: writer, clock: &clock)
+            try writer.close()
+            return flows
+        }
         var rng = SplitMix64(seed: seed)
         var templates: [SyntheticLoad.FlowFrames] = []
         templates.reserveCapacity(flows)
         for index in 0..<flows { templates.append(ClusterTraffic.flowFrames(index: index, e, rng: &rng)) }
-        let writer = try PcapWriter(path: path, linkType: LinkType.ethernet.rawValue, snaplen: 65535)
-        var clock = SyntheticLoad.start
         var written = 0
-        if flowStartsOnly {
-            for t in templates {
-                clock += 2000
-                try writer.write(t.frames[0], timestampNanos: clock)
-            }
-            written = flows
-        } else if concurrency < flows {
+        if concurrency < flows {
             written = try writeWindowed(templates, writer: writer, clock: &clock, rng: &rng)
         } else {
             var cursor = [UInt8](repeating: 0, count: flows)
@@ -119,56 +119,162 @@ struct ClusterTraffic {
         return packets
     }
 
+    /// Where a flow's packets come from. The templated capture draws the pod at random and takes
+    /// the outside clients from small documentation ranges; the flood derives all three from the
+    /// flow's index so that no two flows share a 5-tuple (`floodSources`).
+    struct Sources {
+        var pod: IPAddress
+        var lbClient: IPAddress
+        var scanner: IPAddress
+    }
+
+    /// One flow of the mix: its addresses and what it opens with.
+    struct FlowPlan {
+        enum Request {
+            case http(host: String)
+            case tls(sni: String)
+        }
+
+        enum Opening {
+            /// SYN, first request, reply data, ACK; then data and ACKs.
+            case connect(Request)
+            /// A SYN nobody answers, retransmitted.
+            case unanswered
+            /// A DNS query to the cluster DNS Service and its answer.
+            case dns(name: String, answer: IPAddress)
+        }
+
+        var src: IPAddress
+        var dst: IPAddress
+        var dport: UInt16
+        var opening: Opening
+    }
+
+    /// The mix, by `kind` (0..<100): 30% pod→Service, 10% pod→pod, 5% pod→pod on an unserved
+    /// port, 20% pod→Internet HTTPS, 20% DNS, 10% Internet→LB, 5% scans of a frontend's port 22.
+    static func plan(kind: Int, from s: Sources, _ e: Endpoints, rng: inout SplitMix64) -> FlowPlan {
+        switch kind {
+        case 0..<30 where !e.services.isEmpty:
+            let (svc, port) = e.services[rng.below(e.services.count)]
+            return FlowPlan(src: s.pod, dst: svc, dport: port, opening: .connect(.http(host: "\(svc)")))
+        case 0..<40:
+            let peer = e.pods[rng.below(e.pods.count)]
+            return FlowPlan(src: s.pod, dst: peer, dport: 8080, opening: .connect(.http(host: "\(peer):8080")))
+        case 40..<45:
+            return FlowPlan(src: s.pod, dst: e.pods[rng.below(e.pods.count)], dport: 9090, opening: .unanswered)
+        case 45..<65:
+            let (dst, name) = internet[rng.below(internet.count)]
+            return FlowPlan(src: s.pod, dst: dst, dport: 443, opening: .connect(.tls(sni: name)))
+        case 65..<85:
+            let (answer, name) = internet[rng.below(internet.count)]
+            return FlowPlan(src: s.pod, dst: e.dns, dport: 53, opening: .dns(name: name, answer: answer))
+        case 85..<95 where !e.loadBalancers.isEmpty:
+            let (lb, port) = e.loadBalancers[rng.below(e.loadBalancers.count)]
+            return FlowPlan(src: s.lbClient, dst: lb, dport: port, opening: .connect(.http(host: "shop.contoso.com")))
+        default:
+            // A scan of a public frontend on a port no LB rule or NSG rule opens.
+            if e.loadBalancers.isEmpty { return FlowPlan(src: s.scanner, dst: e.nodes[rng.below(e.nodes.count)], dport: 22, opening: .unanswered) }
+            return FlowPlan(src: s.scanner, dst: e.loadBalancers[rng.below(e.loadBalancers.count)].0, dport: 22, opening: .unanswered)
+        }
+    }
+
+    /// Every frame of a templated flow (the first one is `firstFrame`).
     static func flowFrames(index: Int, _ e: Endpoints, rng: inout SplitMix64) -> SyntheticLoad.FlowFrames {
         let pod = e.pods[rng.below(e.pods.count)]
         // Distinct source ports for up to 60,000 flows keep every flow's tuple distinct.
         let sport = UInt16(1024 + index % 60_000)
         let data = [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 64 + rng.below(640))
         let kind = rng.below(100)
+        let sources = Sources(pod: pod, lbClient: IPAddress(198, 51, 100, UInt8(1 + index % 250)),
+                              scanner: IPAddress(192, 0, 2, UInt8(1 + index % 250)))
+        let p = plan(kind: kind, from: sources, e, rng: &rng)
+        let first = firstFrame(p, sport: sport, index: index)
         func eth(_ ip: [UInt8]) -> [UInt8] { PacketBuilder.ethernet(ip) }
-        /// SYN, first payload, reply data, ACK; then data and ACKs.
-        func tcp(_ src: IPAddress, _ dst: IPAddress, _ dport: UInt16, _ first: [UInt8]) -> SyntheticLoad.FlowFrames {
-            SyntheticLoad.FlowFrames(frames: [
-                eth(PacketBuilder.tcp(src: src, dst: dst, sport: sport, dport: dport, flags: [.syn])),
-                eth(PacketBuilder.tcp(src: src, dst: dst, sport: sport, dport: dport, flags: [.psh, .ack], payload: first)),
-                eth(PacketBuilder.tcp(src: dst, dst: src, sport: dport, dport: sport, flags: [.psh, .ack], payload: data)),
-                eth(PacketBuilder.tcp(src: src, dst: dst, sport: sport, dport: dport, flags: [.ack])),
+        switch p.opening {
+        case .connect(let request):
+            let payload: [UInt8]
+            switch request {
+            case .http(let host): payload = PacketBuilder.httpRequest(host: host)
+            case .tls(let sni): payload = PacketBuilder.tlsClientHello(sni: sni)
+            }
+            return SyntheticLoad.FlowFrames(frames: [
+                first,
+                eth(PacketBuilder.tcp(src: p.src, dst: p.dst, sport: sport, dport: p.dport, flags: [.psh, .ack], payload: payload)),
+                eth(PacketBuilder.tcp(src: p.dst, dst: p.src, sport: p.dport, dport: sport, flags: [.psh, .ack], payload: data)),
+                eth(PacketBuilder.tcp(src: p.src, dst: p.dst, sport: sport, dport: p.dport, flags: [.ack])),
             ], repeatFrom: 2)
-        }
-        /// A SYN nobody answers, retransmitted.
-        func unanswered(_ src: IPAddress, _ dst: IPAddress, _ dport: UInt16) -> SyntheticLoad.FlowFrames {
-            SyntheticLoad.FlowFrames(frames: [eth(PacketBuilder.tcp(src: src, dst: dst, sport: sport, dport: dport, flags: [.syn]))],
-                                     repeatFrom: 0)
-        }
-        switch kind {
-        case 0..<30 where !e.services.isEmpty:
-            let (svc, port) = e.services[rng.below(e.services.count)]
-            return tcp(pod, svc, port, PacketBuilder.httpRequest(host: "\(svc)"))
-        case 0..<40:
-            let peer = e.pods[rng.below(e.pods.count)]
-            return tcp(pod, peer, 8080, PacketBuilder.httpRequest(host: "\(peer):8080"))
-        case 40..<45:
-            return unanswered(pod, e.pods[rng.below(e.pods.count)], 9090)
-        case 45..<65:
-            let (dst, name) = internet[rng.below(internet.count)]
-            return tcp(pod, dst, 443, PacketBuilder.tlsClientHello(sni: name))
-        case 65..<85:
-            let (answer, name) = internet[rng.below(internet.count)]
+        case .unanswered:
+            return SyntheticLoad.FlowFrames(frames: [first], repeatFrom: 0)
+        case .dns(let name, let answer):
             let id = UInt16(truncatingIfNeeded: index)
             return SyntheticLoad.FlowFrames(frames: [
-                eth(PacketBuilder.udp(src: pod, dst: e.dns, sport: sport, dport: 53, payload: PacketBuilder.dnsQuery(id: id, name: name))),
-                eth(PacketBuilder.udp(src: e.dns, dst: pod, sport: 53, dport: sport,
+                first,
+                eth(PacketBuilder.udp(src: p.dst, dst: p.src, sport: 53, dport: sport,
                                       payload: PacketBuilder.dnsResponse(id: id, name: name, addresses: [answer]))),
             ], repeatFrom: 0)
-        case 85..<95 where !e.loadBalancers.isEmpty:
-            let client = IPAddress(198, 51, 100, UInt8(1 + index % 250))
-            let (lb, port) = e.loadBalancers[rng.below(e.loadBalancers.count)]
-            return tcp(client, lb, port, PacketBuilder.httpRequest(host: "shop.contoso.com"))
-        default:
-            // A scan of a public frontend on a port no LB rule or NSG rule opens.
-            let client = IPAddress(192, 0, 2, UInt8(1 + index % 250))
-            if e.loadBalancers.isEmpty { return unanswered(client, e.nodes[rng.below(e.nodes.count)], 22) }
-            return unanswered(client, e.loadBalancers[rng.below(e.loadBalancers.count)].0, 22)
+        }
+    }
+
+    /// A flow's opening frame: the SYN of a TCP flow, the query of a DNS flow.
+    static func firstFrame(_ p: FlowPlan, sport: UInt16, index: Int) -> [UInt8] {
+        switch p.opening {
+        case .connect, .unanswered:
+            return PacketBuilder.ethernet(PacketBuilder.tcp(src: p.src, dst: p.dst, sport: sport, dport: p.dport, flags: [.syn]))
+        case .dns(let name, _):
+            let query = PacketBuilder.dnsQuery(id: UInt16(truncatingIfNeeded: index), name: name)
+            return PacketBuilder.ethernet(PacketBuilder.udp(src: p.src, dst: p.dst, sport: sport, dport: p.dport, payload: query))
+        }
+    }
+}
+
+/// The flood (`--flow-starts-only`): every packet opens a new flow, generated from its index
+/// alone, so memory stays constant however many flows are asked for (a 10M-flow flood for the
+/// bounded conntrack table).
+extension ClusterTraffic {
+    /// Source ports cycle over 1024…65535 (the range a client may pick); flows `index` and
+    /// `index + 64512` share a port and differ in their source address.
+    static let floodPorts = 65536 - 1024
+
+    /// Distinct 5-tuples the flood can draw from this cluster: every source port from as many
+    /// distinct sources per port as there are pods (2^16 outside clients at most).
+    static func floodCapacity(_ e: Endpoints) -> Int { floodPorts * min(e.pods.count, 1 << 16) }
+
+    /// The flow's own generator, seeded from (seed, index): flows are independent of each other,
+    /// so flow `index` needs no state from the ones before it. SplitMix64's output function is a
+    /// bijection, so distinct indices get distinct, well-mixed seeds.
+    static func flowSeed(_ seed: UInt64, index: Int) -> UInt64 {
+        var m = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
+        return m.next()
+    }
+
+    /// Sources of flood flow `index`: port p = index mod 64512, round r = index / 64512. The pod
+    /// is pods[(p + r) mod P] and the outside clients 198.18.0.0/16 (Internet→LB) and
+    /// 198.19.0.0/16 (scanners, RFC 2544 benchmarking space) at offset (p + r) mod 2^16: for one
+    /// port, r ↦ source is injective while r < P, so no two flows below `floodCapacity` share a
+    /// 5-tuple whatever destinations the mix picks (pods are never in 198.18.0.0/15). Consecutive
+    /// flows still come from consecutive pods.
+    static func floodSources(index: Int, _ e: Endpoints) -> (Sources, sport: UInt16) {
+        let port = index % floodPorts, round = index / floodPorts
+        let client = UInt16(truncatingIfNeeded: port + round)
+        let sources = Sources(pod: e.pods[(port + round) % e.pods.count],
+                              lbClient: IPAddress(198, 18, UInt8(client >> 8), UInt8(truncatingIfNeeded: client)),
+                              scanner: IPAddress(198, 19, UInt8(client >> 8), UInt8(truncatingIfNeeded: client)))
+        return (sources, UInt16(1024 + port))
+    }
+
+    /// The first frame of flood flow `index`, same bytes for the same (cluster, seed, index).
+    static func floodFrame(index: Int, seed: UInt64, _ e: Endpoints) -> [UInt8] {
+        var rng = SplitMix64(seed: flowSeed(seed, index: index))
+        let (sources, sport) = floodSources(index: index, e)
+        let p = plan(kind: rng.below(100), from: sources, e, rng: &rng)
+        return firstFrame(p, sport: sport, index: index)
+    }
+
+    /// Writes one frame per flow, 2 µs apart, building each as it is written.
+    func writeFlowStarts(_ e: Endpoints, writer: PcapWriter, clock: inout Int64) throws(PcapError) {
+        for index in 0..<flows {
+            clock += 2000
+            try writer.write(ClusterTraffic.floodFrame(index: index, seed: seed, e), timestampNanos: clock)
         }
     }
 }
@@ -179,12 +285,18 @@ extension ClusterTraffic {
         var loader = ClusterOptions()
         loader.cluster = [path]
         let cluster = try loader.load()
-        if let problem = problems(endpoints(of: cluster)) { throw CLIFailure.badInput("\(path): \(problem)") }
+        let e = endpoints(of: cluster)
+        if let problem = problems(e) { throw CLIFailure.badInput("\(path): \(problem)") }
+        if options.flowStartsOnly && options.flows > floodCapacity(e) {
+            throw CLIFailure.badInput("\(path): --flows \(options.flows) exceeds the \(floodCapacity(e)) distinct flows its "
+                                      + "\(e.pods.count) pods can open (\(floodPorts) source ports each)")
+        }
         let traffic = ClusterTraffic(packets: options.packets, flows: options.flows, seed: options.seed,
                                      flowStartsOnly: options.flowStartsOnly, concurrency: options.concurrency ?? options.flows)
         do throws(PcapError) {
             let written = try traffic.write(cluster: cluster, to: options.out)
-            print("wrote \(written) packets (\(options.flows) flows from \(path), seed \(options.seed)) to \(options.out)")
+            SynthCommand.Capture.report("wrote \(written) packets (\(options.flows) flows from \(path), seed \(options.seed)) to \(options.out)",
+                                        out: options.out)
         } catch {
             throw CLIFailure.runtime(error.description)
         }

@@ -37,6 +37,8 @@ struct ReplayCommand: ParsableCommand {
 
     @OptionGroup var clusterOptions: ClusterOptions
 
+    @OptionGroup var conntrackLimit: ReplayConntrackLimit
+
     @Option(name: .long, help: ArgumentHelp("The node the capture was taken on: where traffic from outside every node enters.",
                                             valueName: "name"))
     var node: String?
@@ -77,8 +79,8 @@ struct ReplayCommand: ParsableCommand {
         if readOnly && decodeOnly { throw ValidationError("--read-only and --decode-only exclude each other") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be given only once") }
         if !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64, got \(threads)") }
-        if (readOnly || decodeOnly) && (pipelineOutputs || !clusterOptions.cluster.isEmpty || node != nil) {
-            throw ValidationError("--read-only/--decode-only run no pipeline: drop --cluster, --node, --write-drops, --write-accepted, --trace-drops and --flow-log")
+        if (readOnly || decodeOnly) && (pipelineOutputs || !clusterOptions.cluster.isEmpty || node != nil || conntrackLimit.conntrackMax != nil) {
+            throw ValidationError("--read-only/--decode-only run no pipeline: drop --cluster, --node, --conntrack-max, --write-drops, --write-accepted, --trace-drops and --flow-log")
         }
         let outputs = [writeDrops, writeAccepted, flowLog].compactMap { $0 }
         if Set(outputs).count != outputs.count { throw ValidationError("--write-drops, --write-accepted and --flow-log need distinct files") }
@@ -180,6 +182,7 @@ struct ReplayCommand: ParsableCommand {
         }
         var options = PipelineOptions()
         options.node = node
+        conntrackLimit.apply(to: &options)
         let pipelines = (0..<threads).map { _ in Pipeline(cluster: cluster, options: options) }
         let sinks: [ReplaySink]
         do throws(PcapError) {

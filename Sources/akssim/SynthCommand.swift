@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PacketWire
 import PcapIO
 
@@ -44,14 +45,16 @@ struct SynthCommand: ParsableCommand {
         @Option(name: .long, help: "Random seed.")
         var seed: UInt64 = 1
 
-        @Option(name: .long, help: ArgumentHelp("Output pcap file.", valueName: "path"))
+        @Option(name: .long, help: ArgumentHelp("Output pcap file; - writes standard output (the summary line then goes to stderr).",
+                                                valueName: "path"))
         var out: String
 
         @Option(name: .long, help: ArgumentHelp("Draw the flows from this cluster (native YAML or exports) instead of the default cluster's fixed mix.",
                                                 valueName: "path"))
         var cluster: String?
 
-        @Flag(name: .customLong("flow-starts-only"), help: "With --cluster: one packet per flow, each a flow's first packet (--packets ignored).")
+        @Flag(name: .customLong("flow-starts-only"),
+              help: "With --cluster: one packet per flow, each a distinct flow's first packet, generated as it is written (--packets ignored; any --flows up to the cluster's distinct-tuple capacity).")
         var flowStartsOnly = false
 
         @Option(name: .long, help: "With --cluster: flows open at a time (rolling window); default all of them (no locality).")
@@ -61,14 +64,34 @@ struct SynthCommand: ParsableCommand {
             if (flowStartsOnly || concurrency != nil) && cluster == nil { throw ValidationError("--flow-starts-only and --concurrency need --cluster") }
             if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
             guard packets >= 0 else { throw ValidationError("--packets must be 0 or more") }
-            guard (1...1_000_000).contains(flows) else { throw ValidationError("--flows must be between 1 and 1000000") }
+            // Templated flows are built up front (a few frames each), so their number is capped;
+            // flow starts are generated one at a time and only bounded by distinct 5-tuples.
+            if flowStartsOnly {
+                guard (1...Capture.maxFloodFlows).contains(flows) else {
+                    throw ValidationError("--flows must be between 1 and \(Capture.maxFloodFlows) with --flow-starts-only")
+                }
+            } else {
+                guard (1...1_000_000).contains(flows) else { throw ValidationError("--flows must be between 1 and 1000000") }
+            }
+        }
+
+        /// 2^32 flow starts: ~4 days of capture at 2 µs each, far beyond any table size of interest.
+        static let maxFloodFlows = 1 << 32
+
+        /// Prints the summary line on stdout, or on stderr when stdout carries the capture.
+        static func report(_ line: String, out: String) {
+            if out == "-" {
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            } else {
+                print(line)
+            }
         }
 
         func run() throws {
             if let cluster { return try ClusterTraffic.run(self, cluster: cluster) }
             do throws(PcapError) {
                 let written = try SyntheticLoad(packets: packets, flows: flows, seed: seed).write(to: out)
-                print("wrote \(written) packets (\(flows) flows, seed \(seed)) to \(out)")
+                Capture.report("wrote \(written) packets (\(flows) flows, seed \(seed)) to \(out)", out: out)
             } catch {
                 throw CLIFailure.runtime(error.description)
             }
