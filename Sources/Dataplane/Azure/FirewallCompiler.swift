@@ -45,6 +45,8 @@ struct CompiledFirewall: Sendable {
     var httpAppPorts: [UInt16]
     /// `SecurityRuleIndex`: buckets base+0…3 DNAT, +4…7 network (by protocol bit), +8 application.
     var bucketBase: Int32 = 0
+    /// The application rules by the names they match.
+    var appNames = FirewallNameIndex()
 }
 
 /// Everything the firewall compiler needs from the rest of the network compile.

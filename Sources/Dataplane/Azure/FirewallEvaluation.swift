@@ -96,20 +96,20 @@ extension AzureNetwork {
 
     func evaluateFirewall(_ index: Int, _ f: FlowKey, sni: UnsafeRawBufferPointer, httpHost: UnsafeRawBufferPointer,
                           inboundDNATOnly: Bool, request: ApplicationRequest = .seen) -> FirewallDecision {
-        let fw = firewalls[index]
+        // Fields read in place: a copy of the compiled firewall retained its names and arrays.
         var d = FirewallDecision(allow: false, pass: .none, rule: defaultDenyRule, reason: .noRuleMatched,
                                  translatedAddress: .zero4, translatedPort: 0, threatAlert: false)
         // §2.1: threat intelligence runs before any rule. Inbound it looks at the source, outbound at the destination.
-        if fw.threatIntel != .Off {
+        if firewalls[index].threatIntel != .Off {
             let peer = inboundDNATOnly ? f.src : f.dst
-            var hit = intervals.contains(threatFeedIPs, peer) && !intervals.contains(fw.threatAllowIPs, peer)
+            var hit = intervals.contains(threatFeedIPs, peer) && !intervals.contains(firewalls[index].threatAllowIPs, peer)
             if !hit {
                 let name = sni.count > 0 ? sni : httpHost
                 hit = anyPattern(threatFeedPatterns.lowerBound, threatFeedPatterns.upperBound, name)
-                    && !anyPattern(fw.threatAllowPatterns.lowerBound, fw.threatAllowPatterns.upperBound, name)
+                    && !anyPattern(firewalls[index].threatAllowPatterns.lowerBound, firewalls[index].threatAllowPatterns.upperBound, name)
             }
             if hit {
-                if fw.threatIntel == .Deny {
+                if firewalls[index].threatIntel == .Deny {
                     d.pass = .threatIntel
                     d.rule = threatIntelRule
                     d.reason = .threatIntel
@@ -120,7 +120,7 @@ extension AzureNetwork {
         }
         let bucket = protocolBucket(f.proto)
         let port = bucket < 2 ? f.dstPort : 0
-        for c in candidates(ruleBuckets[Int(fw.bucketBase) + bucket], port: port) {
+        for c in candidates(ruleBuckets[Int(firewalls[index].bucketBase) + bucket], port: port) {
             let r = firewallRules[Int(ruleCandidates[c])]
             guard networkMatch(r, f) else { continue }
             var target = r.translatedAddress
@@ -139,7 +139,7 @@ extension AzureNetwork {
         }
         // Traffic to the firewall's public IP that matched no DNAT rule has nothing else to match.
         if inboundDNATOnly { return d }
-        for c in candidates(ruleBuckets[Int(fw.bucketBase) + 4 + bucket], port: port) {
+        for c in candidates(ruleBuckets[Int(firewalls[index].bucketBase) + 4 + bucket], port: port) {
             let r = firewallRules[Int(ruleCandidates[c])]
             guard networkMatch(r, f) else { continue }
             d.allow = r.allow
@@ -149,12 +149,12 @@ extension AzureNetwork {
             return d
         }
         // §2.2 step 3: application rules only for HTTP/HTTPS (TCP) traffic.
-        guard f.proto == .tcp, !fw.application.isEmpty else { return d }
+        guard f.proto == .tcp, !firewalls[index].application.isEmpty else { return d }
         let isHTTP = httpHost.count > 0
         let isHTTPS = !isHTTP && sni.count > 0
         if !isHTTP && !isHTTPS {
-            let https = fw.httpsAppPorts.contains(f.dstPort)
-            let http = !https && fw.httpAppPorts.contains(f.dstPort)
+            let https = firewalls[index].httpsAppPorts.contains(f.dstPort)
+            let http = !https && firewalls[index].httpAppPorts.contains(f.dstPort)
             if request == .handshake && (https || http) {
                 // The proxy answers the handshake; the application rules judge the first request.
                 d.allow = true
@@ -166,18 +166,12 @@ extension AzureNetwork {
             if https { d.reason = .sniMissing } else if http { d.reason = .hostMissing }
             return d
         }
-        let name = isHTTP ? httpHost : sni
-        for c in candidates(ruleBuckets[Int(fw.bucketBase) + 8], port: f.dstPort) {
-            let r = firewallRules[Int(ruleCandidates[c])]
-            let portSet = isHTTP ? r.httpPorts : r.httpsPorts
-            guard let ps = portSet, ports.contains(ps, f.dstPort) else { continue }
-            guard intervals.contains(r.source, f.src) else { continue }
-            guard anyPattern(Int(r.patternStart), Int(r.patternStart + r.patternCount), name) else { continue }
-            d.allow = r.allow
+        let i = firstApplicationRule(index, name: isHTTP ? httpHost : sni, isHTTP: isHTTP, f)
+        if i >= 0 {
+            d.allow = firewallRules[Int(i)].allow
             d.pass = .application
-            d.rule = r.name
+            d.rule = firewallRules[Int(i)].name
             d.reason = .none
-            return d
         }
         return d
     }

@@ -91,7 +91,7 @@ extension AzureNetwork {
     }
 
     /// Firewall passes: DNAT and network rules bucketed by protocol bit and segmented by port;
-    /// application rules (TCP only) segmented by their Http/Https ports.
+    /// application rules (TCP only) by the names they match (`FirewallNameIndex`).
     mutating func indexFirewalls() {
         for k in firewalls.indices {
             firewalls[k].bucketBase = Int32(ruleBuckets.count)
@@ -104,6 +104,7 @@ extension AzureNetwork {
             }
             let apps = Array(firewalls[k].application)
             ruleBuckets.append(appendBucket(apps, portSets: apps.map { i in [firewallRules[i].httpPorts, firewallRules[i].httpsPorts].compactMap { $0 } }, segmented: true))
+            firewalls[k].appNames = FirewallNameIndex(rules: firewalls[k].application, firewallRules: firewallRules, patterns: patterns)
         }
     }
 

@@ -34,6 +34,9 @@ public struct LookupTable<Key: LookupKey>: Sendable {
         var key: Key?
         /// -1 when the slot is empty.
         var value: Int32
+        /// A small payload stored with the key (e.g. a pod's node and namespace), so the lookup
+        /// that finds an object also brings what the caller reads next, from the same cache line.
+        var aux: UInt64
     }
     var slots: ContiguousArray<Slot>
     var mask: Int
@@ -42,7 +45,7 @@ public struct LookupTable<Key: LookupKey>: Sendable {
     public init(capacity: Int) {
         var size = 8
         while size < capacity * 2 { size <<= 1 }
-        slots = ContiguousArray(repeating: Slot(key: nil, value: -1), count: size)
+        slots = ContiguousArray(repeating: Slot(key: nil, value: -1, aux: 0), count: size)
         mask = size - 1
     }
 
@@ -51,7 +54,7 @@ public struct LookupTable<Key: LookupKey>: Sendable {
 
     /// Inserts or keeps the first value for `key` (the first writer wins, so compile order decides
     /// which object owns a duplicated address — validation reports duplicates). Values are ≥ 0.
-    public mutating func insert(_ key: Key, _ value: Int32) {
+    public mutating func insert(_ key: Key, _ value: Int32, aux: UInt64 = 0) {
         guard value >= 0 else { return }
         if count * 2 >= slots.count { grow() }
         var i = Int(truncatingIfNeeded: key.mix) & mask
@@ -59,7 +62,7 @@ public struct LookupTable<Key: LookupKey>: Sendable {
             if slots[i].key == key { return }
             i = (i + 1) & mask
         }
-        slots[i] = Slot(key: key, value: value)
+        slots[i] = Slot(key: key, value: value, aux: aux)
         count += 1
     }
 
@@ -76,9 +79,23 @@ public struct LookupTable<Key: LookupKey>: Sendable {
         }
     }
 
+    /// The value and payload for `key`, or (-1, 0).
+    @inline(__always)
+    public func findEntry(_ key: Key) -> (value: Int32, aux: UInt64) {
+        slots.withUnsafeBufferPointer { s in
+            var i = Int(truncatingIfNeeded: key.mix) & mask
+            while true {
+                let v = s[i].value
+                if v < 0 { return (-1, 0) }
+                if s[i].key == key { return (v, s[i].aux) }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
     private mutating func grow() {
         var bigger = LookupTable(capacity: slots.count)
-        for slot in slots where slot.value >= 0 { if let k = slot.key { bigger.insert(k, slot.value) } }
+        for slot in slots where slot.value >= 0 { if let k = slot.key { bigger.insert(k, slot.value, aux: slot.aux) } }
         self = bigger
     }
 }

@@ -22,9 +22,15 @@ public struct Place: Sendable, Equatable {
     public var kind: PlaceKind
     /// Pod index for `.pod`, node index for `.node`, -1 otherwise.
     public var index: Int32
-    public init(kind: PlaceKind, index: Int32 = -1) {
+    /// The node a pod runs on (a node: itself), -1 otherwise or when unknown.
+    public var node: Int32
+    /// A pod's namespace index, -1 otherwise.
+    public var namespace: Int32
+    public init(kind: PlaceKind, index: Int32 = -1, node: Int32 = -1, namespace: Int32 = -1) {
         self.kind = kind
         self.index = index
+        self.node = node
+        self.namespace = namespace
     }
 }
 
@@ -89,7 +95,9 @@ public struct Topology: Sendable {
             pods.append(PodInfo(node: node, namespace: namespace(p.namespace), hostNetwork: p.hostNetwork))
             podNames.append(p.qualifiedName)
             // hostNetwork pods share the node's address: traffic from them is node traffic.
-            if !p.hostNetwork { for a in p.ips { podByIP.insert(a, Int32(i)) } }
+            // The pod's node and namespace ride along with its address (one cache line per lookup).
+            let aux = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(UInt32(bitPattern: pods[i].namespace))
+            if !p.hostNetwork { for a in p.ips { podByIP.insert(a, Int32(i), aux: aux) } }
         }
         // Per-node pod CIDRs inside a cluster pod CIDR add nothing to the detect-local test.
         let clusterCIDRs = cluster.settings.podCIDRs
@@ -121,10 +129,13 @@ public struct Topology: Sendable {
 
     /// Classifies an address that is not a Service front door (those are looked up first).
     public func place(_ ip: IPAddress) -> Place {
-        let p = podByIP.find(ip)
-        if p >= 0 { return Place(kind: .pod, index: p) }
+        let (p, aux) = podByIP.findEntry(ip)
+        if p >= 0 {
+            return Place(kind: .pod, index: p, node: Int32(bitPattern: UInt32(truncatingIfNeeded: aux >> 32)),
+                         namespace: Int32(bitPattern: UInt32(truncatingIfNeeded: aux)))
+        }
         let n = nodeByIP.find(ip)
-        if n >= 0 { return Place(kind: .node, index: n) }
+        if n >= 0 { return Place(kind: .node, index: n, node: n) }
         for a in firewallIPs where a == ip { return Place(kind: .firewall) }
         for a in apiServerIPs where a == ip { return Place(kind: .apiServer) }
         if inVNet(ip) { return Place(kind: .vnetHost) }

@@ -123,7 +123,7 @@ extension CompiledCluster {
                 guard serviceProxy(fd, &f, &d, source: source, node: node, isNodeAddress: srcNode >= 0,
                                    affinity: affinity, now: now, rec: &rec) else { return d }
                 let dst = topology.place(f.dst)
-                let target: Int32 = dst.kind == .pod ? topology.pods[Int(dst.index)].node : (dst.kind == .node ? dst.index : -1)
+                let target: Int32 = dst.kind == .pod ? dst.node : (dst.kind == .node ? dst.index : -1)
                 if target != node {
                     // The endpoint is on another node (or outside): one more Azure leg.
                     guard let landed = cross(&f, &d, input, &rec) else { return d }
@@ -135,8 +135,8 @@ extension CompiledCluster {
         let dst = topology.place(f.dst)
         if dst.kind == .pod {
             let pod = dst.index
-            d.namespace = topology.pods[Int(pod)].namespace
-            let podNode = topology.pods[Int(pod)].node
+            d.namespace = dst.namespace
+            let podNode = dst.node
             // The node reaching its own pods (kubelet probes) is allowed by every engine AKS ships.
             if podNode >= 0, topology.node(f.src) == podNode {
                 d.pass(.networkPolicy, nodeLocal)

@@ -26,9 +26,9 @@ extension CompiledCluster {
         switch src.kind {
         case .pod:
             srcPod = src.index
-            node = topology.pods[Int(src.index)].node
+            node = src.node
             if node < 0 { node = input.nodeHint }
-            d.namespace = topology.pods[Int(src.index)].namespace
+            d.namespace = src.namespace
         case .node:
             node = src.index
         default:
@@ -64,14 +64,14 @@ extension CompiledCluster {
         // NetworkPolicy egress of the sending pod, judged on the destination after DNAT.
         let dst = topology.place(f.dst)
         let dstPod: Int32 = dst.kind == .pod ? dst.index : -1
-        if dstPod >= 0 { d.namespace = topology.pods[Int(dstPod)].namespace }
+        if dstPod >= 0 { d.namespace = dst.namespace }
         if srcPod >= 0 {
             let peer = PolicyPeer(ip: f.dst, pod: dstPod, isClusterAddress: dst.kind == .pod || dst.kind == .node)
             guard networkPolicy(ingress: false, subject: srcPod, peer: peer, dstPod: dstPod, f, &d, &rec) else { return d }
         }
 
         // Same node: delivered over the node's bridge/veth, never touching Azure.
-        let local = (dst.kind == .pod && topology.pods[Int(dst.index)].node == node) || (dst.kind == .node && dst.index == node)
+        let local = (dst.kind == .pod && dst.node == node) || (dst.kind == .node && dst.index == node)
         if local {
             return arrive(f, at: node, d: d, input: input, affinity: affinity, now: now, rec: &rec, dnatDone: true)
         }
@@ -111,7 +111,7 @@ extension CompiledCluster {
     /// ready local endpoint under externalTrafficPolicy Local).
     func landing(_ f: FlowKey, _ input: FlowInput, azure landed: Int32) -> Int32 {
         let p = topology.place(f.dst)
-        if p.kind == .pod { return topology.pods[Int(p.index)].node }
+        if p.kind == .pod { return p.node }
         if p.kind == .node { return p.index }
         if input.nodeHint >= 0 && proxy.table.vips.find(f.dst) >= 0 { return input.nodeHint }
         if landed >= 0 && Int(landed) < topology.nodes.count { return landed }
