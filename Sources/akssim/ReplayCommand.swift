@@ -183,7 +183,7 @@ struct ReplayCommand: ParsableCommand {
         var options = PipelineOptions()
         options.node = node
         conntrackLimit.apply(to: &options)
-        let pipelines = (0..<threads).map { _ in Pipeline(cluster: cluster, options: options) }
+        let pipelines = Pipeline.make(count: threads, cluster: cluster, options: options)
         let sinks: [ReplaySink]
         do throws(PcapError) {
             sinks = try outputs.makeSinks(workers: threads, cluster: cluster, pipeline: pipelines[0])

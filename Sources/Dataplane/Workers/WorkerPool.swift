@@ -1,3 +1,4 @@
+import ClusterModel
 import Dispatch
 import Foundation
 import PacketWire
@@ -52,28 +53,25 @@ final class Worker<Sink: PacketSink>: @unchecked Sendable {
 /// Packet order within a worker is capture order. Pure threads and semaphores; no per-packet
 /// allocation (batches are preallocated slabs handed over whole).
 public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
-    public let steering: FlowSteering
+    public var steering: FlowSteering { router.steering }
     @usableFromInline let workers: [Worker<Sink>]
-    /// Each worker's queue, unretained (`workers` owns them): the reader reaches its target
-    /// queue without retain/release per packet.
-    @usableFromInline let queues: [Unmanaged<BatchQueue>]
+    /// The reader's side: steering and the queues (not generic over the sink, so it is compiled
+    /// once, in this module, where the per-packet path needs no retain/release).
+    @usableFromInline let router: PacketRouter
     /// Packets submitted so far (the next packet's sequence number).
-    public var sequence: UInt64 { nextSequence }
-    @exclusivity(unchecked) @usableFromInline var nextSequence: UInt64 = 0
-    @usableFromInline let learnsDNS: Bool
+    public var sequence: UInt64 { router.nextSequence }
     @exclusivity(unchecked) @usableFromInline var started = false
 
     /// `pipelines` and `sinks` have one element per worker; every pipeline compiles the same cluster.
-    public init(pipelines: [Pipeline], sinks: [Sink], batchBytes: Int = 1 << 20, batchSlots: Int = 2048, depth: Int = 4) {
+    public init(pipelines: [Pipeline], sinks: [Sink], batchBytes: Int = 1 << 20, batchSlots: Int = 1024, depth: Int = 4) {
         precondition(!pipelines.isEmpty && pipelines.count == sinks.count, "one pipeline and one sink per worker")
-        steering = FlowSteering(pipeline: pipelines[0], workers: pipelines.count)
-        learnsDNS = pipelines[0].learnsDNS
         let bytes = max(batchBytes, 1 << 19)   // a whole libpcap record (snaplen ≤ 262,144) always fits
         workers = zip(pipelines, sinks).map { pipeline, sink in
             Worker(queue: BatchQueue(depth: depth, byteCapacity: bytes, slotCapacity: max(1, batchSlots)),
                    pipeline: pipeline, sink: sink)
         }
-        queues = workers.map { Unmanaged.passUnretained($0.queue) }
+        router = PacketRouter(steering: FlowSteering(pipeline: pipelines[0], workers: pipelines.count),
+                              queues: workers.map(\.queue), learnsDNS: pipelines[0].learnsDNS)
     }
 
     public var count: Int { workers.count }
@@ -91,25 +89,11 @@ public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
         }
     }
 
-    /// Reader side: hands one decoded packet to its worker. A DNS response is also given to
-    /// every other worker as a learn-only slot at the same position in the stream, so every
-    /// worker's firewall knows the name before the packets that follow it — as in one thread.
-    /// Inlinable so the reader's loop calls it specialised (no generic metadata per packet).
+    /// Reader side: hands one decoded packet to its worker (`PacketRouter`).
     @inlinable
     public func submit(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
         if !started { start() }   // submitting to stopped workers would block once the batches are full
-        let seq = nextSequence
-        nextSequence &+= 1
-        let target = steering.worker(for: p)
-        let kind = PacketStep.kind(of: p, learnsDNS: learnsDNS)
-        queues[target]._withUnsafeGuaranteedRef {
-            $0.append(p, bytes: bytes, timestampNanos: timestampNanos, sequence: seq, kind: kind)
-        }
-        if kind == .packetLearningDNS {
-            for (i, w) in workers.enumerated() where i != target {
-                w.queue.append(p, bytes: bytes, timestampNanos: timestampNanos, sequence: seq, kind: .learnDNS)
-            }
-        }
+        router.submit(p, bytes: bytes, timestampNanos: timestampNanos)
     }
 
     /// Publishes partial batches now (e.g. before a long pause in a live capture).
@@ -134,4 +118,78 @@ public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
         for p in pipelines.dropFirst() { total.merge(p.counters) }
         return total
     }
+}
+
+/// The reader's side of a worker pool: picks each packet's worker and appends it to that
+/// worker's batch. A DNS response is also given to every other worker as a learn-only slot at the
+/// same position in the stream, so every worker's firewall knows the name before the packets that
+/// follow it — as in one thread.
+@usableFromInline
+final class PacketRouter: @unchecked Sendable {
+    let steering: FlowSteering
+    /// The queues, owned here and reached unretained per packet.
+    let owned: [BatchQueue]
+    let queues: UnsafeMutablePointer<Unmanaged<BatchQueue>>
+    let learnsDNS: Bool
+    @exclusivity(unchecked) @usableFromInline var nextSequence: UInt64 = 0
+
+    init(steering: FlowSteering, queues: [BatchQueue], learnsDNS: Bool) {
+        self.steering = steering
+        owned = queues
+        self.queues = .allocate(capacity: max(1, queues.count))
+        self.queues.initialize(from: queues.map { Unmanaged.passUnretained($0) }, count: queues.count)
+        self.learnsDNS = learnsDNS
+    }
+
+    deinit { queues.deallocate() }
+
+    @usableFromInline
+    func submit(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
+        let seq = nextSequence
+        nextSequence &+= 1
+        let target = steering.worker(for: p)
+        let kind = PacketStep.kind(of: p, learnsDNS: learnsDNS)
+        queues[target]._withUnsafeGuaranteedRef {
+            $0.append(p, bytes: bytes, timestampNanos: timestampNanos, sequence: seq, kind: kind)
+        }
+        if kind == .packetLearningDNS {
+            for i in 0..<owned.count where i != target {
+                queues[i]._withUnsafeGuaranteedRef {
+                    $0.append(p, bytes: bytes, timestampNanos: timestampNanos, sequence: seq, kind: .learnDNS)
+                }
+            }
+        }
+    }
+}
+
+extension Pipeline {
+    /// `count` pipelines over one cluster (one per worker: each owns its conntrack, counters and
+    /// learned DNS answers), compiled in parallel — compiling a large cluster takes a second or
+    /// more, and workers would otherwise pay it one after another before the first packet.
+    public static func make(count: Int, cluster: Cluster, options: PipelineOptions = .init()) -> [Pipeline] {
+        guard count > 1 else { return [Pipeline(cluster: cluster, options: options)] }
+        let slots = CompiledSlots(count: count)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            slots.store(Pipeline(cluster: cluster, options: options), at: i)
+        }
+        return slots.all
+    }
+}
+
+/// Write-once result slots for `Pipeline.make`: each index is written by exactly one iteration of
+/// `concurrentPerform`, and read only after it returns.
+private final class CompiledSlots: @unchecked Sendable {
+    private let count: Int
+    private let base: UnsafeMutablePointer<Pipeline?>
+    init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: count)
+        base.initialize(repeating: nil, count: count)
+    }
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+    func store(_ p: Pipeline, at i: Int) { base[i] = p }
+    var all: [Pipeline] { (0..<count).compactMap { base[$0] } }
 }
