@@ -28,12 +28,11 @@ extension CompiledCluster {
     }
 
     /// kube-proxy at a front door: DNAT to an endpoint (maybe masquerading), or reject/drop.
-    func serviceProxy(_ fd: Int32, _ f: inout FlowKey, _ d: inout FlowDecision, source: ProxySource, node: Int32,
+    func serviceProxy(_ fd: Int32, _ door: FrontDoor, _ f: inout FlowKey, _ d: inout FlowDecision, source: ProxySource, node: Int32,
                       isNodeAddress: Bool, affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> Bool {
-        let door = proxy.table.frontDoors[Int(fd)]
         let sp = proxy.table.servicePorts[Int(door.servicePort)]
         let remembered = sp.affinity ? affinity.lookup(client: f.src, servicePort: door.servicePort, now: now) : -1
-        let pd = proxy.decide(fd, flow: f, source: source, node: node, isNodeAddress: isNodeAddress, affinityEndpoint: remembered)
+        let pd = proxy.decide(fd, door: door, flow: f, source: source, node: node, isNodeAddress: isNodeAddress, affinityEndpoint: remembered)
         switch pd.action {
         case .reject, .drop:
             d.decide(pd.action == .reject ? .reject : .drop, .serviceProxy, pd.rule)
@@ -115,12 +114,12 @@ extension CompiledCluster {
             return d
         }
         if !dnatDone {
-            let fd = proxy.table.frontDoor(f.dst, f.dstPort, f.proto)
-            if fd >= 0, proxy.table.frontDoors[Int(fd)].kind != .nodePort || proxy.table.frontDoors[Int(fd)].node == node {
+            let (fd, door) = proxy.table.frontDoorEntry(f.dst, f.dstPort, f.proto)
+            if fd >= 0, door.kind != .nodePort || door.node == node {
                 let srcNode = topology.node(f.src)
                 let source = ProxySource(fromPodNetwork: topology.isPodNetwork(f.src), fromThisNode: srcNode == node,
                                          pod: topology.pod(f.src))
-                guard serviceProxy(fd, &f, &d, source: source, node: node, isNodeAddress: srcNode >= 0,
+                guard serviceProxy(fd, door, &f, &d, source: source, node: node, isNodeAddress: srcNode >= 0,
                                    affinity: affinity, now: now, rec: &rec) else { return d }
                 let dst = topology.place(f.dst)
                 let target: Int32 = dst.kind == .pod ? dst.node : (dst.kind == .node ? dst.index : -1)

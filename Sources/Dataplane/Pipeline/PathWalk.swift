@@ -45,11 +45,11 @@ extension CompiledCluster {
         // kube-proxy on the sending node. NodePorts match only this node's addresses
         // (`-m addrtype --dst-type LOCAL`); a NodePort of another node is handled there.
         var dnatDone = false
-        let fd = proxy.table.frontDoor(f.dst, f.dstPort, f.proto)
-        if fd >= 0, proxy.table.frontDoors[Int(fd)].kind != .nodePort || proxy.table.frontDoors[Int(fd)].node == node {
+        let (fd, door) = proxy.table.frontDoorEntry(f.dst, f.dstPort, f.proto)
+        if fd >= 0, door.kind != .nodePort || door.node == node {
             let source = ProxySource(fromPodNetwork: srcPod >= 0 || topology.isPodNetwork(f.src),
                                      fromThisNode: src.kind == .node && src.index == node, pod: srcPod)
-            guard serviceProxy(fd, &f, &d, source: source, node: node, isNodeAddress: src.kind == .node,
+            guard serviceProxy(fd, door, &f, &d, source: source, node: node, isNodeAddress: src.kind == .node,
                                affinity: affinity, now: now, rec: &rec) else { return d }
             dnatDone = true
         } else if fd < 0, proxy.table.vips.find(f.dst) >= 0 {

@@ -73,9 +73,9 @@ public struct ServiceProxy: Sendable {
     /// Decides for a packet to front door `fd` handled on `node`. `affinityEndpoint` is a still-valid
     /// ClientIP affinity choice (an endpoint index) or -1.
 
-    public func decide(_ fd: Int32, flow: FlowKey, source: ProxySource, node: Int32, isNodeAddress: Bool,
-                       affinityEndpoint: Int32) -> ProxyDecision {
-        let door = table.frontDoors[Int(fd)]
+    public func decide(_ fd: Int32, door known: FrontDoor? = nil, flow: FlowKey, source: ProxySource, node: Int32,
+                       isNodeAddress: Bool, affinityEndpoint: Int32) -> ProxyDecision {
+        let door = known ?? table.frontDoors[Int(fd)]
         let sp = table.servicePorts[Int(door.servicePort)]
         var d = ProxyDecision(action: .dnat, rule: sp.dnatRule, frontDoor: fd, endpoint: -1, masquerade: false, reason: .none)
 

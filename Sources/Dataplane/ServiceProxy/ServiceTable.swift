@@ -57,6 +57,24 @@ public struct FrontDoor: Sendable {
     public var kind: FrontDoorKind
     /// For NodePorts: the node whose address this is (NodePorts answer on the receiving node).
     public var node: Int32
+
+    public init(servicePort: Int32, kind: FrontDoorKind, node: Int32) {
+        self.servicePort = servicePort
+        self.kind = kind
+        self.node = node
+    }
+
+    /// Packed into the address table's payload (service port: 32 bits, kind: 8, node + 1: 24), so
+    /// the lookup that finds a front door brings it along.
+    var packed: UInt64 {
+        UInt64(UInt32(bitPattern: servicePort)) | UInt64(kind.rawValue) << 32 | UInt64(UInt32(bitPattern: node &+ 1) & 0xFF_FFFF) << 40
+    }
+
+    init(packed v: UInt64) {
+        servicePort = Int32(bitPattern: UInt32(truncatingIfNeeded: v))
+        kind = FrontDoorKind(rawValue: UInt8(truncatingIfNeeded: v >> 32)) ?? .clusterIP
+        node = Int32(truncatingIfNeeded: v >> 40) - 1
+    }
 }
 
 /// Every Service front door of the cluster, compiled: (address, port, protocol) → front door →
@@ -132,8 +150,9 @@ public struct ServiceTable: Sendable {
                         noLocalEndpointsRule: names.intern("kube-proxy:no-local-endpoints:\(label)")))
                     func add(_ ip: IPAddress, _ port: Int, _ kind: FrontDoorKind, node: Int32 = -1) {
                         guard port > 0, port <= 65535 else { return }
-                        byAddress.insert(FrontDoorKey(ip: ip, port: UInt16(port), proto: sp.proto), Int32(frontDoors.count))
-                        frontDoors.append(FrontDoor(servicePort: spIndex, kind: kind, node: node))
+                        let door = FrontDoor(servicePort: spIndex, kind: kind, node: node)
+                        byAddress.insert(FrontDoorKey(ip: ip, port: UInt16(port), proto: sp.proto), Int32(frontDoors.count), aux: door.packed)
+                        frontDoors.append(door)
                     }
                     for ip in families { add(ip, sp.port, .clusterIP); vips.insert(ip, spIndex) }
                     for ip in externals {
@@ -198,5 +217,13 @@ public struct ServiceTable: Sendable {
 
     public func frontDoor(_ ip: IPAddress, _ port: UInt16, _ proto: IPProtocol) -> Int32 {
         byAddress.find(FrontDoorKey(ip: ip, port: port, proto: proto))
+    }
+
+    /// The front door at (address, port, protocol) with its description from the same table slot;
+    /// index -1 when none.
+    @inline(__always)
+    public func frontDoorEntry(_ ip: IPAddress, _ port: UInt16, _ proto: IPProtocol) -> (index: Int32, door: FrontDoor) {
+        let (i, aux) = byAddress.findEntry(FrontDoorKey(ip: ip, port: port, proto: proto))
+        return (i, FrontDoor(packed: aux))
     }
 }
