@@ -80,6 +80,7 @@ struct CounterCells {
     static let stages = verdicts + PipelineCounters.verdictCount
     static let fixed = stages + PipelineCounters.stageCount * PipelineCounters.verdictCount
     let cells: UnsafeMutablePointer<UInt64>
+    let memory: TableMemory
     let rules: Int
     let nodes: Int
     let namespaces: Int
@@ -93,8 +94,7 @@ struct CounterCells {
         nodes = c.nodes.count / PipelineCounters.verdictCount
         namespaces = c.namespaces.count / PipelineCounters.verdictCount
         let total = CounterCells.fixed + rules + (nodes + namespaces) * PipelineCounters.verdictCount
-        cells = .allocate(capacity: total)
-        cells.initialize(repeating: 0, count: total)
+        (memory, cells) = TableMemory.allocate(UInt64.self, count: total)   // zero-filled
         cells[CounterCells.packets] = c.packets
         cells[CounterCells.bytes] = c.bytes
         cells[CounterCells.newFlows] = c.newFlows
@@ -105,7 +105,7 @@ struct CounterCells {
         for (i, n) in c.namespaces.enumerated() { cells[namespaceBase + i] = n }
     }
 
-    func deallocate() { cells.deallocate() }
+    func deallocate() { memory.free() }
 
     /// The counters as reports read them (conntrack figures left zero).
     var snapshot: PipelineCounters {

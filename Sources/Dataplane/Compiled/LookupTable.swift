@@ -30,7 +30,7 @@ public struct FrontDoorKey: LookupKey, Hashable {
 /// touches one cache line, not one in a key array and another in a value array: no allocation,
 /// no `Hasher`, no string keys (the hot-path rule of ARCHITECTURE.md).
 public struct LookupTable<Key: LookupKey>: Sendable {
-    struct Slot: Sendable {
+    struct Slot {
         var key: Key?
         /// -1 when the slot is empty.
         var value: Int32
@@ -38,65 +38,98 @@ public struct LookupTable<Key: LookupKey>: Sendable {
         /// that finds an object also brings what the caller reads next, from the same cache line.
         var aux: UInt64
     }
-    var slots: ContiguousArray<Slot>
+
+    /// The slots, in `TableMemory` (huge pages for large tables: a lookup into the address
+    /// table of a 10,000-pod cluster should not also miss the TLB). Shared by copies until one
+    /// of them inserts (copy on write); tables are built once, then only read.
+    final class Storage: @unchecked Sendable {
+        let memory: TableMemory
+        let slots: UnsafeMutablePointer<Slot>
+        let size: Int
+        init(size: Int) {
+            self.size = size
+            (memory, slots) = TableMemory.allocate(Slot.self, count: size)
+            slots.initialize(repeating: Slot(key: nil, value: -1, aux: 0), count: size)
+        }
+        deinit {
+            slots.deinitialize(count: size)
+            memory.free()
+        }
+    }
+
+    var storage: Storage
     var mask: Int
     public private(set) var count = 0
 
     public init(capacity: Int) {
         var size = 8
         while size < capacity * 2 { size <<= 1 }
-        slots = ContiguousArray(repeating: Slot(key: nil, value: -1, aux: 0), count: size)
+        storage = Storage(size: size)
         mask = size - 1
     }
 
     /// Every key in the table (compile time).
-    public var keys: [Key] { slots.compactMap { $0.value >= 0 ? $0.key : nil } }
+    public var keys: [Key] {
+        (0..<storage.size).compactMap { storage.slots[$0].value >= 0 ? storage.slots[$0].key : nil }
+    }
 
     /// Inserts or keeps the first value for `key` (the first writer wins, so compile order decides
     /// which object owns a duplicated address — validation reports duplicates). Values are ≥ 0.
     public mutating func insert(_ key: Key, _ value: Int32, aux: UInt64 = 0) {
         guard value >= 0 else { return }
-        if count * 2 >= slots.count { grow() }
+        if count * 2 >= storage.size { grow() }
+        if !isKnownUniquelyReferenced(&storage) { storage = copy(size: storage.size) }
+        let s = storage.slots
         var i = Int(truncatingIfNeeded: key.mix) & mask
-        while slots[i].value >= 0 {
-            if slots[i].key == key { return }
+        while s[i].value >= 0 {
+            if s[i].key == key { return }
             i = (i + 1) & mask
         }
-        slots[i] = Slot(key: key, value: value, aux: aux)
+        s[i] = Slot(key: key, value: value, aux: aux)
         count += 1
     }
 
     @inline(__always)
     public func find(_ key: Key) -> Int32 {
-        slots.withUnsafeBufferPointer { s in
-            var i = Int(truncatingIfNeeded: key.mix) & mask
-            while true {
-                let v = s[i].value
-                if v < 0 { return -1 }
-                if s[i].key == key { return v }
-                i = (i + 1) & mask
-            }
+        let s = storage.slots
+        var i = Int(truncatingIfNeeded: key.mix) & mask
+        while true {
+            let v = s[i].value
+            if v < 0 { return -1 }
+            if s[i].key == key { return v }
+            i = (i + 1) & mask
         }
     }
 
     /// The value and payload for `key`, or (-1, 0).
     @inline(__always)
     public func findEntry(_ key: Key) -> (value: Int32, aux: UInt64) {
-        slots.withUnsafeBufferPointer { s in
-            var i = Int(truncatingIfNeeded: key.mix) & mask
-            while true {
-                let v = s[i].value
-                if v < 0 { return (-1, 0) }
-                if s[i].key == key { return (v, s[i].aux) }
-                i = (i + 1) & mask
-            }
+        let s = storage.slots
+        var i = Int(truncatingIfNeeded: key.mix) & mask
+        while true {
+            let v = s[i].value
+            if v < 0 { return (-1, 0) }
+            if s[i].key == key { return (v, s[i].aux) }
+            i = (i + 1) & mask
         }
     }
 
+    /// A table of `size` slots holding every key of this one.
+    private func copy(size: Int) -> Storage {
+        let bigger = Storage(size: size)
+        let m = size - 1
+        for j in 0..<storage.size where storage.slots[j].value >= 0 {
+            guard let k = storage.slots[j].key else { continue }
+            var i = Int(truncatingIfNeeded: k.mix) & m
+            while bigger.slots[i].value >= 0 { i = (i + 1) & m }
+            bigger.slots[i] = storage.slots[j]
+        }
+        return bigger
+    }
+
     private mutating func grow() {
-        var bigger = LookupTable(capacity: slots.count)
-        for slot in slots where slot.value >= 0 { if let k = slot.key { bigger.insert(k, slot.value, aux: slot.aux) } }
-        self = bigger
+        storage = copy(size: storage.size * 2)
+        mask = storage.size - 1
     }
 }
 

@@ -4,15 +4,18 @@ import Glibc
 import Darwin
 #endif
 
-/// Zero-filled anonymous memory for the large per-pipeline tables (conntrack entries and index),
-/// mapped once and handed back to the kernel on free. Regions of 2 MiB and more are aligned to
-/// 2 MiB and advised as transparent huge pages (`MADV_HUGEPAGE`, honoured when THP is in
+/// Zero-filled anonymous memory for the large per-pipeline tables (conntrack entries and index,
+/// counters, the compiled lookup tables), mapped once and handed back to the kernel on free.
+/// Regions of 256 KiB and more are aligned to 2 MiB and advised as transparent huge pages (`MADV_HUGEPAGE`, honoured when THP is in
 /// `madvise` or `always` mode): a table that grows to millions of flows then takes a handful of
 /// 2 MiB page faults instead of one 4 KiB fault per 24 entries — on the measured VM a 4 KiB fault
-/// cost ~7 µs, a tenth of a replay's time while its table filled. Pages are committed on first
-/// touch either way, so memory still follows the flows actually seen.
+/// cost ~7 µs, a tenth of a replay's time while its table filled — and random lookups into a
+/// table of a large cluster miss the TLB far less. Pages are committed on first touch either
+/// way, so memory still follows what is used (in 2 MiB steps for huge regions).
 struct TableMemory {
     static let hugePage = 2 << 20
+    /// Smaller regions stay on 4 KiB pages (a huge page would multiply their memory).
+    static let hugeThreshold = 256 << 10
     /// The mapping (for munmap) and the aligned start handed out.
     let mapping: UnsafeMutableRawPointer
     let mappedBytes: Int
@@ -20,7 +23,7 @@ struct TableMemory {
 
     /// Maps `bytes` (≥ 1) of zeroed memory; nil only when the kernel refuses the mapping.
     init?(bytes: Int) {
-        let huge = bytes >= TableMemory.hugePage
+        let huge = bytes >= TableMemory.hugeThreshold
         let length = huge ? (bytes + TableMemory.hugePage - 1) / TableMemory.hugePage * TableMemory.hugePage + TableMemory.hugePage
                           : max(bytes, 1)
         guard let m = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), m != MAP_FAILED else {
