@@ -89,32 +89,44 @@ struct SynthMeasureCommand: ParsableCommand {
         for file in files {
             let capture: LoadedCapture
             do throws(PcapError) { capture = try LoadedCapture(path: file) } catch { throw CLIFailure.badInput(error.description) }
-            let timed = Pipeline(cluster: cluster, options: options)
-            var decoder = PacketDecoder()
-            var packet = DecodedPacket()
-            var firstNanos: Int64 = 0, firstCount: Int64 = 0, laterNanos: Int64 = 0, laterCount: Int64 = 0
-            var descheduled = 0
-            var dns = DNSLearner()
-            let learnsDNS = timed.learnsDNS
-            capture.forEach { bytes, wire, ts in
-                decoder.decode(bytes, linkType: capture.linkType, wireLength: wire, into: &packet)
-                // The replay step (PacketStep.run): judge the packet, then learn DNS answers from
-                // responses for the firewall's FQDN rules; both inside the timed region.
-                let a = Clock.nanos()
-                let o = timed.process(&packet, bytes: bytes, timestampNanos: ts)
-                if PacketStep.kind(of: packet, learnsDNS: learnsDNS) != .packet { dns.learn(packet, bytes: bytes, pipeline: timed) }
-                let d = Clock.nanos() - a
-                // A call that took over 50 µs was descheduled (a time slice is milliseconds; the
-                // slowest first packet computes in a few µs): left out of both averages, counted.
-                if d > 50_000 { descheduled += 1; return }
-                if o.newFlow { firstNanos += d; firstCount += 1 } else { laterNanos += d; laterCount += 1 }
+            // Timed per call, `repeat` passes over fresh pipelines; the lowest average of each kind
+            // is reported (a shared VM's noise only ever adds time).
+            var bestFirst = Double.infinity, bestLater = Double.infinity
+            var firstCount: Int64 = 0, laterCount: Int64 = 0, descheduled = 0
+            var timed = Pipeline(cluster: cluster, options: options)
+            for pass in 0..<max(1, `repeat`) {
+                if pass > 0 { timed = Pipeline(cluster: cluster, options: options) }
+                let pipeline = timed
+                var decoder = PacketDecoder()
+                var packet = DecodedPacket()
+                var firstNanos: Int64 = 0, laterNanos: Int64 = 0
+                firstCount = 0
+                laterCount = 0
+                descheduled = 0
+                var dns = DNSLearner()
+                let learnsDNS = pipeline.learnsDNS
+                capture.forEach { bytes, wire, ts in
+                    decoder.decode(bytes, linkType: capture.linkType, wireLength: wire, into: &packet)
+                    // The replay step (PacketStep.run): judge the packet, then learn DNS answers from
+                    // responses for the firewall's FQDN rules; both inside the timed region.
+                    let a = Clock.nanos()
+                    let o = pipeline.process(&packet, bytes: bytes, timestampNanos: ts)
+                    if PacketStep.kind(of: packet, learnsDNS: learnsDNS) != .packet { dns.learn(packet, bytes: bytes, pipeline: pipeline) }
+                    let d = Clock.nanos() - a
+                    // A call that took over 50 µs was descheduled (a time slice is milliseconds; the
+                    // slowest first packet computes in a few µs): left out of both averages, counted.
+                    if d > 50_000 { descheduled += 1; return }
+                    if o.newFlow { firstNanos += d; firstCount += 1 } else { laterNanos += d; laterCount += 1 }
+                }
+                if firstCount > 0 { bestFirst = min(bestFirst, Double(firstNanos) / Double(firstCount)) }
+                if laterCount > 0 { bestLater = min(bestLater, Double(laterNanos) / Double(laterCount)) }
             }
             print("descheduled_calls \(file) \(descheduled)")
-            func avg(_ total: Int64, _ count: Int64) -> String {
-                count == 0 ? "n/a" : String(format: "%.1f", max(0, Double(total) / Double(count) - Double(overhead)))
+            func avg(_ best: Double, _ count: Int64) -> String {
+                count == 0 ? "n/a" : String(format: "%.1f", max(0, best - Double(overhead)))
             }
-            print("first_packet_ns \(file) \(avg(firstNanos, firstCount)) over \(firstCount)")
-            print("established_ns \(file) \(avg(laterNanos, laterCount)) over \(laterCount)")
+            print("first_packet_ns \(file) \(avg(bestFirst, firstCount)) over \(firstCount)")
+            print("established_ns \(file) \(avg(bestLater, laterCount)) over \(laterCount)")
             var refused: [String] = []
             let c = timed.counters
             for s in Stage.allCases {
