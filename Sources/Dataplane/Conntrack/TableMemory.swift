@@ -26,7 +26,15 @@ struct TableMemory {
         let huge = bytes >= TableMemory.hugeThreshold
         let length = huge ? (bytes + TableMemory.hugePage - 1) / TableMemory.hugePage * TableMemory.hugePage + TableMemory.hugePage
                           : max(bytes, 1)
-        guard let m = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), m != MAP_FAILED else {
+        // No swap reservation (MAP_NORESERVE on Linux): a table is sized for its capacity but
+        // commits only the pages its flows touch, so a large `--conntrack-max` must not be
+        // refused up front by the kernel's overcommit heuristic.
+        #if os(Linux)
+        let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
+        #else
+        let flags = MAP_PRIVATE | MAP_ANONYMOUS
+        #endif
+        guard let m = mmap(nil, length, PROT_READ | PROT_WRITE, flags, -1, 0), m != MAP_FAILED else {
             return nil
         }
         mapping = m
