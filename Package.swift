@@ -23,6 +23,8 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
+        // A cache prefetch hint (`__builtin_prefetch`) for the first packet's independent lookups.
+        .target(name: "CPrefetch"),
         // IP addresses, prefixes, port ranges, protocol numbers: value types shared by the wire layer and the model.
         .target(name: "NetworkAddress"),
         // Zero-copy packet views and decoding; packet building for fixtures and generators.
@@ -35,7 +37,7 @@ let package = Package(
         // Safe wrappers over libpcap: offline reader, live capture, BPF, dump writer.
         .target(name: "PcapIO", dependencies: ["CPcap"]),
         // Compiled pipeline: placement, conntrack, service proxy, NetworkPolicy, Azure stages, verdicts, traces, counters.
-        .target(name: "Dataplane", dependencies: ["NetworkAddress", "PacketWire", "ClusterModel"]),
+        .target(name: "Dataplane", dependencies: ["NetworkAddress", "PacketWire", "ClusterModel", "CPrefetch"]),
         // Renderers: terminal tables, JSON, Prometheus exposition, flow logs.
         .target(name: "Reporting", dependencies: ["Dataplane", "PacketWire", "ClusterModel"]),
         // Capture loops (offline replay, live, watched directory), workers, HTTP control API, reload, signals.

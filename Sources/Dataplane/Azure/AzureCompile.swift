@@ -260,6 +260,8 @@ extension AzureNetwork {
     private mutating func setHosts(_ entries: [HostEntry]) {
         var seen = Set<IPAddress>()
         hosts = entries.filter { seen.insert($0.ip).inserted }.sorted { $0.ip < $1.ip }
+        hostIndex = LookupTable(capacity: hosts.count)
+        for (i, h) in hosts.enumerated() { hostIndex.insert(h.ip, Int32(i)) }
     }
 
     /// §1.4 VirtualNetwork: VNet address spaces, peered spaces, gateway prefixes, 168.63.129.16 and

@@ -165,6 +165,9 @@ public struct AzureNetwork: Sendable {
     var subnets: [CompiledSubnet] = []
     /// Sorted by address for binary search.
     var hosts: [HostEntry] = []
+    /// Address → index into `hosts`: one probe per lookup (a binary search over a 10,000-pod
+    /// cluster's hosts took a dozen dependent cache misses, several times per first packet).
+    var hostIndex = LookupTable<IPAddress>(capacity: 16)
     /// Overlay/kubenet pod CIDRs per node.
     var podRanges: [(prefix: IPPrefix, node: Int32)] = []
     var overlayPods = false
@@ -224,12 +227,8 @@ public struct AzureNetwork: Sendable {
 
     @inline(__always)
     func host(_ ip: IPAddress) -> HostEntry? {
-        var lo = 0, hi = hosts.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if hosts[mid].ip < ip { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < hosts.count && hosts[lo].ip == ip ? hosts[lo] : nil
+        let i = hostIndex.find(ip)
+        return i >= 0 ? hosts[Int(i)] : nil
     }
 
     @inline(__always)

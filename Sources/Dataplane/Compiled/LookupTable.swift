@@ -1,3 +1,4 @@
+import CPrefetch
 import NetworkAddress
 import PacketWire
 
@@ -99,6 +100,12 @@ public struct LookupTable<Key: LookupKey>: Sendable {
             if s[i].key == key { return v }
             i = (i + 1) & mask
         }
+    }
+
+    /// Starts fetching the slot `key` hashes to (see `Pipeline.prefetchFirstPacket`).
+    @inline(__always)
+    func prefetch(_ key: Key) {
+        akssim_prefetch(storage.slots + (Int(truncatingIfNeeded: key.mix) & mask))
     }
 
     /// The value and payload for `key`, or (-1, 0).

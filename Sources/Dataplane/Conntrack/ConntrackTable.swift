@@ -1,3 +1,4 @@
+import CPrefetch
 import NetworkAddress
 import PacketWire
 
@@ -180,6 +181,12 @@ public final class ConntrackTable: @unchecked Sendable {
 
     @inline(__always)
     static func tag(_ hash: Int) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: hash)) << 32 }
+
+    /// Starts fetching the index slot of `k` (the reply view a new connection will place).
+    @inline(__always)
+    func prefetch(_ k: FlowKey) {
+        akssim_prefetch(slots + (ConntrackTable.hash(k) & mask))
+    }
 
     /// Lookup without side effects (traces).
     public func peek(_ k: FlowKey) -> (Int32, Bool) {
