@@ -19,6 +19,7 @@ public struct FrontDoorKey: LookupKey, Hashable {
         self.port = port
         self.proto = proto
     }
+    @inline(__always)
     public var mix: UInt64 {
         var h = ip.mix ^ (UInt64(port) << 8 | UInt64(proto.rawValue)) &* 0xC2B2_AE3D_27D4_EB4F
         h ^= h >> 29

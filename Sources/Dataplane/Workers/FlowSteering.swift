@@ -26,6 +26,10 @@ import PacketWire
 public struct FlowSteering: Sendable {
     public let workers: Int
     var serviceSides: LookupTable<FrontDoorKey>
+    /// Ports any Service side uses, one bit per (protocol bucket TCP/UDP/SCTP, port): a packet
+    /// whose port is not among them cannot be that side, so most packets skip one or both table
+    /// probes (the reader thread's per-packet cost bounds `--threads`).
+    var sidePorts: [UInt64]
 
     /// Built once from a compiled pipeline (every worker's pipeline compiles the same cluster).
     public init(pipeline: Pipeline, workers: Int) {
@@ -40,6 +44,31 @@ public struct FlowSteering: Sendable {
             }
         }
         serviceSides = sides
+        var ports = Array(repeating: UInt64(0), count: 3 * 1024)
+        for key in sides.keys {
+            let b = FlowSteering.bit(key.proto, key.port)
+            if b >= 0 { ports[b >> 6] |= 1 << UInt64(b & 63) }
+        }
+        sidePorts = ports
+    }
+
+    /// The bit of (protocol, port) in `sidePorts`, -1 for protocols without ports.
+    @inline(__always)
+    static func bit(_ proto: IPProtocol, _ port: UInt16) -> Int {
+        let bucket: Int
+        switch proto.rawValue {
+        case 6: bucket = 0
+        case 17: bucket = 1
+        case 132: bucket = 2
+        default: return -1
+        }
+        return bucket << 16 | Int(port)
+    }
+
+    @inline(__always)
+    func maybeSide(_ proto: IPProtocol, _ port: UInt16) -> Bool {
+        let b = FlowSteering.bit(proto, port)
+        return b >= 0 && sidePorts.withUnsafeBufferPointer { $0[b >> 6] } & (1 << UInt64(b & 63)) != 0
     }
 
     /// The worker index in `0..<workers` for a decoded packet.
@@ -53,8 +82,8 @@ public struct FlowSteering: Sendable {
     @usableFromInline
     func hash(_ f: FlowKey) -> UInt64 {
         guard f.proto.hasPorts else { return f.mix(symmetric: true) }
-        let srcSide = serviceSides.find(FrontDoorKey(ip: f.src, port: f.srcPort, proto: f.proto)) >= 0
-        let dstSide = serviceSides.find(FrontDoorKey(ip: f.dst, port: f.dstPort, proto: f.proto)) >= 0
+        let srcSide = maybeSide(f.proto, f.srcPort) && serviceSides.find(FrontDoorKey(ip: f.src, port: f.srcPort, proto: f.proto)) >= 0
+        let dstSide = maybeSide(f.proto, f.dstPort) && serviceSides.find(FrontDoorKey(ip: f.dst, port: f.dstPort, proto: f.proto)) >= 0
         if srcSide != dstSide {
             // Hash only the client's endpoint (the side DNAT leaves alone).
             let client = srcSide ? (f.dst, f.dstPort) : (f.src, f.srcPort)
