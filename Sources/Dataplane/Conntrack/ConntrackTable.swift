@@ -102,8 +102,6 @@ public final class ConntrackTable: @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var expired: UInt64 = 0
 
     static let empty: UInt64 = 0
-    /// Where `insert` leaves the slots it read ahead, so the reads are not optimised away.
-    @exclusivity(unchecked) var prefetched: UInt64 = 0
 
     public init(capacity: Int) {
         self.capacity = max(16, capacity)
@@ -252,10 +250,9 @@ public final class ConntrackTable: @unchecked Sendable {
             // reversed and the egress tuple the original: two keys, not six.
             let base = UInt32(e) << 3
             withUnsafeTemporaryAllocation(of: Int.self, capacity: 6) { hashes in
-                // Hash every distinct view and read its home slot first: the (random, usually
+                // Hash every distinct view and prefetch its home slot first: the (random, usually
                 // uncached) index lines are then fetched together instead of one after another.
                 var distinct: UInt8 = 0
-                var touched: UInt64 = 0
                 for kind in UInt32(1)...5 {
                     let k = key(base | kind)
                     var repeated = false
@@ -264,9 +261,8 @@ public final class ConntrackTable: @unchecked Sendable {
                     let h = ConntrackTable.hash(k)
                     hashes[Int(kind)] = h
                     distinct |= 1 << UInt8(kind)
-                    touched |= slots[h & mask]
+                    akssim_prefetch(slots + (h & mask))
                 }
-                prefetched = touched
                 // A key another connection already holds stays that connection's (the first
                 // placed is found first); this one still gets a slot, found once the other goes.
                 for kind in UInt32(1)...5 where distinct & (1 << UInt8(kind)) != 0 {
