@@ -78,6 +78,7 @@ public enum TCPTracker {
 
     /// Next state after a segment in direction `reply`; `fin` tracks which sides sent FIN
     /// (bit 0 original, bit 1 reply).
+    @inline(__always)
     public static func next(_ s: ConnState, _ f: TCPFlags, reply: Bool, fin: inout UInt8) -> ConnState {
         if f.contains(.rst) { return .close }
         switch s {
