@@ -72,6 +72,9 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "Decode and count packets without running the pipeline.")
     var decodeOnly = false
 
+    @Flag(name: .long, help: "After the report, print to stderr how long reading and judging took (without load, compile or report).")
+    var timing = false
+
     var pipelineOutputs: Bool { writeDrops != nil || writeAccepted != nil || traceDrops || flowLog != nil }
 
     func validate() throws {
@@ -108,6 +111,7 @@ struct ReplayCommand: ParsableCommand {
         var pipelines: [Pipeline] = []
         var failures: [PcapError] = []
         var sinks: [ReplaySink] = []
+        var timer = ReplayTimer()
         for (i, path) in files.enumerated() {
             let reader = try open(path)
             if i == 0 && mode == .pipeline {
@@ -123,6 +127,7 @@ struct ReplayCommand: ParsableCommand {
                 throw CLIFailure.badInput("\(path): link type \(LinkType(rawValue: reader.linkType)) differs from the first file's "
                                           + "\(LinkType(rawValue: out.linkType)); --write-drops/--write-accepted write one link type")
             }
+            timer.begin()
             do throws(PcapError) {
                 try replay.replay(reader)
             } catch {
@@ -142,6 +147,10 @@ struct ReplayCommand: ParsableCommand {
             } else if let sink = replay.sink {
                 sinks = [sink]
             }
+        }
+        // Every verdict is in (workers finished): the end of the timed span.
+        let timingLine = timer.line(packets: replay.summary.packets)
+        if let outputs {
             verdicts = ReplayVerdicts(pipelines: pipelines)
             drops = try outputs.finish(sinks)
         }
@@ -156,6 +165,7 @@ struct ReplayCommand: ParsableCommand {
             }
             print(ReplayReport.text(replay.summary, verdicts: verdicts))
         }
+        if timing { FileHandle.standardError.write(Data((timingLine + "\n").utf8)) }
         if !failures.isEmpty {
             for failure in failures {
                 FileHandle.standardError.write(Data("akssim: \(failure.description)\n".utf8))

@@ -106,3 +106,21 @@ final class ReplayThreadsCLITests: CLITestCase {
         XCTAssertGreaterThan(pcaps[0].count, 600 * 8000)
     }
 }
+
+/// `replay --timing`: the packet loop's duration on stderr, after a report that is unchanged.
+final class ReplayTimingCLITests: CLITestCase {
+    var sample: String { Akssim.packageRoot.appendingPathComponent("Config/samples/aks-sample.pcap").path }
+
+    func testTimingLineOnStderrLeavesTheReportAlone() throws {
+        for extra in [[], ["--threads", "2"], ["--read-only"]] {
+            let plain = try Akssim.run(["replay", "--json"] + extra + [sample])
+            let timed = try Akssim.run(["replay", "--json", "--timing"] + extra + [sample])
+            XCTAssertEqual(timed.status, 0, timed.stderr)
+            XCTAssertEqual(timed.stdout, plain.stdout, "\(extra): the report does not change")
+            XCTAssertTrue(plain.stderr.isEmpty, plain.stderr)
+            let line = timed.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            XCTAssertTrue(line.hasPrefix("akssim: timing: 66 packets read and judged in "), line)
+            XCTAssertNotNil(line.range(of: #"in [0-9]+\.[0-9]{3} s \([0-9.]+ Mpps\), CPU [0-9]+\.[0-9]{3} s$"#, options: .regularExpression), line)
+        }
+    }
+}
