@@ -141,12 +141,11 @@ struct ReplayCommand: ParsableCommand {
         replay.progress.finish()
         var verdicts: ReplayVerdicts?
         var drops: [DropTrace] = []
-        if let outputs {
-            if let pool = replay.pool {
-                sinks = pool.finish().map(\.sink)
-            } else if let sink = replay.sink {
-                sinks = [sink]
-            }
+        // Workers and a sink exist only in pipeline mode.
+        if let pool = replay.pool {
+            sinks = pool.finish().map(\.sink)
+        } else if let sink = replay.sink {
+            sinks = [sink]
         }
         // Every verdict is in (workers finished): the end of the timed span.
         let timingLine = timer.line(packets: replay.summary.packets)

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `replay --timing`: how long reading and judging the packets took — from the first record read
 /// to the last verdict (workers included), without loading the cluster, compiling it or writing the
 /// report — printed to standard error after the report, with the process CPU time of that span.
@@ -16,21 +12,14 @@ struct ReplayTimer {
         guard !started else { return }
         started = true
         startWall = Clock.nanos()
-        startCPU = ReplayTimer.processCPUNanos()
+        startCPU = Clock.processCPUNanos()
     }
 
     /// The stderr line for `packets` read and judged since `begin`.
     func line(packets: UInt64) -> String {
         let wall = started ? Double(Clock.nanos() - startWall) / 1e9 : 0
-        let cpu = started ? Double(ReplayTimer.processCPUNanos() - startCPU) / 1e9 : 0
+        let cpu = started ? Double(Clock.processCPUNanos() - startCPU) / 1e9 : 0
         let mpps = wall > 0 ? Double(packets) / wall / 1e6 : 0
         return "akssim: timing: \(packets) packets read and judged in " + String(format: "%.3f s (%.2f Mpps), CPU %.3f s", wall, mpps, cpu)
-    }
-
-    /// CPU time of the whole process (every thread).
-    static func processCPUNanos() -> Int64 {
-        var t = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-        return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
     }
 }

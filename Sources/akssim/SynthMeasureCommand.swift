@@ -198,6 +198,13 @@ enum Clock {
         return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
     }
 
+    /// CPU time of the whole process (every thread).
+    static func processCPUNanos() -> Int64 {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
+    }
+
     /// The cost of one `nanos()` call (best of 5 runs of 10,000), subtracted from per-call timings.
     static func overhead() -> Int64 {
         var best: Int64 = .max

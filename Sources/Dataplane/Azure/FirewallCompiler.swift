@@ -43,7 +43,7 @@ struct CompiledFirewall: Sendable {
     /// Ports an application rule listens on, for the "SNI missing" / "Host missing" reasons.
     var httpsAppPorts: [UInt16]
     var httpAppPorts: [UInt16]
-    /// `SecurityRuleIndex`: buckets base+0…3 DNAT, +4…7 network (by protocol bit), +8 application.
+    /// `SecurityRuleIndex`: buckets base+0…3 DNAT, +4…7 network (by protocol bit); application rules in `appNames`.
     var bucketBase: Int32 = 0
     /// The application rules by the names they match.
     var appNames = FirewallNameIndex()

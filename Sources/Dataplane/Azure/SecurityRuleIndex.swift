@@ -102,8 +102,6 @@ extension AzureNetwork {
                     ruleBuckets.append(appendBucket(list, portSets: list.map { [firewallRules[$0].destinationPorts] }, segmented: bucket < 2))
                 }
             }
-            let apps = Array(firewalls[k].application)
-            ruleBuckets.append(appendBucket(apps, portSets: apps.map { i in [firewallRules[i].httpPorts, firewallRules[i].httpsPorts].compactMap { $0 } }, segmented: true))
             firewalls[k].appNames = FirewallNameIndex(rules: firewalls[k].application, firewallRules: firewallRules, patterns: patterns)
         }
     }
