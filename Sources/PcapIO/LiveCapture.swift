@@ -106,6 +106,19 @@ public final class LiveCapture: @unchecked Sendable {
         if let handle { pcap_breakloop(handle) }
     }
 
+    /// Sends one link-layer frame out of the interface (`pcap_inject`). On Linux a capture on the
+    /// same interface sees it as an outgoing packet, which is how lab tests play a capture onto a link.
+    public func inject(_ frame: UnsafeRawBufferPointer) throws(PcapError) {
+        guard let handle else {
+            throw PcapError(kind: .live, source: interface, message: "capture is closed")
+        }
+        let sent = pcap_inject(handle, frame.baseAddress, frame.count)
+        if sent != Int32(frame.count) {
+            throw PcapError(kind: .live, source: interface, message: "cannot send a \(frame.count)-byte frame",
+                            libpcapText: Libpcap.lastError(handle))
+        }
+    }
+
     /// Kernel counters since activation (`pcap_stats`).
     public func stats() throws(PcapError) -> CaptureStats {
         guard let handle else {

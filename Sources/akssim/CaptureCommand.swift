@@ -39,6 +39,9 @@ struct CaptureCommand: ParsableCommand {
     @Flag(help: "libpcap immediate mode: hand over each packet at once.")
     var immediate = false
 
+    @Option(help: ArgumentHelp("Worker threads judging packets; the capture thread reads and steers by flow. 1 judges on the capture thread.", valueName: "N"))
+    var threads: Int = 1
+
     @Flag(help: "Print the summary as JSON (the `replay --json` object).")
     var json = false
 
@@ -57,6 +60,7 @@ struct CaptureCommand: ParsableCommand {
             config.promiscuous = promisc
             config.bufferSize = bufferSize
             config.immediate = immediate
+            config.threads = threads
             try config.validate()
         } catch {
             throw CLIFailure.badInput(error.description)

@@ -61,6 +61,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("flow-ring-size"), help: "Recent flows kept for /v1/flows.")
     var flowRingSize: Int?
 
+    @Option(help: ArgumentHelp("Worker threads judging each interface's (and the watched files') packets; the capture thread reads and steers by flow. 1 judges on the capture thread.", valueName: "N"))
+    var threads: Int?
+
     /// The file's settings with every given flag laid over them.
     func resolvedConfiguration() throws -> DaemonConfiguration {
         do {
@@ -85,6 +88,7 @@ struct RunCommand: ParsableCommand {
             }
             if let finalReport { config.finalReport = finalReport }
             if let flowRingSize { config.flowRingSize = flowRingSize }
+            if let threads { config.threads = threads }
             try config.validate()
             return config
         } catch let error as DaemonConfigurationError {

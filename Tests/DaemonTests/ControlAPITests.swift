@@ -74,9 +74,18 @@ final class ControlAPITests: XCTestCase {
     }
 
     func testWatchedDirectoryReplaysEachNewCaptureFile() async throws {
+        try await watchedDirectoryReplays(threads: 1)
+    }
+
+    /// The same with two workers: the SYN and its reply meet on one worker (the reply is established).
+    func testWatchedDirectoryReplaysWithWorkers() async throws {
+        try await watchedDirectoryReplays(threads: 2)
+    }
+
+    private func watchedDirectoryReplays(threads: Int) async throws {
         let dir = try LiveCaptureDaemonTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let daemon = try DaemonUnderTest(arguments: ["--watch", dir.path])
+        let daemon = try DaemonUnderTest(arguments: ["--watch", dir.path, "--threads", "\(threads)"])
         defer { daemon.stop(SIGKILL) }
         try await daemon.waitUntilServing()
 
@@ -93,6 +102,7 @@ final class ControlAPITests: XCTestCase {
         XCTAssertEqual(int(stats["packets"]), 5)
         XCTAssertEqual(int(dict(stats["verdicts"])["drop"]), 3)
         XCTAssertEqual(int(dict(stats["verdicts"])["allow"]), 2)
+        XCTAssertEqual(int(dict(stats["rules"])["established"]), 1, "the SYN-ACK matched its SYN's connection")
 
         try Self.writeCapture(Array(frames.prefix(2)), to: dir.appendingPathComponent("cap-0002.pcap"))
         stats = try await daemon.poll("/v1/stats") { int($0["packets"]) >= 7 }

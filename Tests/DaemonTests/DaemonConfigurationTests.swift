@@ -24,6 +24,7 @@ final class DaemonConfigurationTests: XCTestCase {
             logFormat: json
             finalReport: /tmp/final.json
             flowRingSize: 100
+            threads: 4
             """
         let c = try DaemonConfigurationFile.parse(yaml, file: "daemon.yaml")
         XCTAssertEqual(c.clusterPaths, ["a.yaml", "exports/"])
@@ -44,7 +45,11 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(c.logFormat, .json)
         XCTAssertEqual(c.finalReport, "/tmp/final.json")
         XCTAssertEqual(c.flowRingSize, 100)
+        XCTAssertEqual(c.threads, 4)
         XCTAssertNoThrow(try c.validate())
+        var tooMany = c
+        tooMany.threads = 65
+        XCTAssertThrowsError(try tooMany.validate()) { XCTAssertEqual(($0 as? DaemonConfigurationError)?.field, "threads") }
     }
 
     func testUnknownKeyNamesFileLineAndAllowedKeys() {

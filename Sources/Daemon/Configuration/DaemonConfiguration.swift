@@ -28,6 +28,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var finalReport: String?
     /// How many recent flow records `/v1/flows` keeps.
     public var flowRingSize: Int = 4096
+    /// Worker threads judging each input's packets (`--threads`). 1: the input's own thread
+    /// judges; N ≥ 2: it reads and decodes, and N workers (steered by flow) judge.
+    public var threads: Int = 1
 
     public init() {}
 
@@ -47,6 +50,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
         if flowRingSize < 1 || flowRingSize > 1_000_000 {
             throw DaemonConfigurationError(field: "flowRingSize", message: "expected 1...1000000, got \(flowRingSize)")
+        }
+        if !(1...64).contains(threads) {
+            throw DaemonConfigurationError(field: "threads", message: "expected 1...64, got \(threads)")
         }
         var seen: Set<String> = []
         for tap in interfaces {

@@ -6,7 +6,7 @@ import Yams
 public enum DaemonConfigurationFile {
     static let keys = [
         "cluster", "interfaces", "filter", "snaplen", "promiscuous", "bufferSize", "immediate", "listen", "tokenFile",
-        "watch", "logFormat", "finalReport", "flowRingSize",
+        "watch", "logFormat", "finalReport", "flowRingSize", "threads",
     ]
 
     public static func load(path: String) throws(DaemonConfigurationError) -> DaemonConfiguration {
@@ -87,6 +87,7 @@ public enum DaemonConfigurationFile {
                 config.logFormat = f
             case "finalReport": config.finalReport = try string()
             case "flowRingSize": config.flowRingSize = try int()
+            case "threads": config.threads = try int()
             default: break
             }
         }

@@ -17,10 +17,13 @@ final class CaptureWorker: Sendable {
         var filter: String?
         /// Stop by itself after this many packets (`akssim capture --count`).
         var packetLimit: UInt64?
+        /// Worker threads judging this interface's packets (1: judged on the capture thread).
+        var threads: Int = 1
     }
 
     let tap: InterfaceTap
-    let exchange: PathExchange
+    /// One per packet thread of this interface (the capture thread, or each worker).
+    let exchanges: [PathExchange]
     private let settings: Settings
     private let flows: FlowRing
     private let logger: Logger
@@ -40,12 +43,13 @@ final class CaptureWorker: Sendable {
         self.settings = settings
         self.flows = flows
         self.logger = logger
-        exchange = PathExchange(source: tap.name, node: tap.node ?? "")
+        exchanges = (0..<max(1, settings.threads)).map { _ in PathExchange(source: tap.name, node: tap.node ?? "") }
     }
 
     var status: InterfaceStatus { statusBox.withLock { $0 } }
 
-    func start(_ initial: PipelineHandoff) {
+    /// `initial`: one pipeline per exchange.
+    func start(_ initial: [PipelineHandoff]) {
         let thread = Thread { [self] in
             run(initial)
             done.store(true, ordering: .sequentiallyConsistent)
@@ -73,16 +77,14 @@ final class CaptureWorker: Sendable {
         return Int32(min(UInt64(Self.batch), limit &- min(limit, processed)))
     }
 
-    private func run(_ initial: PipelineHandoff) {
-        var path = PacketPath(
-            source: tap.name, node: tap.node ?? "", pipeline: initial.pipeline, generation: initial.generation, flows: flows)
+    private func run(_ initial: [PipelineHandoff]) {
+        var engine = InputEngine(source: tap.name, node: tap.node ?? "", exchanges: exchanges, handoffs: initial, flows: flows)
         var backoff = 0.5
         var closedStats = CaptureStats(received: 0, dropped: 0, interfaceDropped: 0)
         var processed: UInt64 = 0
-        exchange.publish(path.snapshot)  // zeros, so /v1/stats lists this input before its first packet
         while !stopping.load(ordering: .relaxed) {
             // A reload while the interface is down still moves this thread to the new model.
-            if let handoff = exchange.take() { path.adopt(handoff) }
+            engine.betweenBatches()
             let capture: LiveCapture
             do {
                 capture = try LiveCapture(
@@ -117,7 +119,7 @@ final class CaptureWorker: Sendable {
             do { try capture.setNonBlocking(true) } catch { failure = error.description }
             let fd = capture.selectableFD
             while failure == nil, !stopping.load(ordering: .relaxed) {
-                if let handoff = exchange.take() { path.adopt(handoff) }
+                engine.betweenBatches()
                 let batch = batchSize(processed: processed)
                 if batch == 0 {
                     stopping.store(true, ordering: .sequentiallyConsistent)
@@ -126,7 +128,7 @@ final class CaptureWorker: Sendable {
                 let n: Int
                 do {
                     n = try capture.dispatch(maxPackets: batch) { record in
-                        path.handle(record, linkType: linkType)
+                        engine.handle(record, linkType: linkType)
                     }
                 } catch {
                     failure = error.description
@@ -140,24 +142,25 @@ final class CaptureWorker: Sendable {
                 } else {
                     // Ring drained: wait for packets; a wait that times out means the link went
                     // quiet, the moment to publish what the last burst left unpublished.
+                    engine.drained()
                     publishNow = !Self.waitReadable(fd) && unpublished
                 }
                 if publishNow {
                     lastPublish = DispatchTime.now().uptimeNanoseconds
                     unpublished = false
-                    publish(path, capture: capture, closedStats: closedStats, processed: processed)
+                    publish(engine, capture: capture, closedStats: closedStats, processed: processed)
                 }
             }
             if failure == nil {
                 // Drain: what libpcap already holds was received and must be counted, so that
                 // verdict totals equal packets received at shutdown.
                 while case let batch = batchSize(processed: processed), batch > 0, let n = try? capture.dispatch(maxPackets: batch, { record in
-                    path.handle(record, linkType: linkType)
+                    engine.handle(record, linkType: linkType)
                 }), n > 0 {
                     processed &+= UInt64(n)
                 }
             }
-            publish(path, capture: capture, closedStats: closedStats, processed: processed)
+            publish(engine, capture: capture, closedStats: closedStats, processed: processed)
             if let stats = try? capture.stats() { closedStats = closedStats + stats }
             active.withLock { $0 = nil }
             capture.close()
@@ -168,12 +171,12 @@ final class CaptureWorker: Sendable {
                 backoff = min(backoff * 2, 30)
             }
         }
-        exchange.publish(path.snapshot)
+        engine.finish()
         statusBox.withLock { $0.state = .stopped }
     }
 
-    private func publish(_ path: PacketPath, capture: LiveCapture, closedStats: CaptureStats, processed: UInt64) {
-        exchange.publish(path.snapshot)
+    private func publish(_ engine: InputEngine, capture: LiveCapture, closedStats: CaptureStats, processed: UInt64) {
+        engine.publish()
         let current = (try? capture.stats()) ?? CaptureStats(received: 0, dropped: 0, interfaceDropped: 0)
         statusBox.withLock {
             $0.stats = closedStats + current

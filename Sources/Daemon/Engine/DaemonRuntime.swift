@@ -30,21 +30,27 @@ public final class DaemonRuntime: ControlAPIBackend {
         self.flowRing = flowRing
         let settings = CaptureWorker.Settings(
             snaplen: Int32(configuration.snaplen), promiscuous: configuration.promiscuous,
-            bufferSize: Int32(clamping: configuration.bufferSize), immediate: configuration.immediate, filter: configuration.filter, packetLimit: packetLimit)
+            bufferSize: Int32(clamping: configuration.bufferSize), immediate: configuration.immediate, filter: configuration.filter, packetLimit: packetLimit,
+            threads: configuration.threads)
         captures = configuration.interfaces.map {
             CaptureWorker(tap: $0, settings: settings, flows: flowRing, logger: logger)
         }
         watcher = configuration.watchDirectory.map {
-            WatchWorker(directory: $0, filter: configuration.filter, flows: flowRing, logger: logger)
+            WatchWorker(directory: $0, filter: configuration.filter, flows: flowRing, logger: logger, threads: configuration.threads)
         }
     }
 
-    var exchanges: [PathExchange] { captures.map(\.exchange) + (watcher.map { [$0.exchange] } ?? []) }
+    var exchanges: [PathExchange] { captures.flatMap(\.exchanges) + (watcher?.exchanges ?? []) }
 
-    /// Starts every packet thread, each with its own compiled pipeline.
+    /// Starts every packet thread, each with its own compiled pipeline (compiled in parallel).
     public func start() {
-        for worker in captures { worker.start(models.initialPipeline(node: worker.tap.node)) }
-        watcher?.start(models.initialPipeline(node: nil))
+        let handoffs = models.initialPipelines(nodes: exchanges.map { $0.node.isEmpty ? nil : $0.node })
+        var next = 0
+        for worker in captures {
+            worker.start(Array(handoffs[next..<(next + worker.exchanges.count)]))
+            next += worker.exchanges.count
+        }
+        if let watcher { watcher.start(Array(handoffs[next...])) }
     }
 
     /// Stops captures (each drains what libpcap holds), then the watcher; returns when every
@@ -117,6 +123,8 @@ public final class DaemonRuntime: ControlAPIBackend {
                 ("received", .uint(s.stats.received)), ("processed", .uint(s.processed)),
                 ("kernelDropped", .uint(s.stats.dropped)), ("interfaceDropped", .uint(s.stats.interfaceDropped)),
                 ("opens", .uint(s.opens)), ("failures", .uint(s.failures)),
+                // Packets each packet thread has judged and published (one entry per --threads worker).
+                ("workers", .array(w.exchanges.map { .uint($0.latest?.decode.packets ?? 0) })),
             ]))
         }
         var fields: [(String, JSON)] = [

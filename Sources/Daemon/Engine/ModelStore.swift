@@ -37,17 +37,27 @@ final class ModelStore: Sendable {
 
     func knowsNode(_ name: String) -> Bool { state.withLock { $0.cluster.nodes.contains { $0.name == name } } }
 
-    /// A pipeline for a packet thread at start-up.
-    func initialPipeline(node: String?) -> PipelineHandoff {
+    /// Pipelines for packet threads at start-up, one per node entry (compiled in parallel).
+    func initialPipelines(nodes: [String?]) -> [PipelineHandoff] {
         let (cluster, generation) = state.withLock { ($0.cluster, $0.generation) }
-        return PipelineHandoff(pipeline: Self.compile(cluster, node: node), generation: generation)
+        return Self.compile(cluster, nodes: nodes).map { PipelineHandoff(pipeline: $0, generation: generation) }
     }
 
     /// One place that turns a model into a pipeline for a tap on `node` (nil: placed by address).
     static func compile(_ cluster: Cluster, node: String?) -> Pipeline {
+        Pipeline(cluster: cluster, options: options(node: node))
+    }
+
+    /// One pipeline per entry, compiled in parallel (a large model takes a second or more each,
+    /// and `--threads N` needs one per worker).
+    static func compile(_ cluster: Cluster, nodes: [String?]) -> [Pipeline] {
+        Pipeline.make(cluster: cluster, options: nodes.map(options(node:)))
+    }
+
+    private static func options(node: String?) -> PipelineOptions {
         var options = PipelineOptions()
         options.node = node
-        return Pipeline(cluster: cluster, options: options)
+        return options
     }
 
     /// Reloads serially (a second request waits for the first) off the caller's thread.
@@ -71,7 +81,8 @@ final class ModelStore: Sendable {
         }
         let generation = state.withLock { $0.generation } + 1
         // Compile everything before publishing anything, so no thread sees a half-done reload.
-        let handoffs = exchanges.map { PipelineHandoff(pipeline: Self.compile(cluster, node: $0.node.isEmpty ? nil : $0.node), generation: generation) }
+        let handoffs = Self.compile(cluster, nodes: exchanges.map { $0.node.isEmpty ? nil : $0.node })
+            .map { PipelineHandoff(pipeline: $0, generation: generation) }
         let traceHandoff = PipelineHandoff(pipeline: Self.compile(cluster, node: nil), generation: generation)
         state.withLock { $0 = State(generation: generation, cluster: cluster) }
         tracer.withLock { $0 = traceHandoff }

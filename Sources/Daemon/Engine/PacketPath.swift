@@ -33,24 +33,43 @@ struct PacketPath {
     @inline(__always)
     mutating func handle(_ record: borrowing PacketRecord, linkType: LinkType) {
         let bytes = record.bytes
-        let wireLength = record.wireLength
         let timestampNanos = record.timestampNanos
-        decoder.decode(bytes, linkType: linkType, wireLength: wireLength, into: &packet)
-        decode.add(packet, bytes: bytes, timestampNanos: timestampNanos)
-        let outcome = pipeline.process(&packet, bytes: bytes, timestampNanos: timestampNanos)
-        breakdown.count(outcome, wireLength: packet.wireLength)
-        // DNS answers teach the firewall's FQDN network rules, as in replay (PacketStep).
-        if PacketStep.kind(of: packet) == .packetLearningDNS { pipeline.learnDNS(from: packet, bytes: bytes) }
-        // A flow is recorded when first seen and again when it is refused later (an application rule
-        // deciding on the ClientHello after an allowed handshake), so `/v1/flows?verdict=drop` lists it.
-        if outcome.newFlow || (outcome.firstRefusal && outcome.verdict != .allow) {
-            flows.append(
-                FlowRecord(
-                    timestampNanos: UInt64(max(0, timestampNanos)), interface: source, node: node,
-                    proto: packet.flow.proto, src: packet.flow.src, srcPort: packet.flow.srcPort,
-                    dst: packet.flow.dst, dstPort: packet.flow.dstPort, verdict: outcome.verdict,
-                    stage: outcome.stage, rule: pipeline.ruleNames.name(outcome.rule)))
+        decoder.decode(bytes, linkType: linkType, wireLength: record.wireLength, into: &packet)
+        Self.judge(&packet, bytes: bytes, timestampNanos: timestampNanos, kind: PacketStep.kind(of: packet),
+                   pipeline: pipeline, decode: &decode, breakdown: &breakdown, flows: flows, source: source, node: node)
+    }
+
+    /// A packet the input's reader thread decoded and handed to this worker (`--threads N`).
+    /// A `.learnDNS` slot is another worker's DNS response, read here only for its answers.
+    @inline(__always)
+    mutating func judge(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64, kind: SlotKind) {
+        Self.judge(&p, bytes: bytes, timestampNanos: timestampNanos, kind: kind,
+                   pipeline: pipeline, decode: &decode, breakdown: &breakdown, flows: flows, source: source, node: node)
+    }
+
+    /// The per-packet step of both modes (disjoint pieces of the path, so the packet may be one of them).
+    @inline(__always)
+    private static func judge(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64, kind: SlotKind,
+                              pipeline: Pipeline, decode: inout DecodeSummary, breakdown: inout TrafficBreakdown,
+                              flows: FlowRing, source: String, node: String) {
+        if kind != .learnDNS {
+            decode.add(p, bytes: bytes, timestampNanos: timestampNanos)
+            let outcome = pipeline.process(&p, bytes: bytes, timestampNanos: timestampNanos)
+            breakdown.count(outcome, wireLength: p.wireLength)
+            // A flow is recorded when first seen and again when it is refused later (an application rule
+            // deciding on the ClientHello after an allowed handshake), so `/v1/flows?verdict=drop` lists it.
+            if outcome.newFlow || (outcome.firstRefusal && outcome.verdict != .allow) {
+                flows.append(
+                    FlowRecord(
+                        timestampNanos: UInt64(max(0, timestampNanos)), interface: source, node: node,
+                        proto: p.flow.proto, src: p.flow.src, srcPort: p.flow.srcPort,
+                        dst: p.flow.dst, dstPort: p.flow.dstPort, verdict: outcome.verdict,
+                        stage: outcome.stage, rule: pipeline.ruleNames.name(outcome.rule)))
+            }
         }
+        // DNS answers teach the firewall's FQDN network rules, as in replay (PacketStep), after the
+        // response itself was judged.
+        if kind != .packet { pipeline.learnDNS(from: p, bytes: bytes) }
     }
 
     /// Takes a pipeline compiled off this thread and carries conntrack and counters over, so a

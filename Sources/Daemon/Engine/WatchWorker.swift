@@ -16,7 +16,8 @@ final class WatchWorker: Sendable {
     }
 
     let directory: String
-    let exchange: PathExchange
+    /// One per packet thread (this thread, or each worker with `threads` ≥ 2).
+    let exchanges: [PathExchange]
     private let filter: String?
     private let flows: FlowRing
     private let logger: Logger
@@ -24,17 +25,18 @@ final class WatchWorker: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(directory: String, filter: String?, flows: FlowRing, logger: Logger) {
+    init(directory: String, filter: String?, flows: FlowRing, logger: Logger, threads: Int = 1) {
         self.directory = directory
         self.filter = filter
         self.flows = flows
         self.logger = logger
-        exchange = PathExchange(source: "watch:\(directory)", node: "")
+        exchanges = (0..<max(1, threads)).map { _ in PathExchange(source: "watch:\(directory)", node: "") }
     }
 
     var status: Status { statusBox.withLock { $0 } }
 
-    func start(_ initial: PipelineHandoff) {
+    /// `initial`: one pipeline per exchange.
+    func start(_ initial: [PipelineHandoff]) {
         let thread = Thread { [self] in
             run(initial)
             finished.signal()
@@ -50,11 +52,9 @@ final class WatchWorker: Sendable {
         finished.wait()
     }
 
-    private func run(_ initial: PipelineHandoff) {
-        var path = PacketPath(
-            source: exchange.source, node: "", pipeline: initial.pipeline, generation: initial.generation, flows: flows)
+    private func run(_ initial: [PipelineHandoff]) {
+        var engine = InputEngine(source: exchanges[0].source, node: "", exchanges: exchanges, handoffs: initial, flows: flows)
         var watched = WatchedDirectory(path: directory)
-        exchange.publish(path.snapshot)
         while !stopping.load(ordering: .relaxed) {
             let ready: [String]
             do {
@@ -70,22 +70,20 @@ final class WatchWorker: Sendable {
                 ready = []
             }
             for file in ready {
-                if let handoff = exchange.take() { path.adopt(handoff) }
-                replay(file, into: &path)
-                exchange.publish(path.snapshot)
+                engine.betweenBatches()
+                replay(file, into: &engine)
+                engine.publish()
             }
-            if let handoff = exchange.take() {
-                path.adopt(handoff)
-                exchange.publish(path.snapshot)
-            }
+            engine.betweenBatches()
+            engine.publish()
             for _ in 0..<10 where !stopping.load(ordering: .relaxed) {
                 Thread.sleep(forTimeInterval: 0.1)
             }
         }
-        exchange.publish(path.snapshot)
+        engine.finish()
     }
 
-    private func replay(_ file: String, into path: inout PacketPath) {
+    private func replay(_ file: String, into engine: inout InputEngine) {
         var count: UInt64 = 0
         do {
             let reader = try PcapReader(path: file, filter: filter)
@@ -93,7 +91,7 @@ final class WatchWorker: Sendable {
             let linkType = LinkType(rawValue: reader.linkType)
             var record = PacketRecord()
             while try reader.next(into: &record) {
-                path.handle(record, linkType: linkType)
+                engine.handle(record, linkType: linkType)
                 count &+= 1
             }
             statusBox.withLock { $0.filesReplayed += 1; $0.packets &+= count }

@@ -5,8 +5,8 @@ import PacketWire
 /// Single producer (the reader), single consumer (the worker). Two counting semaphores —
 /// free batches and filled batches — are signalled once per batch, not per packet, and order
 /// the memory accesses of the two threads (a semaphore signal/wait pair is a full barrier).
-@usableFromInline
-final class BatchQueue: @unchecked Sendable {
+/// Public for consumers that run their own worker loop (the daemon's per-interface workers).
+public final class BatchQueue: @unchecked Sendable {
     @usableFromInline let batches: [PacketBatch]
     private let free: DispatchSemaphore
     private let filled = DispatchSemaphore(value: 0)
@@ -16,7 +16,7 @@ final class BatchQueue: @unchecked Sendable {
     /// Worker side.
     @exclusivity(unchecked) private var drainIndex = 0
 
-    init(depth: Int, byteCapacity: Int, slotCapacity: Int) {
+    public init(depth: Int = 4, byteCapacity: Int = 1 << 20, slotCapacity: Int = 1024) {
         batches = (0..<max(2, depth)).map { _ in PacketBatch(byteCapacity: byteCapacity, slotCapacity: slotCapacity) }
         free = DispatchSemaphore(value: batches.count)
     }
@@ -49,7 +49,7 @@ final class BatchQueue: @unchecked Sendable {
     }
 
     /// Hands the batch being filled (if any) to the worker.
-    func publish() {
+    public func publish() {
         // An empty batch is published too: the worker drains batches in ring order.
         guard filling != nil else { return }
         filling = nil
@@ -57,7 +57,7 @@ final class BatchQueue: @unchecked Sendable {
     }
 
     /// Publishes what is pending, then a stop batch.
-    func close() {
+    public func close() {
         publish()
         free.wait()
         let b = batches[fillIndex]
@@ -78,7 +78,19 @@ final class BatchQueue: @unchecked Sendable {
         return b
     }
 
+    /// The next filled batch, or nil when none is filled within `milliseconds` (a worker that
+    /// must also act while its input is idle: pick up a reload, publish its counters).
+    public func take(waitingAtMost milliseconds: Int) -> PacketBatch? {
+        guard filled.wait(timeout: .now() + .milliseconds(milliseconds)) == .success else { return nil }
+        let b = batches[drainIndex]
+        drainIndex = (drainIndex + 1) % batches.count
+        return b
+    }
+
     /// Gives a drained batch back to the reader.
     @usableFromInline
     func give() { free.signal() }
+
+    /// Gives a batch taken with `take(waitingAtMost:)` back to the reader.
+    public func giveBack() { free.signal() }
 }

@@ -38,7 +38,7 @@ public final class PacketBatch: @unchecked Sendable {
     @exclusivity(unchecked) public internal(set) var count = 0
     @exclusivity(unchecked) @usableFromInline var bytesUsed = 0
     /// Set on the batch that tells the worker to stop (it carries no slots).
-    @exclusivity(unchecked) @usableFromInline var stop = false
+    @exclusivity(unchecked) public internal(set) var stop = false
 
     init(byteCapacity: Int, slotCapacity: Int) {
         self.byteCapacity = byteCapacity
@@ -81,5 +81,14 @@ public final class PacketBatch: @unchecked Sendable {
     @inlinable
     func packetBytes(_ slot: BatchSlot) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: bytes + slot.offset, count: slot.length)
+    }
+
+    /// Visits the slots in order: the slot (judged in place, no copy of the decode) and its bytes.
+    @inlinable
+    public func forEachSlot(_ body: (UnsafeMutablePointer<BatchSlot>, UnsafeRawBufferPointer) -> Void) {
+        for i in 0..<count {
+            let slot = slots + i
+            body(slot, UnsafeRawBufferPointer(start: bytes + slot.pointee.offset, count: slot.pointee.length))
+        }
     }
 }

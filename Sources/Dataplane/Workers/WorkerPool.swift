@@ -124,16 +124,15 @@ public final class WorkerPool<Sink: PacketSink>: @unchecked Sendable {
 /// worker's batch. A DNS response is also given to every other worker as a learn-only slot at the
 /// same position in the stream, so every worker's firewall knows the name before the packets that
 /// follow it — as in one thread.
-@usableFromInline
-final class PacketRouter: @unchecked Sendable {
-    let steering: FlowSteering
+public final class PacketRouter: @unchecked Sendable {
+    public let steering: FlowSteering
     /// The queues, owned here and reached unretained per packet.
     let owned: [BatchQueue]
     let queues: UnsafeMutablePointer<Unmanaged<BatchQueue>>
     let learnsDNS: Bool
     @exclusivity(unchecked) @usableFromInline var nextSequence: UInt64 = 0
 
-    init(steering: FlowSteering, queues: [BatchQueue], learnsDNS: Bool) {
+    public init(steering: FlowSteering, queues: [BatchQueue], learnsDNS: Bool) {
         self.steering = steering
         owned = queues
         self.queues = .allocate(capacity: max(1, queues.count))
@@ -143,8 +142,17 @@ final class PacketRouter: @unchecked Sendable {
 
     deinit { queues.deallocate() }
 
-    @usableFromInline
-    func submit(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
+    /// Publishes every partial batch (the input went quiet: judge what is pending now).
+    public func flush() {
+        for q in owned { q.publish() }
+    }
+
+    /// Publishes what is pending, then tells every worker to stop.
+    public func close() {
+        for q in owned { q.close() }
+    }
+
+    public func submit(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
         let seq = nextSequence
         nextSequence &+= 1
         let target = steering.worker(for: p)
@@ -167,10 +175,16 @@ extension Pipeline {
     /// learned DNS answers), compiled in parallel — compiling a large cluster takes a second or
     /// more, and workers would otherwise pay it one after another before the first packet.
     public static func make(count: Int, cluster: Cluster, options: PipelineOptions = .init()) -> [Pipeline] {
-        guard count > 1 else { return [Pipeline(cluster: cluster, options: options)] }
-        let slots = CompiledSlots(count: count)
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            slots.store(Pipeline(cluster: cluster, options: options), at: i)
+        make(cluster: cluster, options: Array(repeating: options, count: max(1, count)))
+    }
+
+    /// One pipeline per element of `options` (e.g. the daemon's workers, each tap with its own node),
+    /// compiled in parallel, in that order.
+    public static func make(cluster: Cluster, options: [PipelineOptions]) -> [Pipeline] {
+        guard options.count > 1 else { return options.map { Pipeline(cluster: cluster, options: $0) } }
+        let slots = CompiledSlots(count: options.count)
+        DispatchQueue.concurrentPerform(iterations: options.count) { i in
+            slots.store(Pipeline(cluster: cluster, options: options[i]), at: i)
         }
         return slots.all
     }
