@@ -88,14 +88,14 @@ enum ReplayPipelineFixtures {
     /// SYN-ACK after it (node eth0: from backend pod :8080, not from the VIP). Conntrack knows
     /// the post-DNAT reply tuple, so the reply is established — on one thread, and with workers
     /// only if steering puts both forms on the same worker.
-    static func mergedNATScript(connections: Int) -> Script {
+    static func mergedNATScript(connections: Int, clientPortBase: UInt16 = 30000) -> Script {
         var s = Script()
         for i in 0..<connections {
-            let port = UInt16(30000 + i)
+            let port = clientPortBase + UInt16(i)
             s.tcp(frontend1, port, backendVIP, 80, [.syn])
         }
         for i in 0..<connections {
-            let port = UInt16(30000 + i)
+            let port = clientPortBase + UInt16(i)
             // The endpoint kube-proxy's hash picks is not known here, so a reply comes from each
             // backend: the chosen one's is established, the other one's is a new (allowed) flow.
             s.tcp(backend1, 8080, frontend1, port, [.syn, .ack])

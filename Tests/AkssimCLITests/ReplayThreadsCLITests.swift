@@ -41,15 +41,23 @@ final class ReplayThreadsCLITests: CLITestCase {
     /// endpoint pods' SYN-ACKs (after it). Conntrack recognises the chosen endpoint's reply as
     /// established; with workers that holds only if steering sends both forms to one worker —
     /// it hashes the client's side, which DNAT leaves alone.
+    /// Client ports above both Service ports (the usual ephemeral ports), between the front door's
+    /// port 80 and the endpoints' 8080, and below both: steering never hashes the Service side.
     func testNATedRepliesReachTheirConnectionsWorker() throws {
-        let file = path("merged.pcap")
-        try ReplayPipelineFixtures.mergedNATScript(connections: 40).write(to: file)
+        for base: UInt16 in [30000, 2000, 40] {
+            try natedReplies(clientPortBase: base)
+        }
+    }
+
+    private func natedReplies(clientPortBase: UInt16) throws {
+        let file = path("merged-\(clientPortBase).pcap")
+        try ReplayPipelineFixtures.mergedNATScript(connections: 40, clientPortBase: clientPortBase).write(to: file)
         var first: String?
         for threads in ["1", "2", "3", "4"] {
             let run = try Akssim.run(["replay", "--json", "--threads", threads, file])
             XCTAssertEqual(run.status, 0, run.stderr)
             let j = try json(run)
-            XCTAssertEqual((j["rules"] as? [String: Int])?["established"], 40, "threads \(threads): every chosen endpoint's reply")
+            XCTAssertEqual((j["rules"] as? [String: Int])?["established"], 40, "client ports from \(clientPortBase), threads \(threads): every chosen endpoint's reply")
             XCTAssertEqual((j["conntrack"] as? [String: Int])?["newFlows"], 80, "40 connections + 40 unsolicited SYN-ACKs")
             if let first { XCTAssertEqual(run.stdout, first, "threads \(threads)") } else { first = run.stdout }
         }

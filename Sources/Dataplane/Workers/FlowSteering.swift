@@ -5,15 +5,18 @@ import PacketWire
 /// lands on the worker that owns that entry (each worker has its own `Pipeline`, hence its own
 /// conntrack).
 ///
-/// The key is the flow's two endpoints, unordered, so both directions of a connection map alike.
+/// The key is one endpoint of the flow, the same in both directions: the one with the higher
+/// port (as a rule a client's ephemeral port), unless that one is a Service side — a Service front
+/// door (ClusterIP, NodePort, LB ingress IP, externalIP) or a Service endpoint (pod IP:targetPort) —
+/// then the other one. Equal ports fall back to the two endpoints, unordered, or to the one that
+/// is not a Service side.
+///
 /// NAT: a capture point sees both directions on the same side of a translation (the pod's veth
 /// sees client → ClusterIP and ClusterIP → client; the node's eth0 sees pod → endpoint pod and
-/// back), so the unordered pair is enough there. Captures merged from several points may hold a
+/// back), so any symmetric key is enough there. Captures merged from several points may hold a
 /// connection in both forms: client → ClusterIP:80 and the endpoint's reply endpoint:8080 →
-/// client. kube-proxy's DNAT never touches the client's side (without masquerade), so when
-/// exactly one endpoint is a Service side — a Service front door (ClusterIP, NodePort, LB
-/// ingress IP, externalIP) or a Service endpoint (pod IP:targetPort) — only the other endpoint,
-/// the client, is hashed: both forms then meet on one worker.
+/// client. kube-proxy's DNAT never touches the client's side (without masquerade), and the rule
+/// above never hashes a Service side, so both forms hash the client and meet on one worker.
 ///
 /// Not handled: a capture merged from both sides of a source NAT (e.g. the node's view
 /// pod:43030 → 140.82.112.6:443 and the firewall's public side 140.82.112.6:443 →
@@ -82,13 +85,33 @@ public struct FlowSteering: Sendable {
     @usableFromInline
     func hash(_ f: FlowKey) -> UInt64 {
         guard f.proto.hasPorts else { return f.mix(symmetric: true) }
-        let srcSide = maybeSide(f.proto, f.srcPort) && serviceSides.find(FrontDoorKey(ip: f.src, port: f.srcPort, proto: f.proto)) >= 0
-        let dstSide = maybeSide(f.proto, f.dstPort) && serviceSides.find(FrontDoorKey(ip: f.dst, port: f.dstPort, proto: f.proto)) >= 0
-        if srcSide != dstSide {
-            // Hash only the client's endpoint (the side DNAT leaves alone).
-            let client = srcSide ? (f.dst, f.dstPort) : (f.src, f.srcPort)
-            return FlowKey(src: client.0, dst: client.0, srcPort: client.1, dstPort: client.1, proto: f.proto).mix()
+        if f.srcPort == f.dstPort {
+            // Equal ports (53 ↔ 53, 123 ↔ 123): the exact test, both sides.
+            let srcSide = isSide(f.src, f.srcPort, f.proto), dstSide = isSide(f.dst, f.dstPort, f.proto)
+            if srcSide != dstSide { return endpointHash(srcSide ? f.dst : f.src, f.srcPort, f.proto) }
+            return f.mix(symmetric: true)
         }
-        return f.mix(symmetric: true)
+        // Hash one endpoint: the one with the higher port (a client's ephemeral port, as a rule),
+        // unless it is a Service side, then the other. Both directions of a connection pick the same
+        // endpoint. Both forms of a connection seen around kube-proxy's DNAT (client → front door,
+        // endpoint → client) pick the client, which DNAT leaves alone: whichever of the client and
+        // the Service side has the higher port, a Service side is never the one hashed. Only the
+        // higher port's endpoint is looked up, and only when its port is some Service side's port
+        // (`sidePorts`): one bit test for most packets, the reader's per-packet cost.
+        let srcHigh = f.srcPort > f.dstPort
+        let high = srcHigh ? (f.src, f.srcPort) : (f.dst, f.dstPort)
+        let low = srcHigh ? (f.dst, f.dstPort) : (f.src, f.srcPort)
+        if isSide(high.0, high.1, f.proto) { return endpointHash(low.0, low.1, f.proto) }
+        return endpointHash(high.0, high.1, f.proto)
+    }
+
+    @inline(__always)
+    func isSide(_ ip: IPAddress, _ port: UInt16, _ proto: IPProtocol) -> Bool {
+        maybeSide(proto, port) && serviceSides.find(FrontDoorKey(ip: ip, port: port, proto: proto)) >= 0
+    }
+
+    @inline(__always)
+    func endpointHash(_ ip: IPAddress, _ port: UInt16, _ proto: IPProtocol) -> UInt64 {
+        FlowKey(src: ip, dst: ip, srcPort: port, dstPort: port, proto: proto).mix()
     }
 }
