@@ -48,7 +48,9 @@ public enum ReplayReport {
         summary.json(appending: (verdicts?.jsonFields ?? []) + extra)
     }
 
-    public static func text(_ summary: DecodeSummary, verdicts: ReplayVerdicts?) -> String {
+    /// `top`: the most rows each table (rules, nodes, namespaces) shows, the busiest first; nil shows
+    /// every row. A cut table ends with a line saying how many rows and packets it left out.
+    public static func text(_ summary: DecodeSummary, verdicts: ReplayVerdicts?, top: Int? = nil) -> String {
         var lines = summary.textLines()
         guard let v = verdicts else { return lines.joined(separator: "\n") }
         let c = v.counters
@@ -65,18 +67,35 @@ public enum ReplayReport {
             lines += table(header: ["stage", "allow", "drop", "reject"], rows: stages, numeric: [1, 2, 3])
         }
         lines.append("")
-        let rules = v.rulesByHits.map { [$0.name, "\($0.packets)"] }
-        lines += rules.isEmpty ? ["rules      none"] : table(header: ["rule", "packets"], rows: rules, numeric: [1])
+        let byHits = v.rulesByHits
+        let shownRules = top.map { min($0, byHits.count) } ?? byHits.count
+        let rules = byHits.prefix(shownRules).map { [$0.name, "\($0.packets)"] }
+        lines += rules.isEmpty && byHits.isEmpty ? ["rules      none"] : table(header: ["rule", "packets"], rows: rules, numeric: [1])
+        if shownRules < byHits.count {
+            let rest = byHits[shownRules...]
+            lines.append("… \(rest.count) more rules, \(rest.reduce(UInt64(0)) { $0 + $1.packets }) packet hits in all (--top 0 lists every row; --json has them all)")
+        }
         let vc = PipelineCounters.verdictCount
         func perIndex(_ title: String, _ names: [String], _ cells: [UInt64]) {
-            var rows: [[String]] = []
+            var rows: [(name: String, counts: [UInt64])] = []
             for (i, name) in names.enumerated() where i * vc + vc <= cells.count {
                 let row = (0..<vc).map { cells[i * vc + $0] }
-                if row.contains(where: { $0 > 0 }) { rows.append([name] + row.map { "\($0)" }) }
+                if row.contains(where: { $0 > 0 }) { rows.append((name, row)) }
             }
             guard !rows.isEmpty else { return }
+            var shown = rows
+            if let top, top < rows.count {
+                // The busiest rows, kept in the model's order (nodes and namespaces read best that way).
+                let keep = Set(rows.indices.sorted { (rows[$0].counts.reduce(0, +), $1) > (rows[$1].counts.reduce(0, +), $0) }.prefix(top))
+                shown = rows.indices.filter(keep.contains).map { rows[$0] }
+            }
             lines.append("")
-            lines += table(header: [title, "allow", "drop", "reject"], rows: rows, numeric: [1, 2, 3])
+            lines += table(header: [title, "allow", "drop", "reject"], rows: shown.map { [$0.name] + $0.counts.map { "\($0)" } }, numeric: [1, 2, 3])
+            if shown.count < rows.count {
+                let left = rows.count - shown.count
+                let packets = rows.reduce(UInt64(0)) { $0 + $1.counts.reduce(0, +) } - shown.reduce(UInt64(0)) { $0 + $1.counts.reduce(0, +) }
+                lines.append("… \(left) more \(title)s with \(packets) packets (--top 0 lists every row; --json has them all)")
+            }
         }
         perIndex("node", v.nodeNames, c.nodes)
         perIndex("namespace", v.namespaceNames, c.namespaces)

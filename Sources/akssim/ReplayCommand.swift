@@ -75,6 +75,10 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "After the report, print to stderr how long reading and judging took (without load, compile or report).")
     var timing = false
 
+    @Option(name: .long, help: ArgumentHelp("Text report: the busiest N rows of the rule, node and namespace tables, then one line for the rest. 0 lists every row. (--json always has every row.)",
+                                            valueName: "n"))
+    var top: Int = 40
+
     var pipelineOutputs: Bool { writeDrops != nil || writeAccepted != nil || traceDrops || flowLog != nil }
 
     func validate() throws {
@@ -82,6 +86,7 @@ struct ReplayCommand: ParsableCommand {
         if readOnly && decodeOnly { throw ValidationError("--read-only and --decode-only exclude each other") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be given only once") }
         if !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64, got \(threads)") }
+        if top < 0 { throw ValidationError("--top must be 0 (every row) or more, got \(top)") }
         if (readOnly || decodeOnly) && (pipelineOutputs || !clusterOptions.cluster.isEmpty || node != nil || conntrackLimit.conntrackMax != nil) {
             throw ValidationError("--read-only/--decode-only run no pipeline: drop --cluster, --node, --conntrack-max, --write-drops, --write-accepted, --trace-drops and --flow-log")
         }
@@ -162,7 +167,7 @@ struct ReplayCommand: ParsableCommand {
                 for d in drops { print("  " + ReplaySink.line(d)) }
                 print("")
             }
-            print(ReplayReport.text(replay.summary, verdicts: verdicts))
+            print(ReplayReport.text(replay.summary, verdicts: verdicts, top: top == 0 ? nil : top))
         }
         if timing { FileHandle.standardError.write(Data((timingLine + "\n").utf8)) }
         if !failures.isEmpty {

@@ -124,6 +124,37 @@ final class ReplayPipelineCLITests: CLITestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("shop ") && $0.hasSuffix("4     3       0") }, run.stdout)
     }
 
+    /// `--top N` cuts the text tables to their busiest N rows and says what it left out; the
+    /// default (40) keeps a small report whole; 0 lists everything; JSON is never cut.
+    func testTopCutsTheTextTablesOnly() throws {
+        let file = path("verdicts.pcap")
+        try ReplayPipelineFixtures.verdictScript().write(to: file)
+        let rules = try json(try Akssim.run(["replay", "--json", "--top", "2", file]))["rules"] as? [String: Int] ?? [:]
+        XCTAssertGreaterThan(rules.count, 4, "the JSON has every rule")
+        func ruleRows(_ text: String) -> [String] {
+            text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                .drop { !$0.hasPrefix("rule ") }.dropFirst().prefix { !$0.isEmpty }.map { $0 }
+        }
+        let cut = try Akssim.run(["replay", "--top", "2", file])
+        XCTAssertEqual(cut.status, 0, cut.stderr)
+        let rows = ruleRows(cut.stdout)
+        XCTAssertEqual(rows.count, 3, cut.stdout)
+        XCTAssertEqual(Set(rows.prefix(2).compactMap { $0.split(separator: " ").first.map(String.init) }),
+                       ["established", "aks-agentpool-nsg/AllowVnetOutBound"], cut.stdout)
+        let restHits = rules.values.reduce(0, +) - 3 - 3
+        XCTAssertEqual(rows.last, "… \(rules.count - 2) more rules, \(restHits) packet hits in all (--top 0 lists every row; --json has them all)")
+        let whole = try Akssim.run(["replay", "--top", "0", file])
+        XCTAssertEqual(ruleRows(whole.stdout).count, rules.count, whole.stdout)
+        // Nodes: the busiest one stays, one line counts the others and their packets.
+        let nodeRows = whole.stdout.split(separator: "\n").filter { $0.hasPrefix("aks-nodepool1-") }
+        XCTAssertGreaterThan(nodeRows.count, 1, whole.stdout)
+        let one = try Akssim.run(["replay", "--top", "1", file]).stdout
+        XCTAssertEqual(one.split(separator: "\n").filter { $0.hasPrefix("aks-nodepool1-") }.count, 1, one)
+        XCTAssertTrue(one.contains("… \(nodeRows.count - 1) more nodes with "), one)
+        XCTAssertEqual(try Akssim.run(["replay", file]).stdout, whole.stdout, "40 rows keep this report whole")
+        XCTAssertEqual(try Akssim.run(["replay", "--top", "-1", file]).status, 2)
+    }
+
     /// Dropped and accepted packets go to pcaps with the input's link type and timestamps:
     /// tshark reads them, their counts are the verdict counts, and their records are the input's
     /// records, in input order.
