@@ -36,6 +36,10 @@ final class LiveWorkersDaemonTests: XCTestCase {
         XCTAssertEqual(perWorker.reduce(0, +), packets, "every packet judged by exactly one worker")
         XCTAssertGreaterThan(perWorker.filter { $0 > 0 }.count, 1, "400 flows spread over the workers: \(perWorker)")
         XCTAssertEqual(int(interface["processed"]), packets)
+        let metrics = String(decoding: try await daemon.get("/metrics").1, as: UTF8.self)
+        for (i, n) in perWorker.enumerated() {
+            XCTAssertTrue(metrics.contains("akssim_worker_packets_total{interface=\"\(link.tap)\",worker=\"\(i)\"} \(n)\n"), metrics)
+        }
 
         XCTAssertEqual(daemon.stop(SIGTERM), 0, daemon.log)
         let final = try DaemonUnderTest.object(Data(contentsOf: report))

@@ -156,7 +156,8 @@ public final class DaemonRuntime: ControlAPIBackend {
             let s = w.status
             metrics.captures.append(.init(
                 interface: w.tap.name, up: s.state == .up, received: s.stats.received,
-                kernelDropped: s.stats.dropped, interfaceDropped: s.stats.interfaceDropped))
+                kernelDropped: s.stats.dropped, interfaceDropped: s.stats.interfaceDropped,
+                judgedPerWorker: w.exchanges.map { $0.latest?.decode.packets ?? 0 }))
         }
         metrics.reloadsSucceeded = models.reloadsSucceeded.load(ordering: .relaxed)
         metrics.reloadsFailed = models.reloadsFailed.load(ordering: .relaxed)

@@ -17,9 +17,12 @@ public struct DaemonMetrics: Sendable {
     }
     public struct Capture: Sendable, Equatable {
         public var interface: String, up: Bool, received: UInt64, kernelDropped: UInt64, interfaceDropped: UInt64
-        public init(interface: String, up: Bool, received: UInt64, kernelDropped: UInt64, interfaceDropped: UInt64) {
-            (self.interface, self.up, self.received, self.kernelDropped, self.interfaceDropped) =
-                (interface, up, received, kernelDropped, interfaceDropped)
+        /// Packets each packet thread of the interface judged (one entry per `--threads` worker).
+        public var judgedPerWorker: [UInt64]
+        public init(interface: String, up: Bool, received: UInt64, kernelDropped: UInt64, interfaceDropped: UInt64,
+                    judgedPerWorker: [UInt64] = []) {
+            (self.interface, self.up, self.received, self.kernelDropped, self.interfaceDropped, self.judgedPerWorker) =
+                (interface, up, received, kernelDropped, interfaceDropped, judgedPerWorker)
         }
     }
 
@@ -64,6 +67,12 @@ public struct DaemonMetrics: Sendable {
         for c in captures {
             out.sample("akssim_capture_dropped_total", labels: [("interface", c.interface), ("kind", "kernel")], c.kernelDropped)
             out.sample("akssim_capture_dropped_total", labels: [("interface", c.interface), ("kind", "interface")], c.interfaceDropped)
+        }
+        out.family("akssim_worker_packets_total", .counter, help: "Packets judged by each packet thread of an interface (worker 0 alone without --threads): how evenly flow steering spreads the load.")
+        for c in captures {
+            for (i, n) in c.judgedPerWorker.enumerated() {
+                out.sample("akssim_worker_packets_total", labels: [("interface", c.interface), ("worker", "\(i)")], n)
+            }
         }
         out.family("akssim_reloads_total", .counter, help: "Cluster model reloads by result.")
         out.sample("akssim_reloads_total", labels: [("result", "success")], reloadsSucceeded)
