@@ -52,9 +52,12 @@ struct InputEngine {
     }
 
     /// Between two reads: the inline path picks up a reload here (workers pick theirs up themselves).
-    mutating func betweenBatches() {
-        guard inline != nil, let handoff = exchanges[0].take() else { return }
+    /// True when it did.
+    @discardableResult
+    mutating func betweenBatches() -> Bool {
+        guard inline != nil, let handoff = exchanges[0].take() else { return false }
         inline!.adopt(handoff)
+        return true
     }
 
     /// The input has nothing more to read for now: workers judge the partial batches at once.

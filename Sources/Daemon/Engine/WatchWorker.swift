@@ -74,8 +74,8 @@ final class WatchWorker: Sendable {
                 replay(file, into: &engine)
                 engine.publish()
             }
-            engine.betweenBatches()
-            engine.publish()
+            // A reload while no file arrives: publish the new generation's (re-indexed) counters.
+            if engine.betweenBatches() { engine.publish() }
             for _ in 0..<10 where !stopping.load(ordering: .relaxed) {
                 Thread.sleep(forTimeInterval: 0.1)
             }
