@@ -247,4 +247,18 @@ final class AzureShapesTests: XCTestCase {
         XCTAssertEqual(c.settings.apiServer.privateIP, IPAddress("10.40.1.250"))
         XCTAssertFalse(c.notes.contains { $0.description.contains("apiServer") })
     }
+
+    func testNativeSNATPrivateRangesAcceptIANAPrivateRanges() throws {
+        // snat-private-range.md: `IANAPrivateRanges` stands for RFC 1918 + RFC 6598 in a custom list.
+        let c = try ClusterLoader.load(yaml: """
+            firewallPolicies:
+              - {name: p, snatPrivateRanges: [IANAPrivateRanges, 99.99.99.0/24]}
+            firewalls:
+              - {name: fw, privateIP: 10.0.1.4, snatPrivateRanges: [IANAPrivateRanges]}
+            """, file: "snat.yaml")
+        XCTAssertEqual(c.firewallPolicies[0].snatPrivateRanges?.map(\.description),
+                       ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "99.99.99.0/24"])
+        XCTAssertEqual(c.firewalls[0].snatPrivateRanges?.count, 4)
+        XCTAssertFalse(loadErrors("firewalls:\n  - {name: fw, privateIP: 10.0.1.4, snatPrivateRanges: [RFC1918]}\n").isEmpty)
+    }
 }

@@ -282,7 +282,33 @@ final class AzureFirewallTests: XCTestCase {
             peered(&c)
             c.firewallPolicies[0].snatPrivateRanges = [cidr("255.255.255.255/32")]
         }
-        XCTAssertEqual(n.send(frontend, "10.50.1.1", 5432).flow.src, ip("20.62.10.4"))
+        // snat-private-range.md: toward a private (VNet/peered) destination the firewall SNATs to
+        // one of its AzureFirewallSubnet private IPs, never to its public IP.
+        XCTAssertEqual(n.send(frontend, "10.50.1.1", 5432).flow.src, ip("10.225.0.4"))
+        // Toward the Internet the same setting still translates to the public IP.
+        XCTAssertEqual(n.send(frontend, "20.62.0.9", 9000).flow.src, ip("20.62.10.4"))
+    }
+
+    func testForcedTunnellingSNATsInternetTrafficToPrivateIP() {
+        // snat-private-range.md: with forced tunnelling (the firewall subnet's default route leads to
+        // an appliance/on-premises, not the Internet) Internet-bound traffic is SNATed to a private IP.
+        let n = net { c in
+            var t = RouteTable()
+            t.name = "fw-forced-tunnel"
+            var r = Route()
+            r.name = "default-onprem"
+            r.addressPrefix = .anyIPv4
+            r.nextHopType = .VirtualAppliance
+            r.nextHopIP = ip("10.224.0.250")
+            t.routes = [r]
+            c.routeTables.append(t)
+            if let i = c.virtualNetworks[0].subnets.firstIndex(where: { $0.name == "AzureFirewallSubnet" }) {
+                c.virtualNetworks[0].subnets[i].routeTable = "fw-forced-tunnel"
+            }
+        }
+        let c = n.send(frontend, "20.62.0.9", 9000)
+        XCTAssertAllow(c, rule: "aks-egress/aks-network/apitcp")
+        XCTAssertEqual(c.flow.src, ip("10.225.0.4"))
     }
 
     func testApplicationRulesAlwaysSNATEvenToPrivate() {

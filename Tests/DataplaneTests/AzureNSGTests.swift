@@ -105,6 +105,23 @@ final class AzureNSGTests: XCTestCase {
         XCTAssertTrue(c.hops.contains { $0.stage == .snat && $0.result == .nat })
     }
 
+    func testIPv6EgressNeedsAnIPv6PublicAddress() {
+        // A dual-stack subnet behind an IPv4-only NAT gateway: Azure never translates an IPv6 flow
+        // to an IPv4 address, so IPv6 Internet egress has no public source; with an IPv6 public IP
+        // on the gateway it is translated to that address.
+        var cl = Self.cluster()
+        cl.virtualNetworks[0].addressSpaces.append(cidr("fd00:1::/48"))
+        cl.virtualNetworks[0].subnets[0].prefixes.append(cidr("fd00:1:0:1::/64"))
+        cl.networkInterfaces[1].ipAddresses.append(ip("fd00:1:0:1::5"))
+        let c = AzureNetwork.compiled(cl).send("fd00:1:0:1::5", "2606:4700::1", 443)
+        XCTAssertDrop(c, .snat, "snat:no-outbound-ip")
+        XCTAssertEqual(AzureNetwork.compiled(cl).send("10.1.1.5", "198.51.100.7", 443).flow.src, ip("52.1.1.1"))
+        cl.natGateways[0].publicIPs.append(ip("2603:1030:20::9"))
+        let v6 = AzureNetwork.compiled(cl).send("fd00:1:0:1::5", "2606:4700::1", 443)
+        XCTAssertAllow(v6, rule: "web-nsg/AllowInternetOutBound")
+        XCTAssertEqual(v6.flow.src, ip("2603:1030:20::9"))
+    }
+
     func testDenyAllOutBoundForPrivateSpaceOutsideVNet() {
         // 192.168.0.0/16 is neither VirtualNetwork nor Internet (§1.4, §7.5).
         XCTAssertDrop(Self.net().send("10.1.2.4", "192.168.7.7", 443), .nsg, "app-nsg/DenyAllOutBound")

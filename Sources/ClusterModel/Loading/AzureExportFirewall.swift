@@ -47,7 +47,7 @@ enum AzureExportFirewall {
     private static func snatRanges(_ items: [String], at c: Cursor, _ sink: DiagnosticSink) -> [IPPrefix] {
         var out: [IPPrefix] = []
         for s in items where !s.isEmpty {
-            if s == "IANAPrivateRanges" { out += WellKnown.rfc1918 + [WellKnown.rfc6598] } else if let p = IPPrefix(s) { out.append(p) } else {
+            if s.lowercased() == "ianaprivateranges" { out += WellKnown.rfc1918 + [WellKnown.rfc6598] } else if let p = IPPrefix(s) { out.append(p) } else {
                 sink.error("expected a CIDR or IANAPrivateRanges in SNAT private ranges, found \"\(s)\"", at: c)
             }
         }

@@ -43,6 +43,19 @@ enum AzureValues {
         return nil
     }
 
+    /// Firewall SNAT private ranges: CIDRs or `IANAPrivateRanges` (RFC 1918 + RFC 6598), which Azure
+    /// accepts in `snat.privateRanges` and `Network.SNAT.PrivateRanges` alike (snat-private-range.md).
+    static func snatPrivateRanges(_ c: Cursor, _ sink: DiagnosticSink) -> [IPPrefix] {
+        var out: [IPPrefix] = []
+        for item in c.isSequence ? c.items : [c] {
+            guard let s = item.text(sink) else { continue }
+            if s.lowercased() == "ianaprivateranges" { out += WellKnown.rfc1918 + [WellKnown.rfc6598] } else if let p = IPPrefix(s) { out.append(p) } else {
+                sink.error("expected a CIDR or IANAPrivateRanges, found \"\(s)\"", at: item)
+            }
+        }
+        return out
+    }
+
     static func lbProtocol(_ c: Cursor, _ sink: DiagnosticSink) -> String? {
         guard let s = c.text(sink) else { return nil }
         for v in ["Tcp", "Udp", "All"] where v.lowercased() == s.lowercased() { return v }

@@ -16,7 +16,7 @@ enum NativeFirewall {
         fw.policy = o["policy"]?.text(sink)
         b.mark("policy", o["policy"])
         if let t = o["threatIntelMode"]?.enumValue(ThreatIntelMode.self, sink) { fw.threatIntelMode = t }
-        fw.snatPrivateRanges = o["snatPrivateRanges"]?.prefixes(sink)
+        fw.snatPrivateRanges = o["snatPrivateRanges"].map { AzureValues.snatPrivateRanges($0, sink) }
         fw.classicCollections = (o["collections"]?.list(sink) ?? []).compactMap { FirewallRules.nativeCollection($0, sink) }
         b.cluster.firewalls.append(fw)
     }
@@ -35,7 +35,7 @@ enum NativeFirewall {
         if let t = o["threatIntelMode"]?.enumValue(ThreatIntelMode.self, sink) { p.threatIntelMode = t }
         p.threatIntelAllowIPs = o["threatIntelAllowIPs"]?.prefixes(sink) ?? []
         p.threatIntelAllowFQDNs = o["threatIntelAllowFQDNs"]?.strings(sink) ?? []
-        p.snatPrivateRanges = o["snatPrivateRanges"]?.prefixes(sink)
+        p.snatPrivateRanges = o["snatPrivateRanges"].map { AzureValues.snatPrivateRanges($0, sink) }
         p.dnsProxyEnabled = o["dnsProxy"]?.bool(sink) ?? false
         for g in o["ruleCollectionGroups"]?.list(sink) ?? [] {
             guard g.expectMapping(["name", "priority", "collections"], sink) else { continue }

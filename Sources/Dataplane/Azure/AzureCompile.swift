@@ -52,7 +52,7 @@ extension AzureNetwork {
         var subnetModel: [Subnet] = []
         for (vi, v) in cluster.virtualNetworks.enumerated() {
             for sub in v.subnets {
-                subnets.append(CompiledSubnet(name: "\(v.name)/\(sub.name)", prefixes: sub.prefixes, group: -1, routes: 0..<0, natIP: nil,
+                subnets.append(CompiledSubnet(name: "\(v.name)/\(sub.name)", prefixes: sub.prefixes, group: -1, routes: 0..<0, natIP: PublicAddresses(),
                                               privateEndpointNSG: ["enabled", "networksecuritygroupenabled"].contains(sub.privateEndpointNetworkPolicies.lowercased())))
                 subnetVNet.append(vi)
                 subnetModel.append(sub)
@@ -125,7 +125,7 @@ extension AzureNetwork {
                 (subnetModel[i].natGateway.map { AzureNetwork.subnetKey($0).subnet.lowercased() == g.name.lowercased() } ?? false)
                     || g.subnets.contains { findSubnet($0) == Int32(i) }
             }
-            subnets[i].natIP = gw?.publicIPs.first
+            subnets[i].natIP = PublicAddresses(gw?.publicIPs ?? [])
         }
 
         // ASGs: member NIC addresses, plus pod IPs a node NIC carries as secondary IPs (flat CNI).
@@ -183,9 +183,9 @@ extension AzureNetwork {
                 entries.append(HostEntry(ip: ip, kind: .node, index: Int32(i), subnet: nodeSubnets[i], nicGroup: g))
             }
         }
-        nodePublicIPs = cluster.nodes.map { n in n.externalIPs.first { a in !WellKnown.nonInternet.contains { $0.contains(a) } } }
+        nodePublicIPs = cluster.nodes.map { n in PublicAddresses(n.externalIPs.filter { a in !WellKnown.nonInternet.contains { $0.contains(a) } }) }
         for (i, pub) in nodePublicIPs.enumerated() {
-            if let pub { entries.append(HostEntry(ip: pub, kind: .nodePublic, index: Int32(i), subnet: -1, nicGroup: -1)) }
+            for ip in [pub.v4, pub.v6].compactMap({ $0 }) { entries.append(HostEntry(ip: ip, kind: .nodePublic, index: Int32(i), subnet: -1, nicGroup: -1)) }
         }
         let nodeIndex = Dictionary(cluster.nodes.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
         for p in cluster.pods where !p.hostNetwork {
@@ -235,22 +235,27 @@ extension AzureNetwork {
         setHosts(entries)
 
         // Outbound.
-        loadBalancerOutboundIP = s.loadBalancerOutboundIPs.first
-        clusterNATIP = cluster.natGateways.first?.publicIPs.first
-        if loadBalancerOutboundIP == nil {
+        var lbOutbound = s.loadBalancerOutboundIPs
+        if lbOutbound.isEmpty {
             for lb in cluster.loadBalancers {
                 for o in lb.outboundRules {
-                    if let fe = o.frontends.first.flatMap({ n in lb.frontends.first { $0.name == (n.split(separator: "/").last.map(String.init) ?? n) } }) {
-                        loadBalancerOutboundIP = loadBalancerOutboundIP ?? fe.address
+                    for n in o.frontends {
+                        let name = n.split(separator: "/").last.map(String.init) ?? n
+                        if let fe = lb.frontends.first(where: { $0.name == name }), !lbOutbound.contains(fe.address) { lbOutbound.append(fe.address) }
                     }
                 }
             }
         }
-        // §3.5: authorized ranges; `0.0.0.0/32` means "only the LB outbound IP".
+        loadBalancerOutboundIP = PublicAddresses(lbOutbound)
+        clusterNATIP = PublicAddresses(cluster.natGateways.first?.publicIPs ?? [])
+        // §3.5 (api-server-authorized-ip-ranges.md, "Allow only the outbound public IP of the Standard
+        // SKU load balancer"): with authorized ranges on, the cluster's Standard LB outbound public IPs
+        // are allowed in addition to the listed ranges, and `0.0.0.0/32` alone means "only those".
         if !s.apiServer.authorizedIPRanges.isEmpty {
             var list: [AddressInterval] = []
-            for p in s.apiServer.authorizedIPRanges {
-                if p == IPPrefix("0.0.0.0/32")! { list += s.loadBalancerOutboundIPs.map { AddressInterval(host: $0) } } else { list.append(AddressInterval(p)) }
+            for p in s.apiServer.authorizedIPRanges where p != IPPrefix("0.0.0.0/32")! { list.append(AddressInterval(p)) }
+            if s.outboundType == .loadBalancer || s.apiServer.authorizedIPRanges.contains(IPPrefix("0.0.0.0/32")!) {
+                list += lbOutbound.map { AddressInterval(host: $0) }
             }
             apiAuthorized = intervals.add(list)
         }

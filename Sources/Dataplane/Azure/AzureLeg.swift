@@ -211,23 +211,23 @@ extension AzureNetwork {
     func egressSNAT(_ subnet: Int32, isNode: Bool, node: Int, _ leg: inout Leg, _ recorder: inout HopRecorder) -> AzureLegResult? {
         if !intervals.contains(nonInternet, leg.flow.src) { return nil }
         let before = leg.flow
-        if subnet >= 0, let nat = subnets[Int(subnet)].natIP {
+        if subnet >= 0, let nat = subnets[Int(subnet)].natIP.matching(before.src) {
             leg.flow.src = nat
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(nat):\(before.srcPort) (NAT gateway)"))
             return nil
         }
         // An instance-level public IP comes next (NAT gateway > instance public IP > LB outbound rule).
-        if node >= 0, let pub = nodePublicIPs[node] {
+        if node >= 0, let pub = nodePublicIPs[node].matching(before.src) {
             leg.flow.src = pub
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(pub):\(before.srcPort) (node instance-level public IP)"))
             return nil
         }
-        if isNode, outboundType == .managedNATGateway || outboundType == .userAssignedNATGateway, let ip = clusterNATIP {
+        if isNode, outboundType == .managedNATGateway || outboundType == .userAssignedNATGateway, let ip = clusterNATIP.matching(before.src) {
             leg.flow.src = ip
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(ip):\(before.srcPort) (cluster NAT gateway, outboundType \(outboundType.rawValue))"))
             return nil
         }
-        if isNode, outboundType == .loadBalancer, let ip = loadBalancerOutboundIP {
+        if isNode, outboundType == .loadBalancer, let ip = loadBalancerOutboundIP.matching(before.src) {
             leg.flow.src = ip
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(ip):\(before.srcPort) (load balancer outbound rule)"))
             return nil

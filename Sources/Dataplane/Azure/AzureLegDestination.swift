@@ -39,14 +39,18 @@ extension AzureNetwork {
                              detail: "\(fw.name): \(d.pass == .application ? "application" : "network") rule"))
         }
         let before = leg.flow
-        let dstPrivate = intervals.contains(nonInternet, leg.flow.dst)
+        // §2.4 (snat-private-range.md): the translated source is a public IP only for traffic the
+        // firewall sends straight to the Internet; toward the VNet, peerings, on-premises or a
+        // forced-tunnelling default route it is one of the firewall's private IPs.
+        let toInternet = fw.subnet < 0 || (route(subnet: fw.subnet, leg.flow.dst).map { $0.nextHop == .internet } ?? true)
+        let snatSource = toInternet && !intervals.contains(nonInternet, leg.flow.dst) ? (fw.publicIP ?? fw.privateIP) : fw.privateIP
         if d.pass == .application || d.pass == .pendingApplication {
-            // §2.4: application rules always SNAT (transparent proxy): private IP toward private
-            // destinations, public IP toward the Internet.
-            leg.flow.src = dstPrivate ? fw.privateIP : (fw.publicIP ?? fw.privateIP)
+            // §2.4: application rules always SNAT (transparent proxy), whatever the destination.
+            leg.flow.src = snatSource
         } else if !intervals.contains(fw.snatPrivate, leg.flow.dst) {
-            // §2.4: network rules SNAT to the public IP unless the destination is in snat.privateRanges.
-            leg.flow.src = fw.publicIP ?? fw.privateIP
+            // §2.4: network rules SNAT unless the destination is in snat.privateRanges
+            // (`255.255.255.255/32` = always; `0.0.0.0/0` = never).
+            leg.flow.src = snatSource
         }
         if leg.flow.src != before.src {
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(leg.flow.src):\(before.srcPort) (firewall \(fw.name))"))

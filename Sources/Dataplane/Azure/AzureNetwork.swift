@@ -134,13 +134,35 @@ struct HostEntry: Sendable {
     var nicGroup: Int32
 }
 
+/// The public addresses an egress translation can use, one per family: Azure never translates
+/// across families (an IPv6 flow needs an IPv6 frontend / public IP — a Standard NAT gateway or an
+/// IPv4-only outbound rule leaves it without a public source).
+struct PublicAddresses: Sendable {
+    var v4: IPAddress?
+    var v6: IPAddress?
+
+    init() {}
+
+    /// The first address of each family in `list`.
+    init(_ list: [IPAddress]) {
+        v4 = list.first(where: \.isIPv4)
+        v6 = list.first(where: { !$0.isIPv4 })
+    }
+
+    var isEmpty: Bool { v4 == nil && v6 == nil }
+
+    /// The address of `source`'s family, if any.
+    @inline(__always)
+    func matching(_ source: IPAddress) -> IPAddress? { source.isIPv4 ? v4 : v6 }
+}
+
 struct CompiledSubnet: Sendable {
     var name: String
     var prefixes: [IPPrefix]
     var group: Int32
     var routes: Range<Int>
-    /// NAT gateway public IP on this subnet (wins over LB outbound rules).
-    var natIP: IPAddress?
+    /// NAT gateway public IPs on this subnet (win over LB outbound rules).
+    var natIP = PublicAddresses()
     /// NSGs apply to private endpoints here (`privateEndpointNetworkPolicies`, §1.2 rule 8).
     var privateEndpointNSG: Bool
 }
@@ -172,8 +194,8 @@ public struct AzureNetwork: Sendable {
     var podRanges: [(prefix: IPPrefix, node: Int32)] = []
     var overlayPods = false
     var nodeIPs: [IPAddress] = []
-    /// First instance-level public IP per node, if any.
-    var nodePublicIPs: [IPAddress?] = []
+    /// Instance-level public IPs per node (first of each family).
+    var nodePublicIPs: [PublicAddresses] = []
     var nodeNames: [String] = []
     var nicNames: [String] = []
 
@@ -198,9 +220,10 @@ public struct AzureNetwork: Sendable {
     var lbBackends: ContiguousArray<Int32> = []
 
     var outboundType: OutboundType = .loadBalancer
-    var loadBalancerOutboundIP: IPAddress?
-    /// First NAT gateway IP, for managed/userAssigned NAT outbound types when no subnet association is modelled.
-    var clusterNATIP: IPAddress?
+    /// The LB outbound-rule frontend IPs (`loadBalancerOutboundIPs`, else the outbound rules' frontends).
+    var loadBalancerOutboundIP = PublicAddresses()
+    /// First NAT gateway's IPs, for managed/userAssigned NAT outbound types when no subnet association is modelled.
+    var clusterNATIP = PublicAddresses()
     var apiAuthorized = AddressSet.anyAddress
     /// `WellKnown.nonInternet` as a compiled set.
     var nonInternet = AddressSet.empty
