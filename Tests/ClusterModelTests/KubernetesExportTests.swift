@@ -195,6 +195,26 @@ final class KubernetesExportTests: XCTestCase {
         XCTAssertEqual(slices.first?.endpoints.first?.podRef, "shop/db-1")
     }
 
+    /// `selector: {}` is no selector (the API server does not keep an empty map; the endpoint-slice
+    /// controller skips nil selectors): no derived slice, not one per pod of the namespace.
+    func testEmptyServiceSelectorDerivesNoEndpoints() throws {
+        let yaml = Self.multiDoc + """
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: everything, namespace: shop}
+        spec:
+          clusterIP: 10.0.9.9
+          selector: {}
+          ports: [{port: 80}]
+
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "k.yaml")
+        let svc = try XCTUnwrap(c.services.first { $0.name == "everything" })
+        XCTAssertNil(svc.selector)
+        XCTAssertTrue(c.endpointSlices.filter { $0.serviceName == "everything" }.isEmpty)
+    }
+
     func testNetworkPolicyFullSpec() throws {
         let yaml = """
         apiVersion: networking.k8s.io/v1

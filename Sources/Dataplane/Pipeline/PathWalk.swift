@@ -49,7 +49,7 @@ extension CompiledCluster {
         if fd >= 0, door.kind != .nodePort || door.node == node {
             let source = ProxySource(fromPodNetwork: srcPod >= 0 || topology.isPodNetwork(f.src),
                                      fromThisNode: src.kind == .node && src.index == node, pod: srcPod)
-            guard serviceProxy(fd, door, &f, &d, source: source, node: node, isNodeAddress: src.kind == .node,
+            guard serviceProxy(fd, door, &f, &d, source: source, node: node,
                                affinity: affinity, now: now, rec: &rec) else { return d }
             dnatDone = true
         } else if fd < 0, proxy.table.vips.find(f.dst) >= 0 {
