@@ -179,6 +179,20 @@ let policyCases: [PolicyCase] = [
                src: "10.224.0.4", dst: api, verdict: .allow, policyRule: "platform:node-to-local-pod"),
     PolicyCase(pins: "another node is judged like any source", policies: [denyAllIngress],
                src: "10.224.0.5", dst: api, verdict: .drop, policyRule: deny),
+    // kubernetes.io "Network Policies": "a pod cannot block access to itself"; "traffic to and from
+    // the node where a Pod is running is always allowed".
+    PolicyCase(pins: "a pod cannot block access to itself: deny-all both ways, pod → its own address",
+               policies: [np("deny-both", select: sel(), types: [.Ingress, .Egress])],
+               src: api, dst: api, verdict: .allow, policyRule: "platform:pod-to-itself"),
+    PolicyCase(pins: "traffic to the node where the pod runs is always allowed: deny-all egress, pod → its node",
+               policies: [np("deny-both", select: sel(), types: [.Ingress, .Egress])],
+               src: api, dst: "10.224.0.4", dport: 10250, verdict: .allow, policyRule: "platform:pod-to-local-node"),
+    PolicyCase(pins: "…but another node is judged like any destination",
+               policies: [np("deny-both", select: sel(), types: [.Ingress, .Egress])],
+               src: api, dst: "10.224.0.5", dport: 10250, verdict: .drop, policyRule: deny),
+    PolicyCase(pins: "a pod reaching itself through its Service (hairpin, masqueraded to its node) is allowed under deny-all",
+               policies: [np("deny-both", select: sel(), types: [.Ingress, .Egress])],
+               src: api, dst: "10.0.80.10", dport: 80, verdict: .allow, policyRule: "platform:node-to-local-pod"),
     // After translation
     PolicyCase(pins: "judged after Service DNAT: ClusterIP port 80 is allowed by a rule for target port 8080",
                policies: [np("p", ingress: [rule([pods(["app": "web"])], [port(8080)])])],

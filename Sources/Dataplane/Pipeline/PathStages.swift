@@ -141,6 +141,11 @@ extension CompiledCluster {
                 d.pass(.networkPolicy, nodeLocal)
                 rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(nodeLocal),
                             detail: "from node \(nodeName(podNode)) to its own pod \(topology.podNames[Int(pod)]): always allowed (kubelet probes)"))
+            } else if topology.pod(f.src) == pod, policies.enforced {
+                // "a pod cannot block access to itself" (kubernetes.io "Network Policies").
+                d.pass(.networkPolicy, podSelf)
+                rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(podSelf),
+                            detail: "ingress of \(topology.podNames[Int(pod)]) from itself: always allowed (a pod cannot block access to itself)"))
             } else {
                 let srcPod = topology.pod(f.src)
                 let peer = PolicyPeer(ip: f.src, pod: srcPod, isClusterAddress: srcPod >= 0 || topology.node(f.src) >= 0)

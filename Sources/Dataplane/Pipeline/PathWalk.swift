@@ -65,7 +65,15 @@ extension CompiledCluster {
         let dst = topology.place(f.dst)
         let dstPod: Int32 = dst.kind == .pod ? dst.index : -1
         if dstPod >= 0 { d.namespace = dst.namespace }
-        if srcPod >= 0 {
+        // kubernetes.io "Network Policies": "a pod cannot block access to itself" and "traffic to
+        // and from the node where a Pod is running is always allowed" — egress to the pod's own
+        // address (directly or hairpinned through a Service) or to its node is never judged.
+        if srcPod >= 0, policies.enforced, dstPod == srcPod || (dst.kind == .node && dst.index == node) {
+            let rule = dstPod == srcPod ? podSelf : podToLocalNode
+            d.pass(.networkPolicy, rule)
+            rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(rule),
+                        detail: "egress of \(topology.podNames[Int(srcPod)]) to \(dstPod == srcPod ? "itself" : "its own node \(nodeName(node))"): always allowed (a pod cannot block access to itself or its node)"))
+        } else if srcPod >= 0 {
             let peer = PolicyPeer(ip: f.dst, pod: dstPod, isClusterAddress: dst.kind == .pod || dst.kind == .node)
             guard networkPolicy(ingress: false, subject: srcPod, peer: peer, dstPod: dstPod, f, &d, &rec) else { return d }
         }
