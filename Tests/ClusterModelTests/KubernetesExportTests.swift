@@ -215,6 +215,43 @@ final class KubernetesExportTests: XCTestCase {
         XCTAssertTrue(c.endpointSlices.filter { $0.serviceName == "everything" }.isEmpty)
     }
 
+    /// publishNotReadyAddresses: the endpoint-slice controller marks a not-ready pod's endpoint ready.
+    func testPublishNotReadyAddressesMakesDerivedEndpointsReady() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: db-0, namespace: shop, labels: {app: db}}
+        spec: {nodeName: node-a, containers: [{name: db, image: postgres}]}
+        status:
+          phase: Running
+          podIP: 10.1.0.30
+          conditions: [{type: Ready, status: "False"}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: db, namespace: shop}
+        spec:
+          clusterIP: None
+          publishNotReadyAddresses: true
+          selector: {app: db}
+          ports: [{port: 5432}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: db-ready-only, namespace: shop}
+        spec:
+          clusterIP: 10.0.9.30
+          selector: {app: db}
+          ports: [{port: 5432}]
+
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "k.yaml")
+        let published = c.endpointSlices.filter { $0.serviceName == "db" }.flatMap(\.endpoints)
+        XCTAssertEqual(published.map(\.isReady), [true])
+        let plain = c.endpointSlices.filter { $0.serviceName == "db-ready-only" }.flatMap(\.endpoints)
+        XCTAssertEqual(plain.map(\.isReady), [false])
+    }
+
     func testNetworkPolicyFullSpec() throws {
         let yaml = """
         apiVersion: networking.k8s.io/v1
