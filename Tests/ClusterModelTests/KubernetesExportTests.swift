@@ -195,6 +195,63 @@ final class KubernetesExportTests: XCTestCase {
         XCTAssertEqual(slices.first?.endpoints.first?.podRef, "shop/db-1")
     }
 
+    /// `selector: {}` is no selector (the API server does not keep an empty map; the endpoint-slice
+    /// controller skips nil selectors): no derived slice, not one per pod of the namespace.
+    func testEmptyServiceSelectorDerivesNoEndpoints() throws {
+        let yaml = Self.multiDoc + """
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: everything, namespace: shop}
+        spec:
+          clusterIP: 10.0.9.9
+          selector: {}
+          ports: [{port: 80}]
+
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "k.yaml")
+        let svc = try XCTUnwrap(c.services.first { $0.name == "everything" })
+        XCTAssertNil(svc.selector)
+        XCTAssertTrue(c.endpointSlices.filter { $0.serviceName == "everything" }.isEmpty)
+    }
+
+    /// publishNotReadyAddresses: the endpoint-slice controller marks a not-ready pod's endpoint ready.
+    func testPublishNotReadyAddressesMakesDerivedEndpointsReady() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: db-0, namespace: shop, labels: {app: db}}
+        spec: {nodeName: node-a, containers: [{name: db, image: postgres}]}
+        status:
+          phase: Running
+          podIP: 10.1.0.30
+          conditions: [{type: Ready, status: "False"}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: db, namespace: shop}
+        spec:
+          clusterIP: None
+          publishNotReadyAddresses: true
+          selector: {app: db}
+          ports: [{port: 5432}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: db-ready-only, namespace: shop}
+        spec:
+          clusterIP: 10.0.9.30
+          selector: {app: db}
+          ports: [{port: 5432}]
+
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "k.yaml")
+        let published = c.endpointSlices.filter { $0.serviceName == "db" }.flatMap(\.endpoints)
+        XCTAssertEqual(published.map(\.isReady), [true])
+        let plain = c.endpointSlices.filter { $0.serviceName == "db-ready-only" }.flatMap(\.endpoints)
+        XCTAssertEqual(plain.map(\.isReady), [false])
+    }
+
     func testNetworkPolicyFullSpec() throws {
         let yaml = """
         apiVersion: networking.k8s.io/v1

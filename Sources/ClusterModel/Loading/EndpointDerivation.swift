@@ -15,7 +15,8 @@ enum EndpointDerivation {
         for n in c.nodes { nodeZone[n.name] = n.zone }
 
         for svc in c.services {
-            guard let selector = svc.selector, svc.type != .ExternalName, !sliced.contains(svc.qualifiedName) else { continue }
+            guard let selector = svc.selector, !selector.isEmpty, svc.type != .ExternalName,
+                  !sliced.contains(svc.qualifiedName) else { continue }
             let sel = LabelSelector(matchLabels: selector)
             // Group endpoints by their resolved port list (one slice per distinct list).
             var groups: [[EndpointPort]: [Endpoint]] = [:]
@@ -37,8 +38,10 @@ enum EndpointDerivation {
                 }
                 var ep = Endpoint()
                 ep.addresses = pod.ips.filter { $0.isIPv4 == (pod.ips.first?.isIPv4 ?? true) }.prefix(1).map { $0 }
-                ep.ready = pod.ready && !pod.terminating
-                ep.serving = pod.ready
+                // podToEndpoint (pkg/controller/util/endpointslice): publishNotReadyAddresses makes
+                // every endpoint ready and serving, terminating or not.
+                ep.ready = svc.publishNotReadyAddresses || (pod.ready && !pod.terminating)
+                ep.serving = svc.publishNotReadyAddresses || pod.ready
                 ep.terminating = pod.terminating
                 ep.nodeName = pod.nodeName.isEmpty ? nil : pod.nodeName
                 if let z = nodeZone[pod.nodeName], !z.isEmpty { ep.zone = z }

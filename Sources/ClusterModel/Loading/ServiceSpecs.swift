@@ -22,7 +22,10 @@ extension KubernetesSpecs {
                 svc.clusterIPs = ipsC.ips(sink)
             }
         }
-        if let s = c["selector"] { svc.selector = s.stringMap(sink) }
+        // An empty selector is no selector: the API server stores `selector: {}` as absent (an empty
+        // map does not survive its protobuf storage) and the endpoint-slice controller skips
+        // Services whose selector is nil — such a Service gets no endpoints, not every pod.
+        if let s = c["selector"] { let m = s.stringMap(sink); if !m.isEmpty { svc.selector = m } }
         for p in c["ports"]?.list(sink) ?? [] {
             guard p.expectMapping(["name", "protocol", "port", "targetPort", "nodePort", "appProtocol"], sink) else { continue }
             var port = ServicePort()
@@ -54,6 +57,7 @@ extension KubernetesSpecs {
         if let h = c["healthCheckNodePort"] { svc.healthCheckNodePort = h.int(sink, range: 1...65535) }
         if let a = c["allocateLoadBalancerNodePorts"] { svc.allocateLoadBalancerNodePorts = a.bool(sink) ?? true }
         if let n = c["externalName"] { svc.externalName = n.text(sink) }
+        if let p = c["publishNotReadyAddresses"] { svc.publishNotReadyAddresses = p.bool(sink) ?? false }
     }
 
     /// Older clusters and some docs write `Cluster`/`Local`; very old ones `Global`.

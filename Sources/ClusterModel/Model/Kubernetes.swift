@@ -105,7 +105,8 @@ public struct Service: Sendable, Hashable {
     public var type: ServiceType = .ClusterIP
     public var labels: Labels = [:]
     public var annotations: [String: String] = [:]
-    /// nil = no selector (endpoints managed by hand); [:] = selects every pod of the namespace.
+    /// nil = no selector (endpoints managed by hand). Loaders store `selector: {}` as nil, as the API
+    /// server does; an empty map built in code is treated the same way (no derived endpoints).
     public var selector: Labels?
     /// `spec.clusterIPs`; empty with `headless` for `clusterIP: None`.
     public var clusterIPs: [IPAddress] = []
@@ -122,6 +123,8 @@ public struct Service: Sendable, Hashable {
     public var sessionAffinityTimeoutSeconds: Int = 10800
     public var healthCheckNodePort: Int?
     public var allocateLoadBalancerNodePorts: Bool = true
+    /// `publishNotReadyAddresses`: the endpoint-slice controller marks every endpoint ready.
+    public var publishNotReadyAddresses: Bool = false
     public var externalName: String?
     public var source: SourceLocation?
     public init() {}
@@ -146,7 +149,9 @@ public struct Endpoint: Sendable, Hashable {
     public init() {}
 
     public var isReady: Bool { ready ?? true }
-    public var isServing: Bool { serving ?? isReady }
+    /// kube-proxy (pkg/proxy/endpointslicecache.go) and the EndpointConditions API doc: a nil
+    /// serving condition means true, independently of ready.
+    public var isServing: Bool { serving ?? true }
     public var isTerminating: Bool { terminating ?? false }
 }
 
@@ -284,17 +289,19 @@ public struct NetworkPolicy: Sendable, Hashable {
     /// As written; nil when omitted (see `effectivePolicyTypes`).
     public var policyTypes: [PolicyType]?
     public var ingress: [NetworkPolicyRule] = []
-    /// nil when the `egress` key is absent (matters for the policyTypes default).
+    /// nil when the `egress` key is absent (absent and empty are the same for the policyTypes default).
     public var egress: [NetworkPolicyRule]?
     public var source: SourceLocation?
     public init() {}
 
     public var qualifiedName: String { "\(namespace)/\(name)" }
 
-    /// Upstream defaulting: omitted policyTypes means Ingress, plus Egress when an egress section exists.
+    /// Upstream defaulting (pkg/apis/networking/v1 SetDefaults_NetworkPolicy): an omitted or empty
+    /// policyTypes means Ingress, plus Egress when the policy has egress *rules*
+    /// (`len(spec.Egress) != 0`) — an empty `egress: []` adds nothing, exactly like an absent one.
     public var effectivePolicyTypes: [PolicyType] {
         if let t = policyTypes, !t.isEmpty { return t }
-        return egress != nil ? [.Ingress, .Egress] : [.Ingress]
+        return (egress?.isEmpty == false) ? [.Ingress, .Egress] : [.Ingress]
     }
 }
 

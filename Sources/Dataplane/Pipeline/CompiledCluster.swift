@@ -22,6 +22,9 @@ public final class CompiledCluster: @unchecked Sendable {
     public let related: RuleID
     public let nonIP: RuleID
     public let nodeLocal: RuleID
+    /// `platform:pod-to-itself` / `platform:pod-to-local-node`: NetworkPolicy exceptions.
+    public let podSelf: RuleID
+    public let podToLocalNode: RuleID
     public let linkLocal: RuleID
     public let masquerade: RuleID
     /// `decode:<reason>` per MalformedReason raw value.
@@ -33,6 +36,8 @@ public final class CompiledCluster: @unchecked Sendable {
         related = names.intern("related")
         nonIP = names.intern("platform:non-ip")
         nodeLocal = names.intern("platform:node-to-local-pod")
+        podSelf = names.intern("platform:pod-to-itself")
+        podToLocalNode = names.intern("platform:pod-to-local-node")
         linkLocal = names.intern("platform:link-local")
         masquerade = names.intern("snat:node-masquerade")
         decodeRules = MalformedReason.allCases.map { names.intern("decode:\($0)") }

@@ -29,10 +29,10 @@ extension CompiledCluster {
 
     /// kube-proxy at a front door: DNAT to an endpoint (maybe masquerading), or reject/drop.
     func serviceProxy(_ fd: Int32, _ door: FrontDoor, _ f: inout FlowKey, _ d: inout FlowDecision, source: ProxySource, node: Int32,
-                      isNodeAddress: Bool, affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> Bool {
+                      affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> Bool {
         let sp = proxy.table.servicePorts[Int(door.servicePort)]
         let remembered = sp.affinity ? affinity.lookup(client: f.src, servicePort: door.servicePort, now: now) : -1
-        let pd = proxy.decide(fd, door: door, flow: f, source: source, node: node, isNodeAddress: isNodeAddress, affinityEndpoint: remembered)
+        let pd = proxy.decide(fd, door: door, flow: f, source: source, node: node, affinityEndpoint: remembered)
         switch pd.action {
         case .reject, .drop:
             d.decide(pd.action == .reject ? .reject : .drop, .serviceProxy, pd.rule)
@@ -119,7 +119,7 @@ extension CompiledCluster {
                 let srcNode = topology.node(f.src)
                 let source = ProxySource(fromPodNetwork: topology.isPodNetwork(f.src), fromThisNode: srcNode == node,
                                          pod: topology.pod(f.src))
-                guard serviceProxy(fd, door, &f, &d, source: source, node: node, isNodeAddress: srcNode >= 0,
+                guard serviceProxy(fd, door, &f, &d, source: source, node: node,
                                    affinity: affinity, now: now, rec: &rec) else { return d }
                 let dst = topology.place(f.dst)
                 let target: Int32 = dst.kind == .pod ? dst.node : (dst.kind == .node ? dst.index : -1)
@@ -141,6 +141,11 @@ extension CompiledCluster {
                 d.pass(.networkPolicy, nodeLocal)
                 rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(nodeLocal),
                             detail: "from node \(nodeName(podNode)) to its own pod \(topology.podNames[Int(pod)]): always allowed (kubelet probes)"))
+            } else if topology.pod(f.src) == pod, policies.enforced {
+                // "a pod cannot block access to itself" (kubernetes.io "Network Policies").
+                d.pass(.networkPolicy, podSelf)
+                rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(podSelf),
+                            detail: "ingress of \(topology.podNames[Int(pod)]) from itself: always allowed (a pod cannot block access to itself)"))
             } else {
                 let srcPod = topology.pod(f.src)
                 let peer = PolicyPeer(ip: f.src, pod: srcPod, isClusterAddress: srcPod >= 0 || topology.node(f.src) >= 0)

@@ -49,7 +49,7 @@ extension CompiledCluster {
         if fd >= 0, door.kind != .nodePort || door.node == node {
             let source = ProxySource(fromPodNetwork: srcPod >= 0 || topology.isPodNetwork(f.src),
                                      fromThisNode: src.kind == .node && src.index == node, pod: srcPod)
-            guard serviceProxy(fd, door, &f, &d, source: source, node: node, isNodeAddress: src.kind == .node,
+            guard serviceProxy(fd, door, &f, &d, source: source, node: node,
                                affinity: affinity, now: now, rec: &rec) else { return d }
             dnatDone = true
         } else if fd < 0, proxy.table.vips.find(f.dst) >= 0 {
@@ -65,7 +65,15 @@ extension CompiledCluster {
         let dst = topology.place(f.dst)
         let dstPod: Int32 = dst.kind == .pod ? dst.index : -1
         if dstPod >= 0 { d.namespace = dst.namespace }
-        if srcPod >= 0 {
+        // kubernetes.io "Network Policies": "a pod cannot block access to itself" and "traffic to
+        // and from the node where a Pod is running is always allowed" — egress to the pod's own
+        // address (directly or hairpinned through a Service) or to its node is never judged.
+        if srcPod >= 0, policies.enforced, dstPod == srcPod || (dst.kind == .node && dst.index == node) {
+            let rule = dstPod == srcPod ? podSelf : podToLocalNode
+            d.pass(.networkPolicy, rule)
+            rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(rule),
+                        detail: "egress of \(topology.podNames[Int(srcPod)]) to \(dstPod == srcPod ? "itself" : "its own node \(nodeName(node))"): always allowed (a pod cannot block access to itself or its node)"))
+        } else if srcPod >= 0 {
             let peer = PolicyPeer(ip: f.dst, pod: dstPod, isClusterAddress: dst.kind == .pod || dst.kind == .node)
             guard networkPolicy(ingress: false, subject: srcPod, peer: peer, dstPod: dstPod, f, &d, &rec) else { return d }
         }

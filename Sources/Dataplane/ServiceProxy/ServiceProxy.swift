@@ -74,16 +74,23 @@ public struct ServiceProxy: Sendable {
     /// ClientIP affinity choice (an endpoint index) or -1.
 
     public func decide(_ fd: Int32, door known: FrontDoor? = nil, flow: FlowKey, source: ProxySource, node: Int32,
-                       isNodeAddress: Bool, affinityEndpoint: Int32) -> ProxyDecision {
+                       affinityEndpoint: Int32) -> ProxyDecision {
         let door = known ?? table.frontDoors[Int(fd)]
         let sp = table.servicePorts[Int(door.servicePort)]
         var d = ProxyDecision(action: .dnat, rule: sp.dnatRule, frontDoor: fd, endpoint: -1, masquerade: false, reason: .none)
 
-        // KUBE-FW: loadBalancerSourceRanges admit only listed sources at the LB IP; the node's own
-        // addresses stay allowed (kube-proxy adds them so pods can reach the LB IP).
-        if door.kind == .loadBalancer, sp.sourceRanges >= 0, !isNodeAddress {
+        // KUBE-FW (pkg/proxy/iptables/proxier.go, "firewall filter based on each source range"):
+        // at the LB IP only sources inside loadBalancerSourceRanges pass, whoever sends them — pods
+        // and the node's own address included. The one addition ("allowFromNode"): when a range
+        // covers the node IP, the LB VIP itself is admitted as a source (a node's request to its
+        // own VIP loops back with the VIP as source).
+        if door.kind == .loadBalancer, sp.sourceRanges >= 0 {
             var inRange = false
             for r in table.sourceRanges[Int(sp.sourceRanges)] where r.contains(flow.src) { inRange = true; break }
+            if !inRange, table.sourceRangesCoverNode(sp.sourceRanges, node) {
+                let (i, other) = table.frontDoorEntry(flow.src, flow.dstPort, flow.proto)
+                inRange = i >= 0 && other.kind == .loadBalancer && other.servicePort == door.servicePort
+            }
             if !inRange {
                 d.action = .drop; d.rule = lbSourceRangeRule; d.reason = .sourceRange
                 return d

@@ -86,6 +86,9 @@ public struct ServiceTable: Sendable {
     public var serviceNames: [String] = []
     public var endpoints: [CompiledEndpoint] = []
     public var sourceRanges: [[IPPrefix]] = []
+    /// Per `sourceRanges` entry, per node: some range contains the node's primary address
+    /// (kube-proxy's `allowFromNode`).
+    public var sourceRangesCoverNodes: [[Bool]] = []
     public var byAddress = LookupTable<FrontDoorKey>(capacity: 16)
     /// Every address that is some front door (for placement: "service address").
     public var vips = LookupTable<IPAddress>(capacity: 16)
@@ -114,6 +117,11 @@ public struct ServiceTable: Sendable {
             if !svc.loadBalancerSourceRanges.isEmpty && svc.type == .LoadBalancer {
                 ranges = Int32(sourceRanges.count)
                 sourceRanges.append(svc.loadBalancerSourceRanges)
+                // proxier.nodeIP: the node's primary address of the family (first InternalIP of it).
+                sourceRangesCoverNodes.append(cluster.nodes.map { n in
+                    let primaries = [n.internalIPs.first(where: \.isIPv4), n.internalIPs.first(where: { !$0.isIPv4 })].compactMap { $0 }
+                    return primaries.contains { a in svc.loadBalancerSourceRanges.contains { $0.contains(a) } }
+                })
             }
             let slices = slicesByService[svc.qualifiedName] ?? []
             for sp in svc.ports {
@@ -124,7 +132,10 @@ public struct ServiceTable: Sendable {
                         .filter { $0.isIPv4 != v6 }
                     // A family is served when it has a VIP: a ClusterIP, an external address, or a
                     // NodePort on a node address of that family (exports may omit the ClusterIP).
-                    let hasNodePort = svc.type == .NodePort || (svc.type == .LoadBalancer && svc.allocateLoadBalancerNodePorts)
+                    // allocateLoadBalancerNodePorts: false only stops the API server allocating
+                    // NodePorts; a nodePort present in the spec is still programmed by kube-proxy
+                    // (it reads `nodePort != 0`), so the field itself decides.
+                    let hasNodePort = svc.type == .NodePort || svc.type == .LoadBalancer
                     let nodeFamily = hasNodePort && sp.nodePort != nil
                         && cluster.nodes.contains { $0.internalIPs.contains { $0.isIPv4 != v6 } }
                     guard !families.isEmpty || !externals.isEmpty || nodeFamily else { continue }
@@ -197,7 +208,7 @@ public struct ServiceTable: Sendable {
             }
             return out
         }
-        guard let selector = svc.selector else { return out }
+        guard let selector = svc.selector, !selector.isEmpty else { return out }
         for (pi, pod) in cluster.pods.enumerated() where pod.namespace == svc.namespace && pod.phase == .Running {
             guard selector.allSatisfy({ pod.labels[$0.key] == $0.value }) else { continue }
             let target: Int?
@@ -208,11 +219,18 @@ public struct ServiceTable: Sendable {
             guard let t = target, t > 0, t <= 65535 else { continue }
             for a in pod.ips where a.isIPv4 != v6 {
                 out.append(CompiledEndpoint(ip: a, port: UInt16(t), pod: Int32(pi), node: topology.pods[pi].node,
-                                            ready: pod.ready && !pod.terminating,
+                                            ready: svc.publishNotReadyAddresses || (pod.ready && !pod.terminating),
                                             servingTerminating: pod.ready && pod.terminating))
             }
         }
         return out
+    }
+
+    /// kube-proxy's `allowFromNode` for one set of loadBalancerSourceRanges on one node.
+    public func sourceRangesCoverNode(_ ranges: Int32, _ node: Int32) -> Bool {
+        guard ranges >= 0, Int(ranges) < sourceRangesCoverNodes.count, node >= 0 else { return false }
+        let row = sourceRangesCoverNodes[Int(ranges)]
+        return Int(node) < row.count && row[Int(node)]
     }
 
     public func frontDoor(_ ip: IPAddress, _ port: UInt16, _ proto: IPProtocol) -> Int32 {
