@@ -42,6 +42,38 @@ final class AzureLoadBalancerTests: XCTestCase {
         XCTAssertEqual(seen, [0, 1, 2], "externalTrafficPolicy Cluster: every Ready node passes the TCP probe")
     }
 
+    // learn.microsoft.com/azure/load-balancer/distribution-mode-concepts: SourceIP hashes
+    // (source IP, destination IP), SourceIPProtocol adds the protocol; ports never count.
+    func testSourceIPDistributionKeepsAClientOnOneBackend() {
+        let n = net { c in c.loadBalancers[0].rules[0].loadDistribution = "SourceIP" }
+        for client in ["198.51.100.7", "198.51.100.8", "203.0.113.9"] {
+            let first = n.send(.tcp, client, 40000, "20.62.20.30", 80).landed
+            for port in UInt16(40001)..<40032 {
+                XCTAssertEqual(n.send(.tcp, client, port, "20.62.20.30", 80).landed, first, "\(client):\(port)")
+            }
+        }
+        // Different clients still spread over the pool (2-tuple hash, not a constant).
+        var seen = Set<Int32>()
+        for last in 1...64 { seen.insert(n.send(.tcp, "198.51.100.\(last)", 40000, "20.62.20.30", 80).landed) }
+        XCTAssertEqual(seen, [0, 1, 2])
+    }
+
+    func testSourceIPProtocolDistributionIgnoresPorts() {
+        let n = net { c in c.loadBalancers[0].rules[0].loadDistribution = "SourceIPProtocol" }
+        let first = n.send(.tcp, client, 40000, "20.62.20.30", 80).landed
+        for port in UInt16(40001)..<40032 {
+            XCTAssertEqual(n.send(.tcp, client, port, "20.62.20.30", 80).landed, first)
+        }
+    }
+
+    func testDefaultDistributionUsesPorts() {
+        // The same client on different source ports reaches more than one node (5-tuple).
+        let n = net()
+        var seen = Set<Int32>()
+        for port in UInt16(40000)..<40032 { seen.insert(n.send(.tcp, client, port, "20.62.20.30", 80).landed) }
+        XCTAssertGreaterThan(seen.count, 1)
+    }
+
     func testExternalTrafficPolicyLocalOnlyNodesWithLocalEndpoint() {
         let n = net()
         for port in UInt16(41000)..<41032 {

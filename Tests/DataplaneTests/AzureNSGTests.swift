@@ -278,6 +278,30 @@ final class AzureNSGTests: XCTestCase {
         XCTAssertEqual(n.subnetSecurityDecision("app", inbound: true, inet)?.rule, "app-nsg/DenyAllInBound")
     }
 
+    func testInternetTagStillMatchesPublicSpaceUnderDefaultRouteUDR() {
+        // Service tags overview + MicrosoftDocs/azure-docs#81801: Internet is public space outside
+        // the VNet, not "outside the VirtualNetwork tag"; a prefix can be in both. With a
+        // 0.0.0.0/0 UDR on `web`, a user deny on Internet at a better priority than the default
+        // AllowVnetOutBound still stops public destinations; private ones stay VirtualNetwork.
+        var rt = RouteTable()
+        rt.name = "web-rt"
+        var r = Route()
+        r.name = "default"
+        r.nextHopType = .VirtualAppliance
+        r.nextHopIP = ip("10.1.3.4")
+        rt.routes = [r]
+        let deny = F.nsgRule("deny-internet", 100, .Outbound, .Deny, proto: .any, dst: [.serviceTag("Internet")])
+        let n = Self.net(web: [deny], webRouteTable: rt)
+        XCTAssertDrop(n.send("10.1.1.4", "198.51.100.7", 443), .nsg, "web-nsg/deny-internet")
+        let east = FlowKey(src: ip("10.1.1.4"), dst: ip("10.1.2.4"), srcPort: 1, dstPort: 443, proto: .tcp)
+        XCTAssertEqual(n.subnetSecurityDecision("web", inbound: false, east)?.rule, "web-nsg/AllowVnetOutBound")
+        // Inbound: an allow from Internet matches a public source on the UDR subnet too.
+        let allowIn = F.nsgRule("allow-internet-8080", 100, .Inbound, .Allow, proto: .any, src: [.serviceTag("Internet")])
+        let m = Self.net(web: [allowIn], webRouteTable: rt)
+        let inet = FlowKey(src: ip("198.51.100.7"), dst: ip("10.1.1.5"), srcPort: 1, dstPort: 8080, proto: .tcp)
+        XCTAssertEqual(m.subnetSecurityDecision("web", inbound: true, inet)?.rule, "web-nsg/allow-internet-8080")
+    }
+
     // §1.2 rule 6: platform exemptions.
     func testPlatformDNSExemptFromDenyAll() {
         let n = Self.net(app: [F.nsgRule("deny-everything-out", 100, .Outbound, .Deny, proto: .any)])

@@ -273,21 +273,31 @@ extension AzureNetwork {
     /// the UDR prefixes of this subnet's route table (issues #22178, #124192 — a 0.0.0.0/0 UDR makes
     /// the tag everything). §7.4 choice: on subnets hosting nodes, the cluster's pod CIDRs are in the
     /// tag too, so the default rules do not block pod↔pod traffic (AKS docs imply they don't).
-    /// Internet is the public space outside that (§7.5).
+    ///
+    /// Internet (§7.5) is public address space outside the virtual networks themselves (VNet,
+    /// peerings, pod CIDRs, 168.63.129.16) — not the complement of the effective VirtualNetwork tag:
+    /// UDR and gateway prefixes that enter VirtualNetwork stay in Internet too. Service tags
+    /// overview: Internet is "the IP address space that's outside the virtual network and
+    /// reachable by the public internet"; MicrosoftDocs/azure-docs#81801: public on-premises
+    /// prefixes "would be regarded as two different service tag: VirtualNetwork and Internet at
+    /// the same time". So on a subnet with a 0.0.0.0/0 UDR a user rule naming Internet still
+    /// matches public destinations (only its priority against VirtualNetwork rules decides).
     private func tagContext(_ cluster: Cluster, subnet: Int32, vnet: Int, userPrefixes: [IPPrefix], podCIDRs: [IPPrefix],
                             serviceTags: [String: [AddressInterval]], asg: [String: [AddressInterval]], nodeSubnets: Set<Int32>) -> SecurityTagContext {
-        var vn: [AddressInterval] = [AddressInterval(host: WellKnown.azureHostIP)]
+        var own: [AddressInterval] = [AddressInterval(host: WellKnown.azureHostIP)]
+        var vn: [AddressInterval] = []
         if vnet >= 0 {
             let v = cluster.virtualNetworks[vnet]
-            vn += (v.addressSpaces + v.gatewayPrefixes + v.peerings.flatMap(\.remoteAddressSpaces)).map { AddressInterval($0) }
+            own += (v.addressSpaces + v.peerings.flatMap(\.remoteAddressSpaces)).map { AddressInterval($0) }
+            vn += v.gatewayPrefixes.map { AddressInterval($0) }
         } else {
-            for v in cluster.virtualNetworks { vn += v.addressSpaces.map { AddressInterval($0) } }
+            for v in cluster.virtualNetworks { own += v.addressSpaces.map { AddressInterval($0) } }
         }
         vn += userPrefixes.map { AddressInterval($0) }
-        if nodeSubnets.contains(subnet) { vn += podCIDRs.map { AddressInterval($0) } }
-        let vnet = IntervalAlgebra.normalize(vn)
+        if nodeSubnets.contains(subnet) { own += podCIDRs.map { AddressInterval($0) } }
+        let vnet = IntervalAlgebra.normalize(own + vn)
         let internet = IntervalAlgebra.subtract([AddressSpace.ipv4, AddressSpace.ipv6Global],
-                                                WellKnown.nonInternet.map { AddressInterval($0) } + vnet)
+                                                WellKnown.nonInternet.map { AddressInterval($0) } + own)
         return SecurityTagContext(virtualNetwork: vnet, internet: internet, serviceTags: serviceTags, applicationSecurityGroups: asg)
     }
 }

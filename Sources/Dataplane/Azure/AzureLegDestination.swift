@@ -51,6 +51,17 @@ extension AzureNetwork {
             // §2.4: network rules SNAT unless the destination is in snat.privateRanges
             // (`255.255.255.255/32` = always; `0.0.0.0/0` = never).
             leg.flow.src = snatSource
+            // Azure Firewall known issues: "Network filtering rules for non-TCP/UDP protocols (for
+            // example ICMP) don't work for Internet bound traffic … don't work with SNAT to your
+            // public IP address" (the firewall's Standard Load Balancer has no SNAT for other IP
+            // protocols). Allowed by the rule, such a packet never leaves: no outbound IP carries
+            // it. Toward private IPs (no SNAT, or SNAT to a private IP) they work.
+            if leg.flow.proto != .tcp && leg.flow.proto != .udp, let pub = fw.publicIP, leg.flow.src == pub {
+                recorder.add(Hop(stage: .snat, result: .drop, rule: self.names.name(noOutboundRule),
+                                 detail: "\(fw.name): network rule allowed \(leg.flow.proto) to \(leg.flow.dst), but Azure Firewall cannot SNAT non-TCP/UDP protocols to its public IP \(pub) (known issue: such network rules don't work for Internet-bound traffic)"))
+                leg.flow.src = before.src
+                return drop(leg, .snat, noOutboundRule)
+            }
         }
         if leg.flow.src != before.src {
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(leg.flow.src):\(before.srcPort) (firewall \(fw.name))"))
@@ -146,8 +157,9 @@ extension AzureNetwork {
 
     // MARK: load balancer
 
-    /// §3.4: LB rule by frontend/protocol/port, backend chosen by a 5-tuple hash over the nodes
-    /// passing the probe; floating IP keeps dst = frontend IP.
+    /// §3.4: LB rule by frontend/protocol/port, backend chosen by a hash over the nodes passing
+    /// the probe — of the 5-tuple, or of 2/3 fields with `loadDistribution` SourceIP /
+    /// SourceIPProtocol (`LBDistribution`); floating IP keeps dst = frontend IP.
     func inboundLB(_ fe: Int, _ leg: inout Leg, _ recorder: inout HopRecorder) -> AzureLegResult {
         guard let ri = lbRule(fe, leg.flow) else {
             recorder.add(Hop(stage: .loadBalancer, result: .drop, rule: self.names.name(frontends[fe].noRuleName),
@@ -161,7 +173,7 @@ extension AzureNetwork {
                              detail: "no healthy backend: \(r.healthNote.isEmpty ? "empty backend pool" : r.healthNote)"))
             return drop(leg, .loadBalancer, r.name)
         }
-        let node = Int(lbBackends[r.backends.lowerBound + Int(leg.flow.mix() % UInt64(count))])
+        let node = Int(lbBackends[r.backends.lowerBound + Int(r.distribution.hash(leg.flow) % UInt64(count))])
         recorder.add(Hop(stage: .loadBalancer, result: .forward, rule: self.names.name(r.name),
                          detail: "backend \(nodeNames[node]) (\(count) healthy\(r.floatingIP ? ", floating IP: destination stays \(leg.flow.dst)" : ""))\(r.healthNote.isEmpty ? "" : "; \(r.healthNote)")"))
         leg.allowed(r.name)

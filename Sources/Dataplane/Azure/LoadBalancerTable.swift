@@ -15,6 +15,35 @@ struct CompiledFrontend: Sendable {
     var noRuleName: RuleID
 }
 
+/// Azure Load Balancer distribution modes (learn.microsoft.com/azure/load-balancer/
+/// distribution-mode-concepts): `Default` hashes the five-tuple (source IP, source port,
+/// destination IP, destination port, protocol); session persistence `SourceIP` ("Client IP")
+/// hashes the two-tuple (source IP, destination IP); `SourceIPProtocol` ("Client IP and
+/// protocol") the three-tuple (source IP, destination IP, protocol). Ports never enter the
+/// persistent modes, so every connection of a client lands on the same backend.
+enum LBDistribution: UInt8, Sendable {
+    case fiveTuple, sourceIP, sourceIPProtocol
+
+    /// ARM spelling (case-insensitive; `Default` or unknown → five-tuple).
+    init(armValue: String) {
+        switch armValue.lowercased() {
+        case "sourceip": self = .sourceIP
+        case "sourceipprotocol": self = .sourceIPProtocol
+        default: self = .fiveTuple
+        }
+    }
+
+    /// The hash the backend is chosen by. Allocation-free.
+    @inline(__always)
+    func hash(_ f: FlowKey) -> UInt64 {
+        switch self {
+        case .fiveTuple: return f.mix()
+        case .sourceIP: return FlowKey(src: f.src, dst: f.dst, srcPort: 0, dstPort: 0, proto: .tcp).mix()
+        case .sourceIPProtocol: return FlowKey(src: f.src, dst: f.dst, srcPort: 0, dstPort: 0, proto: f.proto).mix()
+        }
+    }
+}
+
 struct CompiledLBRule: Sendable {
     var name: RuleID
     /// 1 TCP, 2 UDP, 3 All.
@@ -23,6 +52,8 @@ struct CompiledLBRule: Sendable {
     var frontendPort: UInt16
     var backendPort: UInt16
     var floatingIP: Bool
+    /// Fields of the flow the backend hash covers (`loadDistribution`).
+    var distribution: LBDistribution
     /// Healthy backend nodes (indices into `Cluster.nodes`).
     var backends: Range<Int>
     /// Why nodes were left out (trace text, built at compile time).
@@ -64,6 +95,8 @@ extension AzureNetwork {
                     rule.proto = p.proto == .udp ? "Udp" : "Tcp"
                     rule.frontendPort = p.port
                     rule.backendPort = p.port
+                    // cloud-provider-azure: sessionAffinity ClientIP → loadDistribution SourceIP.
+                    if svc.sessionAffinityClientIP { rule.loadDistribution = "SourceIP" }
                     // §3.4: UDP Cluster services get no probe.
                     if !(p.proto == .udp && svc.externalTrafficPolicy == .Cluster) {
                         lb.probes.append(probe)
@@ -129,7 +162,7 @@ extension AzureNetwork {
                     lbRules.append(CompiledLBRule(
                         name: names.intern("\(lb.name)/\(r.name)"), protocols: proto,
                         frontendPort: UInt16(clamping: r.frontendPort), backendPort: UInt16(clamping: r.backendPort == 0 ? r.frontendPort : r.backendPort),
-                        floatingIP: r.enableFloatingIP, backends: bstart..<lbBackends.count,
+                        floatingIP: r.enableFloatingIP, distribution: LBDistribution(armValue: r.loadDistribution), backends: bstart..<lbBackends.count,
                         healthNote: notes.joined(separator: "; ")))
                 }
                 frontends.append(CompiledFrontend(loadBalancer: lb.name, ip: fe.address, rules: start..<lbRules.count,
