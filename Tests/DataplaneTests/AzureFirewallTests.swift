@@ -88,6 +88,10 @@ final class AzureFirewallTests: XCTestCase {
     func testHTTPHostHeader() {
         XCTAssertAllow(net().send(node0, "20.61.99.1", 80, host: "packages.microsoft.com"), rule: "aks-egress/aks-fqdns/aks-fqdn-tag")
         XCTAssertAllow(net().send(node0, "20.61.99.1", 80, host: "packages.microsoft.com:80"), rule: "aks-egress/aks-fqdns/aks-fqdn-tag")
+        // Reading (docs silent): the rule's protocol:port is the TCP destination port; the Host
+        // header's port is not compared, only its name (README "How the Azure layer decides").
+        XCTAssertAllow(net().send(node0, "20.61.99.1", 80, host: "packages.microsoft.com:8080"), rule: "aks-egress/aks-fqdns/aks-fqdn-tag")
+        XCTAssertDrop(net().send(node0, "20.61.99.1", 8080, host: "packages.microsoft.com:80"), .firewall, "default-deny")
         // github rule lists Https:443 only.
         XCTAssertDrop(net().send(node0, "140.82.112.6", 80, host: "api.github.com"), .firewall, "default-deny")
     }
