@@ -26,7 +26,8 @@ struct TraceCommand: ParsableCommand {
             (default /; with only --sni the path is encrypted and routed as /). The controller's \
             connection to the chosen backend Service is then traced too, and verdict, delivered and \
             source describe it. A request no rule takes is answered by the controller itself \
-            (404, rule ingress:no-match; 503 for a missing Service): delivered is the controller pod.
+            (404, rule ingress:no-match; 503 for a missing Service or one without ready \
+            endpoints): delivered is the controller pod.
 
             --flows reads JSON lines with protocol, src, sport, dst, dport and optional node, sni, \
             httpHost, httpPath, and prints one JSON object per line, in order. Exit code 2 names the \

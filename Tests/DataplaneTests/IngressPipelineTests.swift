@@ -88,6 +88,32 @@ import Testing
         #expect(last?.detail.contains("the controller answers 503") == true)
     }
 
+    /// ingress-nginx proxies to endpoints, not the ClusterIP: a Service without a ready endpoint is
+    /// an empty upstream and the controller answers 503 itself — no second connection, so no
+    /// kube-proxy reject.
+    @Test func serviceWithoutEndpointsIsAnsweredWith503() {
+        var c = Self.cluster()
+        var svc = Service()
+        svc.name = "empty"
+        svc.namespace = "shop"
+        svc.clusterIPs = [addr("10.0.120.99")]
+        svc.selector = ["app": "nothing-here"]
+        var sp = ServicePort()
+        sp.name = "http"
+        sp.port = 80
+        sp.targetPort = .number(8080)
+        svc.ports = [sp]
+        c.services.append(svc)
+        c.ingresses[0].rules[0].paths.append(
+            IngressPath(path: "/empty", pathType: .Prefix, backend: IngressBackend(serviceName: "empty", port: .number(80))))
+        let t = trace(Pipeline(cluster: c), host: "shop.contoso.com", path: "/empty/x")
+        #expect(t.verdict == .allow && t.delivered == Self.controllerPod)
+        #expect(!t.hops.contains { $0.stage == .serviceProxy && $0.rule.hasPrefix("kube-proxy:no-endpoints") })
+        let last = t.hops.last
+        #expect(last?.stage == .ingress && last?.result == .pass && last?.rule == "ingress:shop/shop/shop.contoso.com/empty")
+        #expect(last?.detail.contains("no ready endpoint: the controller answers 503") == true)
+    }
+
     @Test func withoutARequestTheTraceEndsAtTheController() {
         let t = trace(Pipeline(cluster: Fixture.defaultCluster()))
         #expect(t.verdict == .allow && t.delivered == Self.controllerPod)

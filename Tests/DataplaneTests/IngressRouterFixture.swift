@@ -109,7 +109,41 @@ enum IngressFixture {
             ])]),
             // The same host and path as `main` has: the first Ingress keeps it.
             ingress("dup", rules: [IngressRule(host: "foo.bar.com", paths: [path("/api", .Prefix, "dup")])]),
+            // A Service that exists but has no ready endpoint (see `withEndpoints`).
+            ingress("noeps", rules: [IngressRule(host: "noeps.example.com", paths: [path("/", .Prefix, "noeps")])]),
         ]
+        c.services.append(service("web", "noeps", "10.0.1.16"))
+        withEndpoints(&c, except: ["noeps"])
+        // noeps: a slice whose only endpoint is not ready.
+        var slice = EndpointSlice()
+        slice.name = "noeps-1"
+        slice.namespace = "web"
+        slice.serviceName = "noeps"
+        slice.ports = [EndpointPort(name: "http", port: 8080, proto: .tcp)]
+        var ep = Endpoint()
+        ep.addresses = [IPAddress("10.224.9.99")!]
+        ep.ready = false
+        slice.endpoints = [ep]
+        c.endpointSlices.append(slice)
         return c
+    }
+
+    /// One ready endpoint per Service port for every Service without a slice (ingress-nginx
+    /// answers 503 for a backend without ready endpoints, so routing tests need them).
+    static func withEndpoints(_ c: inout Cluster, except: Set<String> = []) {
+        var n = 0
+        for svc in c.services where !except.contains(svc.name)
+            && !c.endpointSlices.contains(where: { $0.namespace == svc.namespace && $0.serviceName == svc.name }) {
+            n += 1
+            var slice = EndpointSlice()
+            slice.name = "\(svc.name)-ep"
+            slice.namespace = svc.namespace
+            slice.serviceName = svc.name
+            slice.ports = svc.ports.map { EndpointPort(name: $0.name, port: 8080, proto: $0.proto) }
+            var ep = Endpoint()
+            ep.addresses = [IPAddress("10.224.8.\(n)")!]
+            slice.endpoints = [ep]
+            c.endpointSlices.append(slice)
+        }
     }
 }

@@ -4,7 +4,8 @@ import Testing
 
 // The compiled router (hash tables, byte pool, sorted path lists) against a plain string
 // implementation of the same rules — Ingress v1 matching (element-wise Prefix by splitting on
-// `/`, Exact by equality, longest path then Exact) inside ingress-nginx server blocks (exact host,
+// `/`, Exact by equality, ImplementationSpecific as a byte-wise NGINX prefix, longest path then
+// Exact, Prefix, ImplementationSpecific) inside ingress-nginx server blocks (exact host,
 // then one-label wildcard, then host-less; per-host default backend from the Ingress that first
 // named the host; catch-all from the first Ingress without rules) — on random Ingress sets.
 
@@ -28,6 +29,7 @@ import Testing
     static func randomCluster(_ rng: inout Rng) -> Cluster {
         var c = IngressFixture.cluster()
         c.services += ["s0", "s1", "s2", "s3"].enumerated().map { IngressFixture.service("web", $1, "10.0.9.\($0 + 1)") }
+        IngressFixture.withEndpoints(&c)
         c.ingresses = (0..<Int(8 + rng.next() % 20)).map { i in
             let rules = (0..<Int(rng.next() % 4)).map { _ in
                 IngressRule(host: rng.pick(ruleHosts), paths: (0..<Int(1 + rng.next() % 3)).map { _ in
@@ -67,17 +69,20 @@ import Testing
                 ?? ("ingress:no-match", "", .noMatch)
         }
         func elements(_ s: String) -> [Substring] { s.split(separator: "/") }
-        var best: (len: Int, exact: Bool, name: String, service: String)?
+        // Rank at equal length: Exact 2, Prefix 1, ImplementationSpecific 0 (an NGINX byte prefix).
+        var best: (len: Int, rank: Int, name: String, service: String)?
         for ing in ingresses {
             for rule in ing.rules where serverKey(rule.host) == key {
                 for p in rule.paths {
-                    let exact = p.pathType == .Exact
-                    let matches = exact ? p.path == path : elements(path).starts(with: elements(p.path))
+                    let rank = p.pathType == .Exact ? 2 : (p.pathType == .Prefix ? 1 : 0)
+                    let matches = rank == 2 ? p.path == path
+                        : rank == 0 ? path.hasPrefix(p.path)
+                        : elements(path).starts(with: elements(p.path))
                     guard matches else { continue }
                     var normalized = p.path
-                    while !exact && normalized.hasSuffix("/") { normalized.removeLast() }
-                    let cand = (normalized.count, exact, "ingress:web/\(ing.name)/\(key.isEmpty ? "*" : key)\(p.path)", p.backend.serviceName)
-                    if let b = best, (b.len > cand.0 || (b.len == cand.0 && (b.exact || !exact))) { continue }
+                    while rank == 1 && normalized.hasSuffix("/") { normalized.removeLast() }
+                    let cand = (normalized.count, rank, "ingress:web/\(ing.name)/\(key.isEmpty ? "*" : key)\(p.path)", p.backend.serviceName)
+                    if let b = best, (b.len > cand.0 || (b.len == cand.0 && b.rank >= rank)) { continue }
                     best = cand
                 }
             }

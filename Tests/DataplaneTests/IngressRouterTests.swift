@@ -47,8 +47,8 @@ struct IngressCase: CustomTestStringConvertible, Sendable {
         IngressCase(why: "Prefix /foo/ matches /foo (spec table)", host: "foo.bar.com", path: "/foo", rule: "ingress:web/main/foo.bar.com/foo/", backend: "web/foo:80", outcome: .rule),
         IngressCase(why: "Prefix /foo/ matches /foo/bar", host: "foo.bar.com", path: "/foo/bar", rule: "ingress:web/main/foo.bar.com/foo/", backend: "web/foo:80", outcome: .rule),
         IngressCase(why: "Prefix /foo/ does not match /foobar", host: "foo.bar.com", path: "/foobar", rule: "ingress:web/main/foo.bar.com/", backend: "web/exact:80", outcome: .rule),
-        IngressCase(why: "ImplementationSpecific is routed as Prefix (element-wise)", host: "foo.bar.com", path: "/impl/x", rule: "ingress:web/main/foo.bar.com/impl", backend: "web/impl:80", outcome: .rule),
-        IngressCase(why: "ImplementationSpecific /impl does not match /implx", host: "foo.bar.com", path: "/implx", rule: "ingress:web/main/foo.bar.com/", backend: "web/exact:80", outcome: .rule),
+        IngressCase(why: "ImplementationSpecific /impl covers /impl/x (NGINX location prefix)", host: "foo.bar.com", path: "/impl/x", rule: "ingress:web/main/foo.bar.com/impl", backend: "web/impl:80", outcome: .rule),
+        IngressCase(why: "ImplementationSpecific is a byte-wise NGINX prefix (ingress-nginx `location /impl`): /implx matches", host: "foo.bar.com", path: "/implx", rule: "ingress:web/main/foo.bar.com/impl", backend: "web/impl:80", outcome: .rule),
         IngressCase(why: "an empty path (TLS, no request line) is /", host: "foo.bar.com", path: "", rule: "ingress:web/main/foo.bar.com/", backend: "web/exact:80", outcome: .rule),
         // Default backend.
         IngressCase(why: "default backend: the host's Ingress defaultBackend takes unmatched paths", host: "api.example.com", path: "/v2", rule: "ingress:default-backend", backend: "web/fallback:80", outcome: .defaultBackend),
@@ -66,6 +66,7 @@ struct IngressCase: CustomTestStringConvertible, Sendable {
         // Backends that do not exist.
         IngressCase(why: "missing Service: the controller answers 503", host: "broken.example.com", path: "/missing", rule: "ingress:web/broken/broken.example.com/missing", backend: "", outcome: .backendUnavailable),
         IngressCase(why: "missing Service port name: 503", host: "broken.example.com", path: "/badport", rule: "ingress:web/broken/broken.example.com/badport", backend: "", outcome: .backendUnavailable),
+        IngressCase(why: "Service without a ready endpoint: ingress-nginx answers 503 (empty upstream)", host: "noeps.example.com", path: "/x", rule: "ingress:web/noeps/noeps.example.com/", backend: "", outcome: .backendUnavailable),
         IngressCase(why: "duplicate host+path: the first Ingress keeps it", host: "foo.bar.com", path: "/api/x", rule: "ingress:web/main/foo.bar.com/api", backend: "web/api:80", outcome: .rule),
     ]
 
@@ -78,7 +79,7 @@ struct IngressCase: CustomTestStringConvertible, Sendable {
         // 404 and 503 are the controller's answers: nothing is forwarded, but nothing is dropped either.
         #expect(d.forwarded == (c.outcome == .rule || c.outcome == .defaultBackend))
         if c.backend.isEmpty {
-            #expect(d.backend < 0 || !r.backends[Int(d.backend)].resolved)
+            #expect(d.backend < 0 || !r.backends[Int(d.backend)].resolved || !r.backends[Int(d.backend)].hasEndpoints)
         } else {
             let b = r.backends[Int(d.backend)]
             #expect("\(b.namespace)/\(b.service):\(b.port)" == c.backend)

@@ -10,8 +10,8 @@ public struct IngressDecision: Sendable, Equatable {
         case defaultBackend
         /// Nothing matched and no default backend applies: the controller answers 404 itself.
         case noMatch
-        /// A rule (or default backend) matched, but its Service or port does not exist:
-        /// NGINX answers 503 without opening a connection.
+        /// A rule (or default backend) matched, but its Service or port does not exist, or the
+        /// Service has no ready endpoint: NGINX answers 503 without opening a connection.
         case backendUnavailable
 
         public var description: String {
@@ -91,6 +91,11 @@ extension IngressRouter {
         public var portName: String
         /// The Service's first ClusterIP; nil for a missing, headless or ExternalName Service.
         public var clusterIP: IPAddress?
+        /// Whether an EndpointSlice of the Service has a ready endpoint for this port. ingress-nginx
+        /// proxies to the endpoints itself (not the ClusterIP): with none its upstream is empty
+        /// and it answers 503 without opening a connection (ExternalName Services count as having
+        /// one: NGINX resolves the external name).
+        public var hasEndpoints: Bool = true
 
         /// The Service and port exist: the controller can open the second connection.
         public var resolved: Bool { serviceIndex >= 0 && port > 0 }

@@ -9,7 +9,8 @@ import PacketWire
 // `nginx.ingress.kubernetes.io/service-upstream`; without it NGINX picks an endpoint itself,
 // which reaches the same pods and meets the same NetworkPolicy.
 //
-// A request no rule takes (404) or whose Service/port does not exist (503) is answered by the
+// A request no rule takes (404), or whose Service/port does not exist or has no ready endpoint
+// (503: ingress-nginx balances over the endpoints itself, an empty upstream), is answered by the
 // controller itself: the client's connection was delivered to the controller pod, so the verdict
 // stays `allow` with `delivered` = the controller pod, and the hop is a `pass` naming
 // `ingress:no-match` (404) or the matched rule (503).

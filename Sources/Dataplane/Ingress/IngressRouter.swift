@@ -222,6 +222,9 @@ public struct IngressRouter: Sendable {
             guard let b, b.resolved else {
                 return "controller \(ctl): \(request): \(via) → Service \(b?.qualifiedName ?? "?"), which does not exist or has no such TCP port: the controller answers 503\(cert)"
             }
+            guard b.hasEndpoints else {
+                return "controller \(ctl): \(request): \(via) → Service \(b.qualifiedName), which has no ready endpoint: the controller answers 503 without opening a connection\(cert)"
+            }
             let addr = b.clusterIP.map { "\($0):\(b.port)" } ?? "port \(b.port) (no ClusterIP)"
             return "controller \(ctl): \(request): \(via) → Service \(b.namespace)/\(b.service) at \(addr)\(cert)"
         }

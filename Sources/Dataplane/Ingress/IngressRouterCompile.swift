@@ -100,7 +100,7 @@ struct IngressRouterBuilder {
                 }
                 for (pi, p) in rule.paths.enumerated() {
                     let field = "spec.rules[\(ri)].http.paths[\(pi)]"
-                    guard let (bytes, exact) = IngressRouter.compiledPath(p) else {
+                    guard let (bytes, exact, bytewise) = IngressRouter.compiledPath(p) else {
                         note(.warning, "path \"\(p.path)\" does not start with /; the path is ignored", object, "\(field).path", ing.source)
                         continue
                     }
@@ -112,8 +112,8 @@ struct IngressRouterBuilder {
                     let tg = target(p.backend, of: ing, rule: names.intern(name), field: "\(field).backend.service")
                     let start = Int32(router.pool.count)
                     router.pool.append(contentsOf: bytes)
-                    let entry = IngressRouter.PathEntry(start: start, count: Int32(bytes.count), exact: exact, target: tg)
-                    if let dup = serverPaths[host, default: []].first(where: { $0.entry.exact == exact && samePath($0.entry, bytes) }) {
+                    let entry = IngressRouter.PathEntry(start: start, count: Int32(bytes.count), exact: exact, bytewise: bytewise, target: tg)
+                    if let dup = serverPaths[host, default: []].first(where: { $0.entry.exact == exact && $0.entry.bytewise == bytewise && samePath($0.entry, bytes) }) {
                         let first = router.targets[Int(dup.entry.target)].rule
                         note(.warning, "\(p.pathType.rawValue) path \(p.path) on host \(host.isEmpty ? "*" : host) is already routed by \(names.name(first)); this one is never used",
                              object, "\(field).path", ing.source)
@@ -182,12 +182,13 @@ struct IngressRouterBuilder {
             router.backends.append(resolve(backend, namespace: ing.namespace))
         }
         let b = router.backends[Int(bi)]
-        if !b.resolved {
+        if !b.resolved || !b.hasEndpoints {
             let why = b.serviceIndex < 0 ? "Service \(ing.namespace)/\(backend.serviceName) not found"
-                : "Service \(ing.namespace)/\(backend.serviceName) has no TCP port \(backend.port)"
+                : !b.resolved ? "Service \(ing.namespace)/\(backend.serviceName) has no TCP port \(backend.port)"
+                : "Service \(ing.namespace)/\(backend.serviceName) has no ready endpoint for port \(backend.port)"
             note(.warning, "\(why); requests routed here get 503 from the controller", "Ingress \(ing.namespace)/\(ing.name)", field, ing.source)
         }
-        router.targets.append(IngressRouter.Target(backend: bi, rule: rule, resolved: b.resolved))
+        router.targets.append(IngressRouter.Target(backend: bi, rule: rule, resolved: b.resolved && b.hasEndpoints))
         return Int32(router.targets.count - 1)
     }
 
@@ -208,6 +209,15 @@ struct IngressRouterBuilder {
         if let port, (1...65535).contains(port.port) {
             out.port = UInt16(port.port)
             out.portName = port.name
+            // ingress-nginx (endpointslices.go) takes the slice endpoints whose port carries the
+            // Service port's name, skipping those whose ready condition is false.
+            if svc.type != .ExternalName {
+                out.hasEndpoints = cluster.endpointSlices.contains { slice in
+                    slice.namespace == namespace && slice.serviceName == svc.name
+                        && slice.ports.contains { $0.name == port.name && $0.proto == .tcp }
+                        && slice.endpoints.contains { $0.isReady && !$0.addresses.isEmpty }
+                }
+            }
         }
         return out
     }
