@@ -86,7 +86,10 @@ final class ReplayPipelineCLITests: CLITestCase {
         XCTAssertEqual(rules["kubernetes-internal/a7b6c5d4e3f2410a9b8c7d6e5f4a3b21-TCP-443"], 1)
         XCTAssertEqual(rules["aks-agentpool-nsg/k8s-azure-lb_allow_nginx"], 1)
         XCTAssertEqual(rules["aks-agentpool-nsg/AllowVnetOutBound"], 7)
-        XCTAssertEqual(rules["aks-agentpool-nsg/AllowVnetInBound"], 5)
+        // Internet → the public frontend 20.62.20.30:80 meets cloud-provider-azure's rule with
+        // source Internet (the Internet tag still covers public space under the 0.0.0.0/0 UDR).
+        XCTAssertEqual(rules["aks-agentpool-nsg/k8s-azure-lb_allow_frontend_80"], 1)
+        XCTAssertEqual(rules["aks-agentpool-nsg/AllowVnetInBound"], 4)
         // Counting more rules changes no verdict.
         XCTAssertEqual(verdicts, ["allow": 47, "drop": 19, "reject": 0])
         XCTAssertEqual(rules["aks-egress/aks-fqdns/github"], 1)
