@@ -49,6 +49,13 @@ struct IngressCase: CustomTestStringConvertible, Sendable {
         IngressCase(why: "Prefix /foo/ does not match /foobar", host: "foo.bar.com", path: "/foobar", rule: "ingress:web/main/foo.bar.com/", backend: "web/exact:80", outcome: .rule),
         IngressCase(why: "ImplementationSpecific /impl covers /impl/x (NGINX location prefix)", host: "foo.bar.com", path: "/impl/x", rule: "ingress:web/main/foo.bar.com/impl", backend: "web/impl:80", outcome: .rule),
         IngressCase(why: "ImplementationSpecific is a byte-wise NGINX prefix (ingress-nginx `location /impl`): /implx matches", host: "foo.bar.com", path: "/implx", rule: "ingress:web/main/foo.bar.com/impl", backend: "web/impl:80", outcome: .rule),
+        // NGINX matches the normalised URI ($uri): %XX decoded, `//` merged, `.`/`..` resolved.
+        IngressCase(why: "normalised: adjacent slashes are merged (merge_slashes on)", host: "foo.bar.com", path: "/api//v1/users", rule: "ingress:web/main/foo.bar.com/api/v1", backend: "web/apiv1:80", outcome: .rule),
+        IngressCase(why: "normalised: %XX is decoded before matching", host: "foo.bar.com", path: "/%61pi/v%31", rule: "ingress:web/main/foo.bar.com/api/v1", backend: "web/apiv1:80", outcome: .rule),
+        IngressCase(why: "normalised: dot segments are resolved", host: "foo.bar.com", path: "/static/../api/./v1", rule: "ingress:web/main/foo.bar.com/api/v1", backend: "web/apiv1:80", outcome: .rule),
+        IngressCase(why: "normalised: a trailing .. leaves the parent directory", host: "foo.bar.com", path: "/api/v1/..", rule: "ingress:web/main/foo.bar.com/api", backend: "web/api:80", outcome: .rule),
+        IngressCase(why: "normalised: Exact compares the normalised path too", host: "foo.bar.com", path: "//login", rule: "ingress:web/main/foo.bar.com/login@Exact", backend: "web/login-exact:80", outcome: .rule),
+        IngressCase(why: "a `..` above the root is left as sent (NGINX answers 400)", host: "foo.bar.com", path: "/../api", rule: "ingress:web/main/foo.bar.com/", backend: "web/exact:80", outcome: .rule),
         IngressCase(why: "an empty path (TLS, no request line) is /", host: "foo.bar.com", path: "", rule: "ingress:web/main/foo.bar.com/", backend: "web/exact:80", outcome: .rule),
         // Default backend.
         IngressCase(why: "default backend: the host's Ingress defaultBackend takes unmatched paths", host: "api.example.com", path: "/v2", rule: "ingress:default-backend", backend: "web/fallback:80", outcome: .defaultBackend),

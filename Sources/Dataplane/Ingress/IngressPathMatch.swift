@@ -16,8 +16,8 @@ import ClusterModel
 //   (spec "Multiple matches"), and Prefix beats ImplementationSpecific (NGINX: Prefix `/foo`
 //   becomes `= /foo` plus `location /foo/`, both preferred to `location /foo`). Length is the path
 //   as it matches: for Prefix without its trailing slash, so `/foo` and `/foo/` are the same prefix.
-// The request path is the URL path without query or fragment (RFC 3986 §3.3), compared as sent
-// (no percent-decoding or dot-segment removal).
+// The request path is the URL path without query or fragment (RFC 3986 §3.3), normalised as NGINX
+// does before location matching (IngressURINormalization.swift).
 
 extension IngressRouter {
     /// One compiled path of a host server. The bytes are in the router's pool; for Prefix they

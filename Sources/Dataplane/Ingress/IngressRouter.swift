@@ -125,7 +125,20 @@ public struct IngressRouter: Sendable {
             // Unknown (TLS) or empty path: `/`.
             return withUnsafeBytes(of: UInt8(ascii: "/")) { route(controller: controller, host: host, path: $0, tls: tls) }
         }
-        return pool.withUnsafeBufferPointer { pool in
+        if IngressRouter.needsNormalizing(path) {
+            // NGINX matches locations against the normalised URI (IngressURINormalization.swift).
+            return withUnsafeTemporaryAllocation(byteCount: path.count, alignment: 1) { buf in
+                let n = IngressRouter.normalize(path, into: buf)
+                let matched = n > 0 ? UnsafeRawBufferPointer(rebasing: buf[..<n]) : path
+                return routeAsIs(controller, host: host, path: matched, tls: tls)
+            }
+        }
+        return routeAsIs(controller, host: host, path: path, tls: tls)
+    }
+
+    @inline(__always)
+    private func routeAsIs(_ controller: Int32, host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, tls: Bool) -> IngressDecision {
+        pool.withUnsafeBufferPointer { pool in
             tables.withUnsafeBufferPointer { t in
                 route(t[Int(controller)], host: host, path: path, tls: tls, pool: pool)
             }
