@@ -105,6 +105,26 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertTrue(c.hops.contains { $0.stage == .snat && $0.detail.contains("NAT gateway") })
     }
 
+    // NAT gateway limitations ("doesn't support ICMP") and LB outbound rules ("the only supported
+    // protocols are TCP and UDP"): ICMP to the Internet finds no public source there.
+    func testICMPGetsNoSNATFromNATGatewayOrLBOutboundRule() {
+        let viaNAT = net([]).send(.icmp, "10.1.1.4", 7, "1.1.1.1", 7)
+        XCTAssertDrop(viaNAT, .snat, "snat:no-outbound-ip")
+        XCTAssertTrue(viaNAT.hops.last?.detail.contains("NAT gateway translates TCP and UDP only") ?? false)
+        XCTAssertEqual(net([]).send(.udp, "10.1.1.4", 7, "1.1.1.1", 53).flow.src, ip("52.9.9.9"))
+
+        var c = AzureFixture.defaultCluster()
+        c.settings.outboundType = .loadBalancer
+        c.settings.loadBalancerOutboundIPs = [ip("20.62.40.1")]
+        c.routeTables = []
+        c.virtualNetworks[0].subnets[0].routeTable = nil
+        let n = AzureNetwork.compiled(c)
+        let ping = n.send(.icmp, "10.224.0.4", 7, "93.184.215.14", 7)
+        XCTAssertDrop(ping, .snat, "snat:no-outbound-ip")
+        XCTAssertTrue(ping.hops.last?.detail.contains("load balancer outbound rule translates TCP and UDP only") ?? false)
+        XCTAssertEqual(n.send("10.224.0.4", "93.184.215.14", 443).flow.src, ip("20.62.40.1"))
+    }
+
     func testManagedNATGatewayOutboundTypeForNodes() {
         var c = AzureFixture.defaultCluster()
         c.settings.outboundType = .managedNATGateway

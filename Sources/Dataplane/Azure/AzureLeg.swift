@@ -211,7 +211,13 @@ extension AzureNetwork {
     func egressSNAT(_ subnet: Int32, isNode: Bool, node: Int, _ leg: inout Leg, _ recorder: inout HopRecorder) -> AzureLegResult? {
         if !intervals.contains(nonInternet, leg.flow.src) { return nil }
         let before = leg.flow
+        // NAT gateway and LB outbound rules translate TCP and UDP only (NAT gateway limitations:
+        // "NAT gateway doesn't support ICMP"; outbound-rules.md limitations: "Load balancer doesn't
+        // support ICMP for outbound NAT, the only supported protocols are TCP and UDP"): other
+        // protocols get no public source there. An instance-level public IP is 1:1 and carries them.
+        let portMapped = before.proto == .tcp || before.proto == .udp
         if subnet >= 0, let nat = subnets[Int(subnet)].natIP.matching(before.src) {
+            guard portMapped else { return unsupportedSNAT(&leg, "NAT gateway", &recorder) }
             leg.flow.src = nat
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(nat):\(before.srcPort) (NAT gateway)"))
             return nil
@@ -223,17 +229,26 @@ extension AzureNetwork {
             return nil
         }
         if isNode, outboundType == .managedNATGateway || outboundType == .userAssignedNATGateway, let ip = clusterNATIP.matching(before.src) {
+            guard portMapped else { return unsupportedSNAT(&leg, "NAT gateway", &recorder) }
             leg.flow.src = ip
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(ip):\(before.srcPort) (cluster NAT gateway, outboundType \(outboundType.rawValue))"))
             return nil
         }
         if isNode, outboundType == .loadBalancer, let ip = loadBalancerOutboundIP.matching(before.src) {
+            guard portMapped else { return unsupportedSNAT(&leg, "load balancer outbound rule", &recorder) }
             leg.flow.src = ip
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(ip):\(before.srcPort) (load balancer outbound rule)"))
             return nil
         }
         recorder.add(Hop(stage: .snat, result: .drop, rule: self.names.name(noOutboundRule),
                          detail: "no NAT gateway, LB outbound rule or firewall gives \(before.src) a public source (outboundType \(outboundType.rawValue))"))
+        return drop(leg, .snat, noOutboundRule)
+    }
+
+    /// A NAT gateway or LB outbound rule cannot translate a protocol without ports.
+    private func unsupportedSNAT(_ leg: inout Leg, _ what: String, _ recorder: inout HopRecorder) -> AzureLegResult {
+        recorder.add(Hop(stage: .snat, result: .drop, rule: self.names.name(noOutboundRule),
+                         detail: "\(what) translates TCP and UDP only: \(leg.flow.proto) from \(leg.flow.src) gets no public source"))
         return drop(leg, .snat, noOutboundRule)
     }
 }
