@@ -67,8 +67,30 @@ public enum ConntrackTimeouts {
 /// The TCP state machine, reduced from nf_conntrack_proto_tcp's table to the transitions a
 /// well-formed capture produces. Window tracking is not reproduced (captures lose packets).
 public enum TCPTracker {
+    /// Whether a first segment creates a connection. nf_conntrack_proto_tcp's `tcp_new` looks up
+    /// `tcp_conntracks[0][index][sNO]`: a SYN opens SYN_SENT, a bare ACK (data included) is picked
+    /// up as ESTABLISHED (nf_conntrack_tcp_loose=1); SYN-ACK, FIN, RST and flagless segments map
+    /// to sIV — the packet is INVALID and no entry is created, so a reply seen before its SYN (or a
+    /// stray RST/FIN) leaves nothing behind that could decide the connection's real first packet.
+    @inline(__always)
+    public static func opens(_ f: TCPFlags) -> Bool {
+        if f.contains(.rst) { return false }
+        if f.contains(.syn) { return !f.contains(.ack) }
+        return f.contains(.ack) && !f.contains(.fin)
+    }
+
+    /// Whether a segment of a tracked connection in `state` kills it and starts a new one: a SYN
+    /// (either direction) in TIME_WAIT or CLOSE maps to sSS, and `nf_conntrack_tcp_packet` then
+    /// calls `nf_ct_kill` and returns -NF_REPEAT — the SYN is looked up again as a NEW connection,
+    /// judged afresh by the rules (and a Service endpoint chosen afresh).
+    @inline(__always)
+    public static func reopens(_ state: ConnState, _ f: TCPFlags) -> Bool {
+        (state == .timeWait || state == .close) && f.contains(.syn) && !f.contains(.ack) && !f.contains(.rst)
+    }
+
     /// State for the first packet of a flow. A SYN opens SYN_SENT; any other segment is picked
-    /// up mid-connection as ESTABLISHED (nf_conntrack_tcp_loose=1); a lone RST is CLOSE.
+    /// up mid-connection as ESTABLISHED (nf_conntrack_tcp_loose=1); a lone RST is CLOSE (the
+    /// pipeline does not track first segments `opens` refuses).
     public static func initial(_ f: TCPFlags) -> ConnState {
         if f.contains(.rst) { return .close }
         if f.contains(.syn) && !f.contains(.ack) { return .synSent }
