@@ -94,8 +94,12 @@ struct TraceCommand: ParsableCommand {
     /// same message goes to stderr, the following lines are still traced, and the exit code is 2
     /// — nothing already traced is lost and the output stays aligned with the input.
     func runFlows(_ path: String, _ pipeline: Pipeline) throws {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CLIFailure.badInput("\(path): cannot read the file (expected UTF-8 JSON lines)")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let why = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
+            throw CLIFailure.badInput("\(path): \(why) (expected a file of JSON lines)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CLIFailure.badInput("\(path): not UTF-8 text (expected JSON lines)")
         }
         var out = ""
         var lineNo = 0

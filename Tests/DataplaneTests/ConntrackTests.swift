@@ -75,6 +75,7 @@ import Testing
         #expect(ConntrackTimeouts.timeout(.open, proto: .udp, seenReply: false) == 30 * S)
         #expect(ConntrackTimeouts.timeout(.open, proto: .udp, seenReply: true) == 120 * S)
         #expect(ConntrackTimeouts.timeout(.open, proto: .icmp, seenReply: true) == 30 * S)
+        #expect(ConntrackTimeouts.timeout(.open, proto: .sctp, seenReply: true) == 210 * S)
         #expect(ConntrackTimeouts.timeout(.open, proto: .gre, seenReply: true) == 600 * S)
     }
 }

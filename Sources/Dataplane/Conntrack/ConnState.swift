@@ -35,10 +35,13 @@ public enum ConntrackTimeouts {
     public static let udp = 30 * second
     public static let udpStream = 120 * second
     public static let icmp = 30 * second
-    /// SCTP: COOKIE_WAIT-like unreplied state kept as long as ICMP; ESTABLISHED 5 days (Linux ≥ 5.15);
-    /// ABORT / SHUTDOWN COMPLETE close it (CLOSED 10 s).
+    /// SCTP: COOKIE_WAIT-like unreplied state kept as long as ICMP; ESTABLISHED 210 s
+    /// (nf_conntrack_sctp_timeout_established since "netfilter: conntrack: unify established states
+    /// for SCTP paths", Linux 6.2, backported to the stable kernels: hb_interval × max_path_retrans
+    /// + rto_max, so a path that misses the SHUTDOWN still expires); ABORT / SHUTDOWN COMPLETE close
+    /// it (CLOSED 10 s).
     public static let sctpUnreplied = 30 * second
-    public static let sctpEstablished = 432_000 * second
+    public static let sctpEstablished = 210 * second
     /// nf_conntrack_generic_timeout.
     public static let generic = 600 * second
 
