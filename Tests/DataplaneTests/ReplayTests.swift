@@ -102,6 +102,17 @@ import Testing
         #expect(ok.verdict == .allow && ok.newFlow && q.name(ok) == "netpol:shop/backend-allow-frontend")
     }
 
+    /// An echo reply without its request creates no connection (icmp_new valid_new[]): the echo
+    /// request that follows from the other side is judged as new. Before: the reply's entry made
+    /// the refused request "established".
+    @Test func echoReplyWithoutRequestLeavesNoConnection() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let orphan = p.feed(Packet.echo("10.224.0.30", "10.224.0.40", id: 7, reply: true), at: 1)
+        let request = p.feed(Packet.echo("10.224.0.40", "10.224.0.30", id: 7), at: 1.1)
+        #expect(orphan.verdict == .allow && !orphan.newFlow)
+        #expect(request.verdict == .drop && request.newFlow && p.name(request) == "netpol:default-deny")
+    }
+
     /// After an orderly close (TIME_WAIT), a SYN from the former server is a NEW connection in its
     /// own direction (nf_conntrack kills the old entry), not a reply of the closed one.
     @Test func synInTimeWaitStartsANewConnection() {

@@ -146,3 +146,14 @@ public enum TCPTracker {
         return fin == 3 ? .lastAck : .finWait
     }
 }
+
+/// Which ICMP messages create a connection: nf_conntrack_proto_icmp `icmp_new` accepts only echo,
+/// timestamp, information and address-mask requests (`valid_new[]`); icmpv6_new only echo request
+/// and node-information query. A reply or any other type without a tracked request is INVALID —
+/// judged as it stands, never tracked (errors go through `icmp_error`: RELATED or nothing).
+public enum ICMPTracker {
+    @inline(__always)
+    public static func opens(v6: Bool, type: UInt8) -> Bool {
+        v6 ? (type == 128 || type == 139) : (type == 8 || type == 13 || type == 15 || type == 17)
+    }
+}

@@ -138,8 +138,10 @@ public final class Pipeline: @unchecked Sendable {
             }
         }
         var (e, reply) = conntrack.find(p.flow, now: now)
-        if e >= 0, p.flow.proto == .tcp, TCPTracker.reopens(conntrack.store[Int(e)].state, p.tcpFlags) {
+        if e >= 0, p.flow.proto == .tcp, conntrack.store[Int(e)].verdict == .allow,
+           TCPTracker.reopens(conntrack.store[Int(e)].state, p.tcpFlags) {
             // Linux kills the closed connection and treats the SYN as a NEW one (see `reopens`).
+            // A refused flow has no Linux entry to kill; its accounting entry keeps every packet.
             conntrack.remove(e)
             (e, reply) = (-1, false)
         }
@@ -171,10 +173,13 @@ public final class Pipeline: @unchecked Sendable {
         prefetchFirstPacket(p.flow)
         var rec = HopRecorder(enabled: false)
         let d = classify(p, bytes: bytes, now: now, rec: &rec)
-        if p.flow.proto == .tcp && !TCPTracker.opens(p.tcpFlags) {
-            // INVALID to nf_conntrack (a SYN-ACK before its SYN, a stray RST or FIN): judged as it
-            // stands, but no entry is created — the connection's real first packet, from either
-            // side, is judged afresh, as Linux does.
+        let proto = p.flow.proto
+        if (proto == .tcp && !TCPTracker.opens(p.tcpFlags))
+            || ((proto == .icmp || proto == .icmpv6) && !ICMPTracker.opens(v6: proto == .icmpv6, type: p.icmpType)) {
+            // INVALID to nf_conntrack (a SYN-ACK before its SYN, a stray RST or FIN, an echo reply
+            // without its request, an ICMP error about no known connection): judged as it stands,
+            // but no entry is created — the connection's real first packet, from either side, is
+            // judged afresh, as Linux does.
             return PacketOutcome(verdict: d.verdict, stage: d.stage, rule: d.rule, rules: d.trail, newFlow: false,
                                  node: d.node, namespace: d.namespace, firstRefusal: d.verdict != .allow)
         }
