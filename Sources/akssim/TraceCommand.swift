@@ -98,9 +98,11 @@ struct TraceCommand: ParsableCommand {
             let why = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw CLIFailure.badInput("\(path): \(why) (expected a file of JSON lines)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard var text = String(data: data, encoding: .utf8) else {
             throw CLIFailure.badInput("\(path): not UTF-8 text (expected JSON lines)")
         }
+        // A byte-order mark (editors on Windows write one) is not part of the first line's JSON.
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         var out = ""
         var lineNo = 0
         var bad = 0

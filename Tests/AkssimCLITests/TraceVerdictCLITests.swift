@@ -71,4 +71,13 @@ final class TraceFlowsCLITests: CLITestCase {
         XCTAssertTrue(run.stderr.contains("\(file):2: field dport: missing"), run.stderr)
         XCTAssertTrue(run.stderr.contains("\(file):5: expected one JSON object per line"), run.stderr)
     }
+
+    func testByteOrderMarkAndCRLFAreNotPartOfTheJSON() throws {
+        let file = path("bom.jsonl")
+        let text = "\u{FEFF}{\"protocol\":\"tcp\",\"src\":\"10.224.0.20\",\"dst\":\"10.0.120.10:80\"}\r\n"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Akssim.run(["trace", "--flows", file])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.hasPrefix("{\"verdict\":\"allow\""), run.stdout)
+    }
 }
