@@ -44,7 +44,7 @@ import Testing
     }
 
     /// tcp_conntracks[0][index][sNO] is sIV for SYN-ACK, FIN, RST and flagless segments: no entry.
-    @Test(arguments: [[.syn, .ack], [.rst], [.rst, .ack], [.fin, .ack], [.fin], [], [.syn, .rst]] as [TCPFlags])
+    @Test(arguments: [[.syn, .ack], [.rst], [.rst, .ack], [.fin, .ack], [.fin], [], [.syn, .rst], [.syn, .fin]] as [TCPFlags])
     func invalidFirstSegmentsOpenNothing(_ flags: TCPFlags) {
         #expect(!TCPTracker.opens(flags))
     }

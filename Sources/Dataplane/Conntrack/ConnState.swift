@@ -78,7 +78,8 @@ public enum TCPTracker {
     @inline(__always)
     public static func opens(_ f: TCPFlags) -> Bool {
         if f.contains(.rst) { return false }
-        if f.contains(.syn) { return !f.contains(.ack) }
+        // SYN|FIN is no valid combination at all (tcp_error's tcp_valid_flags).
+        if f.contains(.syn) { return !f.contains(.ack) && !f.contains(.fin) }
         return f.contains(.ack) && !f.contains(.fin)
     }
 
