@@ -19,6 +19,9 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
     @inlinable public static var ipv4: LinkType { LinkType(rawValue: 228) }
     @inlinable public static var ipv6: LinkType { LinkType(rawValue: 229) }
 
+    /// The link types `PacketDecoder.decodeLink` reads; any other decodes as `link.unsupported`.
+    public var isDecodable: Bool { [0, 1, 12, 14, 101, 108, 113, 228, 229, 276].contains(rawValue) }
+
     public var description: String {
         switch rawValue {
         case 0: return "NULL"
@@ -66,6 +69,12 @@ public enum MalformedReason: UInt8, Sendable, CaseIterable, CustomStringConverti
     case vxlanTruncated
     case fragmentOrphan           // non-first fragment whose first fragment was never seen
     case tooDeep                  // encapsulation nesting beyond the limit
+
+    /// The IP header itself is bad (ipv4.*, ipv6.*): the transport header was never reached, so
+    /// the packet counts under no transport protocol (tshark shows such a frame as `ip` only).
+    @inlinable public var stopsBeforeTransport: Bool {
+        rawValue >= MalformedReason.ipv4Truncated.rawValue && rawValue <= MalformedReason.ipv6ExtLoop.rawValue
+    }
 
     public var description: String {
         switch self {

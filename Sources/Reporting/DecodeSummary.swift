@@ -29,7 +29,7 @@ public struct DecodeSummary: Sendable {
     /// EtherTypes, undecodable link layers). Transport: a packet counts under `tcp`, `udp`,
     /// `sctp`, `icmp` or `icmpv6` when it carries that protocol's header — the first fragment
     /// of a fragmented datagram does, later fragments do not (tshark counts the same way with
-    /// IP reassembly off). An overlay (VXLAN) packet is counted once, by its inner frame.
+    /// IP reassembly off); a packet whose IP header is malformed carries none. An overlay (VXLAN) packet is counted once, by its inner frame.
     public struct ProtocolCounts: Sendable, Equatable {
         public var ipv4: UInt64 = 0
         public var ipv6: UInt64 = 0
@@ -143,13 +143,14 @@ public struct DecodeSummary: Sendable {
         // Plain lets: `&&` takes an autoclosure, which cannot capture a borrowed parameter.
         let isFragment = p.isFragment, fragmentOffset = p.fragmentOffset
         let laterFragment = isFragment && fragmentOffset != 0
+        let noTransport = p.malformed.stopsBeforeTransport
         if isFragment {
             fragments.total &+= 1
             if !laterFragment { fragments.first &+= 1 }
             else if p.fragmentResolved { fragments.attributed &+= 1 }
             else { fragments.orphan &+= 1 }
         }
-        if !laterFragment {
+        if !laterFragment && !noTransport {
             switch p.flow.proto.rawValue {
             case 6: protocols.tcp &+= 1
             case 17: protocols.udp &+= 1

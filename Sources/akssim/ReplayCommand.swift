@@ -104,6 +104,13 @@ struct ReplayCommand: ParsableCommand {
             let reader = try open(path)
             linkTypes.append((path, reader.linkType))
             reader.close()
+            // A link type the decoder cannot read would only count every packet as malformed:
+            // say so once, before anything is counted (the raw --read-only loop decodes nothing).
+            let lt = LinkType(rawValue: reader.linkType)
+            if !readOnly && !lt.isDecodable {
+                throw CLIFailure.badInput("\(path): link type \(lt) is not supported (expected EN10MB, LINUX_SLL, LINUX_SLL2, "
+                                          + "RAW, NULL, LOOP, IPV4 or IPV6)")
+            }
         }
         if writeDrops != nil || writeAccepted != nil, let first = linkTypes.first,
            let other = linkTypes.first(where: { $0.1 != first.1 }) {

@@ -30,8 +30,9 @@ struct TraceCommand: ParsableCommand {
             endpoints): delivered is the controller pod.
 
             --flows reads JSON lines with protocol, src, sport, dst, dport and optional node, sni, \
-            httpHost, httpPath, and prints one JSON object per line, in order. Exit code 2 names the \
-            file, line and field of the first bad line.
+            httpHost, httpPath, and prints one JSON object per line, in order. A bad line prints \
+            {"line": N, "error": "FILE:N: field …: what was expected"} in its place (the message also on \
+            stderr), the other lines are traced, and the exit code is 2.
             """
     )
 
@@ -89,22 +90,43 @@ struct TraceCommand: ParsableCommand {
         print(json ? TraceReport.json(t).pretty : TraceReport.text(t))
     }
 
+    /// One JSON object per input line, in order (blank lines skipped). A bad line does not stop
+    /// the run: its place in the output holds `{"line": N, "error": "file:N: field …: …"}`, the
+    /// same message goes to stderr, the following lines are still traced, and the exit code is 2
+    /// — nothing already traced is lost and the output stays aligned with the input.
     func runFlows(_ path: String, _ pipeline: Pipeline) throws {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CLIFailure.badInput("\(path): cannot read the file (expected UTF-8 JSON lines)")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let why = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
+            throw CLIFailure.badInput("\(path): \(why) (expected a file of JSON lines)")
         }
+        guard var text = String(data: data, encoding: .utf8) else {
+            throw CLIFailure.badInput("\(path): not UTF-8 text (expected JSON lines)")
+        }
+        // A byte-order mark (editors on Windows write one) is not part of the first line's JSON.
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         var out = ""
         var lineNo = 0
+        var bad = 0
+        let nodes = pipeline.cluster.nodes.map(\.name)
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNo += 1
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
-            let q = try FlowText.query(jsonLine: trimmed, file: path, line: lineNo, nodes: pipeline.cluster.nodes.map(\.name))
-            out += TraceReport.json(pipeline.trace(q)).compact
+            do {
+                let q = try FlowText.query(jsonLine: trimmed, file: path, line: lineNo, nodes: nodes)
+                out += TraceReport.json(pipeline.trace(q)).compact
+            } catch let failure as CLIFailure {
+                bad += 1
+                out += JSON.object([("line", .uint(UInt64(lineNo))), ("error", .string(failure.message))]).compact
+                FileHandle.standardOutput.write(Data(out.utf8))
+                out = ""
+                FileHandle.standardError.write(Data("akssim: \(failure.message)\n".utf8))
+            }
             out += "\n"
             if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
         }
         FileHandle.standardOutput.write(Data(out.utf8))
+        if bad > 0 { throw ExitCode(2) }
     }
 }
 
@@ -142,7 +164,10 @@ enum FlowText {
         guard let (d, dp) = endpoint(dst) else { throw CLIFailure.badInput("\(field("dst")): expected IP:PORT, got \"\(dst)\"") }
         guard s.isIPv4 == d.isIPv4 else { throw CLIFailure.badInput("\(field("dst")): address family differs from the source") }
         if proto == .icmp && !s.isIPv4 { proto = .icmpv6 }
-        guard dp != nil || proto.isICMP else { throw CLIFailure.badInput("\(field("dst")): expected IP:PORT (a port is required for \(proto))") }
+        guard dp != nil || proto.isICMP else {
+            let hint = d.isIPv4 ? "" : "; write an IPv6 address with a port as [\(d)]:PORT"
+            throw CLIFailure.badInput("\(field("dst")): expected IP:PORT (a port is required for \(proto))\(hint)")
+        }
         // An origin-form request target (RFC 9112 §3.2.1), as Ingress paths are written.
         if let httpPath, httpPath.first != "/" {
             throw CLIFailure.badInput("\(field("httpPath")): expected a URL path starting with /, got \"\(httpPath)\"")
@@ -185,11 +210,12 @@ enum FlowText {
         }
         let isICMP = proto(l.protocol) == .icmp
         let sport = try port(l.sport, "sport")
-        guard let dport = try port(l.dport, "dport") ?? (isICMP ? 0 : nil) else {
-            throw CLIFailure.badInput("\(at): field dport: missing")
+        guard let (d, dstPort) = endpoint(l.dst) else { throw CLIFailure.badInput("\(at): field dst: expected an IP address, got \"\(l.dst)\"") }
+        // dport may also come with dst ("10.0.0.1:80", "[fd00::1]:80"); an explicit dport wins.
+        guard let dport = try port(l.dport, "dport") ?? dstPort ?? (isICMP ? 0 : nil) else {
+            throw CLIFailure.badInput("\(at): field dport: missing (a port is required for \(l.protocol))")
         }
         if let node = l.node, !nodes.contains(node) { throw CLIFailure.badInput("\(at): field node: no node named \(node)") }
-        guard let (d, _) = endpoint(l.dst) else { throw CLIFailure.badInput("\(at): field dst: expected an IP address, got \"\(l.dst)\"") }
         let dst = d.isIPv4 ? "\(d):\(dport)" : "[\(d)]:\(dport)"
         var q = try query(proto: l.protocol, src: l.src, dst: dst, node: l.node, sni: l.sni, httpHost: l.httpHost,
                           httpPath: l.httpPath, where: { "\(at): field \($0)" })

@@ -184,6 +184,37 @@ final class ReplayCLITests: CLITestCase {
         XCTAssertTrue(nothing.stderr.contains("\(empty): empty file"), nothing.stderr)
     }
 
+    /// A packet whose IP header is malformed never reaches its transport header: it counts under
+    /// ipv4 and its malformed reason, not under tcp (tshark: `eth:ethertype:ip`); a cut TCP header
+    /// still counts under tcp (tshark: `eth:ethertype:ip:tcp`).
+    func testMalformedIPHeaderCountsNoTransport() throws {
+        let file = path("ihl.pcap")
+        var bad = PacketBuilder.tcp(src: ReplayFixtures.pod, dst: ReplayFixtures.service, sport: 40000, dport: 80, flags: [.syn])
+        bad[0] = 0x43   // IHL 3 (12 bytes): below the 20-byte minimum
+        var cut = PacketBuilder.tcp(src: ReplayFixtures.pod, dst: ReplayFixtures.service, sport: 40003, dport: 80, flags: [.syn])
+        cut = Array(cut.prefix(30))
+        cut[2] = 0; cut[3] = 30
+        try ReplayFixtures.write([PacketBuilder.ethernet(bad), PacketBuilder.ethernet(cut)], to: file)
+        let j = try json(try Akssim.run(["replay", "--json", "--decode-only", file]))
+        let d = j["decode"] as? [String: Int]
+        XCTAssertEqual(d?["ipv4"], 2)
+        XCTAssertEqual(d?["tcp"], 1, "only the packet whose TCP header was reached")
+        XCTAssertEqual(j["malformed"] as? [String: Int], ["ipv4.ihl": 1, "tcp.truncated": 1])
+    }
+
+    /// A link type the decoder cannot read is bad input named once (exit 2), not N malformed packets.
+    func testUnsupportedLinkTypeIsBadInput() throws {
+        let file = path("dlt147.pcap")
+        try ReplayFixtures.write(ReplayFixtures.mixedFrames(), linkType: LinkType(rawValue: 147), to: file)
+        let run = try Akssim.run(["replay", "--json", file])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertEqual(run.stdout, "", "nothing is counted before every file opened")
+        XCTAssertEqual(run.stderr, "akssim: \(file): link type DLT_147 is not supported (expected EN10MB, LINUX_SLL, "
+                       + "LINUX_SLL2, RAW, NULL, LOOP, IPV4 or IPV6)\n")
+        // The raw read loop decodes nothing: it still reads the file.
+        XCTAssertEqual(try Akssim.run(["replay", "--read-only", file]).status, 0)
+    }
+
     func testTruncatedFileCountsWholeRecordsThenExits2() throws {
         let file = path("whole.pcap")
         let frames = ReplayFixtures.mixedFrames()

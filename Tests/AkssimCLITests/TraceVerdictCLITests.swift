@@ -45,3 +45,39 @@ final class TraceVerdictCLITests: CLITestCase {
         XCTAssertEqual(noPort["rule"] as? String, "kube-proxy:no-service-port")
     }
 }
+
+/// `trace --flows`: one object per input line, in order, a bad line included.
+final class TraceFlowsCLITests: CLITestCase {
+    func testBadLineKeepsItsPlaceAndExitsTwo() throws {
+        let file = path("flows.jsonl")
+        try """
+        {"protocol":"tcp","src":"10.224.0.20","sport":41000,"dst":"10.0.120.10","dport":80}
+        {"protocol":"tcp","src":"10.224.0.20","dst":"10.0.120.10"}
+
+        {"protocol":"udp","src":"10.224.0.20","dst":"10.0.0.10:53"}
+        not json
+        {"protocol":"icmp","src":"10.224.0.20","dst":"10.224.0.31"}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Akssim.run(["trace", "--flows", file])
+        XCTAssertEqual(run.status, 2)
+        let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(lines.count, 5, "one object per non-blank input line: \(run.stdout)")
+        XCTAssertEqual(lines[0]?["verdict"] as? String, "allow", "lines before a bad one are not lost")
+        XCTAssertEqual(lines[1]?["line"] as? Int, 2)
+        XCTAssertEqual(lines[1]?["error"] as? String, "\(file):2: field dport: missing (a port is required for tcp)")
+        XCTAssertEqual((lines[2]?["delivered"] as? [String: Any])?["port"] as? Int, 53, "dport taken from dst")
+        XCTAssertEqual(lines[3]?["line"] as? Int, 5)
+        XCTAssertNotNil(lines[4]?["verdict"], "lines after a bad one are traced")
+        XCTAssertTrue(run.stderr.contains("\(file):2: field dport: missing"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("\(file):5: expected one JSON object per line"), run.stderr)
+    }
+
+    func testByteOrderMarkAndCRLFAreNotPartOfTheJSON() throws {
+        let file = path("bom.jsonl")
+        let text = "\u{FEFF}{\"protocol\":\"tcp\",\"src\":\"10.224.0.20\",\"dst\":\"10.0.120.10:80\"}\r\n"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Akssim.run(["trace", "--flows", file])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.hasPrefix("{\"verdict\":\"allow\""), run.stdout)
+    }
+}

@@ -36,11 +36,24 @@ import Testing
 
     @Test(arguments: [
         (TCPFlags.syn, ConnState.synSent), ([.ack], .established), ([.psh, .ack], .established),
-        ([.rst], .close), ([.fin, .ack], .finWait),
     ] as [(TCPFlags, ConnState)])
     func loosePickup(_ flags: TCPFlags, _ state: ConnState) {
         // nf_conntrack_tcp_loose=1: a non-SYN first segment is picked up mid-connection.
+        #expect(TCPTracker.opens(flags))
         #expect(TCPTracker.initial(flags) == state)
+    }
+
+    /// tcp_conntracks[0][index][sNO] is sIV for SYN-ACK, FIN, RST and flagless segments: no entry.
+    @Test(arguments: [[.syn, .ack], [.rst], [.rst, .ack], [.fin, .ack], [.fin], [], [.syn, .rst], [.syn, .fin]] as [TCPFlags])
+    func invalidFirstSegmentsOpenNothing(_ flags: TCPFlags) {
+        #expect(!TCPTracker.opens(flags))
+    }
+
+    /// A SYN in TIME_WAIT or CLOSE kills the entry (nf_ct_kill, -NF_REPEAT); elsewhere it does not.
+    @Test func synReopensOnlyClosedConnections() {
+        #expect(TCPTracker.reopens(.timeWait, .syn) && TCPTracker.reopens(.close, .syn))
+        #expect(!TCPTracker.reopens(.timeWait, [.syn, .ack]) && !TCPTracker.reopens(.established, .syn))
+        #expect(!TCPTracker.reopens(.synSent, .syn) && !TCPTracker.reopens(.timeWait, .ack))
     }
 
     @Test func rstClosesFromAnyState() {
@@ -62,6 +75,7 @@ import Testing
         #expect(ConntrackTimeouts.timeout(.open, proto: .udp, seenReply: false) == 30 * S)
         #expect(ConntrackTimeouts.timeout(.open, proto: .udp, seenReply: true) == 120 * S)
         #expect(ConntrackTimeouts.timeout(.open, proto: .icmp, seenReply: true) == 30 * S)
+        #expect(ConntrackTimeouts.timeout(.open, proto: .sctp, seenReply: true) == 210 * S)
         #expect(ConntrackTimeouts.timeout(.open, proto: .gre, seenReply: true) == 600 * S)
     }
 }

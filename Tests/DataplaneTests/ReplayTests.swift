@@ -83,6 +83,57 @@ import Testing
         #expect(c.stage(.networkPolicy, .drop) == 3)
     }
 
+    /// A reply seen before its SYN (capture started mid-handshake, reordered timestamps) is INVALID
+    /// to nf_conntrack and creates no entry: the client's SYN is then judged as the NEW connection
+    /// it is. Before: the SYN-ACK's own verdict (allowed in the reverse direction) was cached and
+    /// let the refused SYN pass as "established".
+    @Test func replyBeforeItsSYNLeavesNoConnection() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        // 10.224.0.30 → 10.224.0.40 is allowed as a connection of its own; .40 → .30:9090 is not.
+        let early = p.feed(Packet.tcp("10.224.0.30", 9090, "10.224.0.40", 5000, [.syn, .ack]), at: 1)
+        let syn = p.feed(Packet.tcp("10.224.0.40", 5000, "10.224.0.30", 9090, .syn), at: 1.001)
+        #expect(early.verdict == .allow && !early.newFlow)
+        #expect(syn.verdict == .drop && syn.newFlow && p.name(syn) == "netpol:default-deny")
+        // And the other way: a stray RST from the server does not refuse the client's allowed SYN.
+        let q = Pipeline(cluster: Fixture.defaultCluster())
+        let rst = q.feed(Packet.tcp("10.224.0.31", 8080, "10.224.0.20", 41000, [.rst, .ack]), at: 1)
+        let ok = q.feed(Packet.tcp("10.224.0.20", 41000, "10.224.0.31", 8080, .syn), at: 1.001)
+        #expect(!rst.newFlow && q.counters.newFlows == 1)
+        #expect(ok.verdict == .allow && ok.newFlow && q.name(ok) == "netpol:shop/backend-allow-frontend")
+    }
+
+    /// An echo reply without its request creates no connection (icmp_new valid_new[]): the echo
+    /// request that follows from the other side is judged as new. Before: the reply's entry made
+    /// the refused request "established".
+    @Test func echoReplyWithoutRequestLeavesNoConnection() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let orphan = p.feed(Packet.echo("10.224.0.30", "10.224.0.40", id: 7, reply: true), at: 1)
+        let request = p.feed(Packet.echo("10.224.0.40", "10.224.0.30", id: 7), at: 1.1)
+        #expect(orphan.verdict == .allow && !orphan.newFlow)
+        #expect(request.verdict == .drop && request.newFlow && p.name(request) == "netpol:default-deny")
+    }
+
+    /// After an orderly close (TIME_WAIT), a SYN from the former server is a NEW connection in its
+    /// own direction (nf_conntrack kills the old entry), not a reply of the closed one.
+    @Test func synInTimeWaitStartsANewConnection() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let c = "10.224.0.30", s = "10.224.0.40"   // c → s allowed; s → c:9090 refused
+        let steps: [(String, UInt16, String, UInt16, TCPFlags)] = [
+            (c, 9090, s, 5000, .syn), (s, 5000, c, 9090, [.syn, .ack]), (c, 9090, s, 5000, .ack),
+            (c, 9090, s, 5000, [.fin, .ack]), (s, 5000, c, 9090, [.fin, .ack]), (c, 9090, s, 5000, .ack),
+        ]
+        for (i, st) in steps.enumerated() {
+            #expect(p.feed(Packet.tcp(st.0, st.1, st.2, st.3, st.4), at: 1 + Double(i) / 1000).verdict == .allow)
+        }
+        let reverse = p.feed(Packet.tcp(s, 5000, c, 9090, .syn), at: 2)
+        #expect(reverse.verdict == .drop && reverse.newFlow && p.name(reverse) == "netpol:default-deny")
+        // The same client reopening the tuple is judged again (a new flow, its rules counted again).
+        let q = Pipeline(cluster: Fixture.defaultCluster())
+        for (i, st) in steps.enumerated() { _ = q.feed(Packet.tcp(st.0, st.1, st.2, st.3, st.4), at: 1 + Double(i) / 1000) }
+        let again = q.feed(Packet.tcp(c, 9090, s, 5000, .syn), at: 2)
+        #expect(again.verdict == .allow && again.newFlow && q.counters.newFlows == 2)
+    }
+
     @Test func rejectNoEndpointsDecodeAndNonIP() {
         let p = Pipeline(cluster: Variation.with { Variation.webService(&$0, endpoints: []) })
         let r = p.feed(Packet.tcp("10.224.0.20", 6000, "10.0.70.70", 80, .syn), at: 1)

@@ -18,9 +18,17 @@ enum EndpointDerivation {
             guard let selector = svc.selector, !selector.isEmpty, svc.type != .ExternalName,
                   !sliced.contains(svc.qualifiedName) else { continue }
             let sel = LabelSelector(matchLabels: selector)
-            // Group endpoints by their resolved port list (one slice per distinct list).
-            var groups: [[EndpointPort]: [Endpoint]] = [:]
-            var order: [[EndpointPort]] = []
+            // One set of slices per address family of the Service (getAddressTypesForService:
+            // a dual-stack Service gets IPv4 and IPv6 slices, each endpoint the pod IP of that
+            // family). Families come from the cluster IPs; a headless Service takes each pod's
+            // first IP family.
+            var families: [Bool?] = []   // isIPv4; nil = the pod's first family
+            for ip in svc.clusterIPs where !families.contains(ip.isIPv4) { families.append(ip.isIPv4) }
+            if families.isEmpty { families = [nil] }
+            // Group endpoints by family and resolved port list (one slice per distinct pair).
+            struct GroupKey: Hashable { var v4: Bool; var ports: [EndpointPort] }
+            var groups: [GroupKey: [Endpoint]] = [:]
+            var order: [GroupKey] = []
             var matched = 0, ready = 0
             for i in index.candidates(namespace: svc.namespace, sel) {
                 let pod = c.pods[i]
@@ -37,7 +45,6 @@ enum EndpointDerivation {
                     }
                 }
                 var ep = Endpoint()
-                ep.addresses = pod.ips.filter { $0.isIPv4 == (pod.ips.first?.isIPv4 ?? true) }.prefix(1).map { $0 }
                 // podToEndpoint (pkg/controller/util/endpointslice): publishNotReadyAddresses makes
                 // every endpoint ready and serving, terminating or not.
                 ep.ready = svc.publishNotReadyAddresses || (pod.ready && !pod.terminating)
@@ -47,17 +54,23 @@ enum EndpointDerivation {
                 if let z = nodeZone[pod.nodeName], !z.isEmpty { ep.zone = z }
                 ep.podRef = pod.qualifiedName
                 if ep.ready == true { ready += 1 }
-                if groups[ports] == nil { order.append(ports) }
-                groups[ports, default: []].append(ep)
+                for family in families {
+                    let v4 = family ?? (pod.ips.first?.isIPv4 ?? true)
+                    guard let ip = pod.ips.first(where: { $0.isIPv4 == v4 }) else { continue }
+                    ep.addresses = [ip]
+                    let key = GroupKey(v4: v4, ports: ports)
+                    if groups[key] == nil { order.append(key) }
+                    groups[key, default: []].append(ep)
+                }
             }
-            for (n, ports) in order.enumerated() {
+            for (n, key) in order.enumerated() {
                 var s = EndpointSlice()
                 s.name = "\(svc.name)-derived\(order.count > 1 ? "-\(n)" : "")"
                 s.namespace = svc.namespace
                 s.serviceName = svc.name
-                s.addressType = (groups[ports]?.first?.addresses.first?.isIPv4 ?? true) ? "IPv4" : "IPv6"
-                s.ports = ports
-                s.endpoints = groups[ports] ?? []
+                s.addressType = key.v4 ? "IPv4" : "IPv6"
+                s.ports = key.ports
+                s.endpoints = groups[key] ?? []
                 s.derived = true
                 s.source = svc.source
                 c.endpointSlices.append(s)

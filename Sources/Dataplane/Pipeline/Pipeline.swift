@@ -137,7 +137,14 @@ public final class Pipeline: @unchecked Sendable {
                                      node: en.node, namespace: en.namespace)
             }
         }
-        let (e, reply) = conntrack.find(p.flow, now: now)
+        var (e, reply) = conntrack.find(p.flow, now: now)
+        if e >= 0, p.flow.proto == .tcp, conntrack.store[Int(e)].verdict == .allow,
+           TCPTracker.reopens(conntrack.store[Int(e)].state, p.tcpFlags) {
+            // Linux kills the closed connection and treats the SYN as a NEW one (see `reopens`).
+            // A refused flow has no Linux entry to kill; its accounting entry keeps every packet.
+            conntrack.remove(e)
+            (e, reply) = (-1, false)
+        }
         if e >= 0 {
             conntrack.touch(e, reply: reply, flags: p.tcpFlags, sctpChunk: p.sctpFirstChunk, now: now)
             // The fields read one by one: a copy of the whole entry costs a 164-byte memcpy per packet.
@@ -166,6 +173,16 @@ public final class Pipeline: @unchecked Sendable {
         prefetchFirstPacket(p.flow)
         var rec = HopRecorder(enabled: false)
         let d = classify(p, bytes: bytes, now: now, rec: &rec)
+        let proto = p.flow.proto
+        if (proto == .tcp && !TCPTracker.opens(p.tcpFlags))
+            || ((proto == .icmp || proto == .icmpv6) && !ICMPTracker.opens(v6: proto == .icmpv6, type: p.icmpType)) {
+            // INVALID to nf_conntrack (a SYN-ACK before its SYN, a stray RST or FIN, an echo reply
+            // without its request, an ICMP error about no known connection): judged as it stands,
+            // but no entry is created — the connection's real first packet, from either side, is
+            // judged afresh, as Linux does.
+            return PacketOutcome(verdict: d.verdict, stage: d.stage, rule: d.rule, rules: d.trail, newFlow: false,
+                                 node: d.node, namespace: d.namespace, firstRefusal: d.verdict != .allow)
+        }
         let state: ConnState = p.flow.proto == .tcp ? TCPTracker.initial(p.tcpFlags) : .open
         let reverse = FlowKey(src: d.delivered.dst, dst: d.delivered.src, srcPort: d.delivered.dstPort,
                               dstPort: d.delivered.srcPort, proto: d.delivered.proto)
