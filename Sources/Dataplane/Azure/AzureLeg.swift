@@ -71,11 +71,27 @@ extension AzureNetwork {
             for s in subnets.indices {
                 if let r = route(subnet: Int32(s), flow.src), r.nextHop == .peering || r.nextHop == .gateway {
                     recorder.add(Hop(stage: .route, result: .forward, rule: self.names.name(r.name), detail: "\(flow.src) arrives from the \(r.nextHop.label) side"))
+                    if podOwner(flow.dst) >= 0 { return unreachablePod(&leg, from: r.nextHop.label, &recorder) }
                     return deliverInVNet(&leg, sni, httpHost, &recorder)
                 }
             }
         }
         return onInternet(&leg, sni, httpHost, &recorder)
+    }
+
+    /// §3.1: overlay and kubenet pod addresses live outside the VNet address space; the cluster's
+    /// VNet does not advertise them to peerings or the gateway (kubenet's per-node routes sit in the
+    /// route table of the cluster subnet only), so a peered VNet or on-premises host has no route to
+    /// them — azure-cni-overlay: "Endpoints outside the cluster can't connect to a pod directly";
+    /// kubenet: only the nodes receive a routable address. Named after the never-Internet system
+    /// route covering the pod address, as from the Internet.
+    func unreachablePod(_ leg: inout Leg, from side: String, _ recorder: inout HopRecorder) -> AzureLegResult {
+        let dst = leg.flow.dst
+        var rule = noRouteRule
+        for u in unroutableRules where u.prefix.contains(dst) { rule = u.rule; break }
+        recorder.add(Hop(stage: .route, result: .drop, rule: self.names.name(rule),
+                         detail: "\(dst) is a pod address of the cluster's \(overlayPods ? "overlay" : "kubenet") pod network: not routable from the \(side) side (only the cluster's nodes reach it)"))
+        return drop(leg, .route, rule)
     }
 
     /// The decision of the NSG on a subnet (by "vnet/subnet" or "subnet") for a flow; nil when the
@@ -143,7 +159,10 @@ extension AzureNetwork {
             if let denied = applyGroup(subnetGroup, inbound: false, level: "subnet", &leg, &recorder) { return denied }
         }
         // Overlay pod CIDRs are their own routing domain (§3.1): pod↔pod goes node to node, no UDR.
-        if overlayPods {
+        // Only the cluster's nodes are in it: any other VNet host (a VM, the firewall) routes the
+        // pod address like any other and finds no way to it (concepts-network-azure-cni-overlay:
+        // "Endpoints outside the cluster can't connect to a pod directly").
+        if overlayPods, src.kind == .node || src.kind == .pod {
             let owner = podOwner(dst)
             if owner >= 0 {
                 recorder.add(Hop(stage: .route, result: .forward, detail: "overlay: \(dst) is a pod on \(nodeNames[Int(owner)])"))

@@ -59,9 +59,15 @@ public struct Topology: Sendable {
     /// Pod network for kube-proxy's local-traffic detection and overlay masquerade: the pod
     /// CIDRs of the cluster and of each node (kubenet / overlay); empty with flat Azure CNI.
     public var podCIDRs: [IPPrefix] = []
-    /// VNet address spaces (and peerings): with flat Azure CNI, ip-masq-agent leaves traffic to
-    /// them un-NATed and masquerades everything else (AKS's nonMasqueradeCIDRs = VNet CIDR).
+    /// VNet address spaces and their peerings (placement: a "VNet host").
     public var vnetPrefixes: [IPPrefix] = []
+    /// The address spaces of the cluster's own VNet (the VNets holding node addresses; every
+    /// modelled VNet when no node address falls in one): with flat Azure CNI, ip-masq-agent leaves
+    /// traffic to them un-NATed and masquerades everything else, peered VNets and on-premises
+    /// included (AKS's nonMasqueradeCIDRs = the cluster VNet CIDR; azure-cni-overview: "Systems in
+    /// the same virtual network as the AKS cluster see the pod IP as the source address for any
+    /// traffic from the pod. Systems outside the AKS cluster virtual network see the node IP").
+    public var clusterVNetPrefixes: [IPPrefix] = []
     public var firewallIPs: [IPAddress] = []
     public var apiServerIPs: [IPAddress] = []
 
@@ -102,10 +108,15 @@ public struct Topology: Sendable {
         // Per-node pod CIDRs inside a cluster pod CIDR add nothing to the detect-local test.
         let clusterCIDRs = cluster.settings.podCIDRs
         podCIDRs = clusterCIDRs + podCIDRs.filter { n in !clusterCIDRs.contains(where: { $0.contains(n) }) }
+        let nodeAddresses = cluster.nodes.flatMap(\.internalIPs)
         for v in cluster.virtualNetworks {
             vnetPrefixes += v.addressSpaces
             for peer in v.peerings { vnetPrefixes += peer.remoteAddressSpaces }
+            if v.addressSpaces.contains(where: { p in nodeAddresses.contains(where: { p.contains($0) }) }) {
+                clusterVNetPrefixes += v.addressSpaces
+            }
         }
+        if clusterVNetPrefixes.isEmpty { clusterVNetPrefixes = cluster.virtualNetworks.flatMap(\.addressSpaces) }
         for f in cluster.firewalls { firewallIPs.append(f.privateIP); firewallIPs += f.publicIPs }
         if let a = cluster.settings.apiServer.publicIP { apiServerIPs.append(a) }
         if let a = cluster.settings.apiServer.privateIP { apiServerIPs.append(a) }
@@ -124,6 +135,12 @@ public struct Topology: Sendable {
 
     public func inVNet(_ ip: IPAddress) -> Bool {
         for p in vnetPrefixes where p.contains(ip) { return true }
+        return false
+    }
+
+    /// Inside the cluster's own VNet (not a peering): flat Azure CNI's ip-masq-agent exemption.
+    public func inClusterVNet(_ ip: IPAddress) -> Bool {
+        for p in clusterVNetPrefixes where p.contains(ip) { return true }
         return false
     }
 

@@ -99,17 +99,18 @@ extension CompiledCluster {
 
     /// Pod traffic masqueraded to the node address when it leaves the node: kubenet and Azure CNI
     /// Overlay for anything outside the pod network; flat Azure CNI (pods hold VNet addresses) only
-    /// outside the VNet (AKS's ip-masq-agent nonMasqueradeCIDRs = the VNet address space).
+    /// outside the cluster's VNet — peered VNets and on-premises see the node address (AKS's
+    /// ip-masq-agent nonMasqueradeCIDRs = the cluster VNet address space, `Topology.clusterVNetPrefixes`).
     func needsNodeMasquerade(to dst: IPAddress) -> Bool {
         if topology.isPodNetwork(dst) { return false }
         if settings.podsUseOverlayAddresses { return true }
-        return !topology.inVNet(dst)
+        return !topology.inClusterVNet(dst)
     }
 
     var masqueradeReason: String {
         settings.podsUseOverlayAddresses
             ? "\(settings.networkPlugin == .kubenet ? "kubenet" : "Azure CNI Overlay"): pod address masqueraded to the node address outside the pod network"
-            : "Azure CNI: ip-masq-agent masquerades pod traffic leaving the VNet to the node address"
+            : "Azure CNI: ip-masq-agent masquerades pod traffic leaving the cluster VNet to the node address"
     }
 
     /// Where a packet lands after an Azure leg: the node owning the destination (pod or node

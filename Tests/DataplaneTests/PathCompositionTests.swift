@@ -1,0 +1,141 @@
+import ClusterModel
+import Dataplane
+import NetworkAddress
+import Testing
+
+// Whole paths as `akssim trace` reports them: the stages compose in AKS's order with the right
+// addresses at each hop (azure-networking.md §3.1, §4). Small clusters written inline.
+
+@Suite struct PathCompositionTests {
+    /// Flat Azure CNI, a peered hub VNet, NIC NSG and subnet NSG on the nodes.
+    static let flat = """
+    name: flat
+    settings:
+      networkPlugin: azure
+      networkPolicy: azure
+      serviceCIDRs: [10.0.0.0/16]
+      outboundType: loadBalancer
+      loadBalancerOutboundIPs: [20.1.1.1]
+    vnets:
+      - name: vnet
+        addressSpaces: [10.224.0.0/16]
+        peerings: [{name: hub, remoteAddressSpaces: [10.100.0.0/16]}]
+        subnets:
+          - {name: nodes, prefix: 10.224.0.0/24, nsg: subnet-nsg}
+          - {name: vms, prefix: 10.224.5.0/24}
+    networkInterfaces:
+      - {name: vm1, ip: 10.224.5.10, subnet: vnet/vms}
+    nodes:
+      - {name: n0, ip: 10.224.0.4, subnet: vnet/nodes, nsg: nic-nsg}
+      - {name: n1, ip: 10.224.0.5, subnet: vnet/nodes, nsg: nic-nsg}
+    namespaces: [default]
+    pods:
+      - {name: a, namespace: default, node: n0, ip: 10.224.0.20, labels: {app: a}}
+      - {name: b, namespace: default, node: n1, ip: 10.224.0.30, labels: {app: b}}
+    nsgs:
+      - name: nic-nsg
+        rules:
+          - {name: nic-deny-out-9999, priority: 100, direction: Outbound, access: Deny, protocol: Tcp, source: "*", destination: "*", destinationPorts: "9999"}
+          - {name: nic-deny-in-7777, priority: 300, direction: Inbound, access: Deny, protocol: Tcp, source: "*", destination: "*", destinationPorts: "7777"}
+      - name: subnet-nsg
+        rules:
+          - {name: sub-allow-out-9999, priority: 100, direction: Outbound, access: Allow, protocol: Tcp, source: "*", destination: "*", destinationPorts: "9999"}
+          - {name: sub-deny-nodesrc, priority: 120, direction: Outbound, access: Deny, protocol: Tcp, source: 10.224.0.4, destination: "*", destinationPorts: "5555"}
+          - {name: sub-allow-in-7777, priority: 300, direction: Inbound, access: Allow, protocol: Tcp, source: "*", destination: "*", destinationPorts: "7777"}
+    publicIPs: [{name: out, ip: 20.1.1.1}]
+    loadBalancers:
+      - name: kubernetes
+        frontends: [{name: out, ip: 20.1.1.1, publicIP: out}]
+        backendPools: [{name: kubernetes, nodes: [n0, n1]}]
+        outboundRules: [{name: out, frontends: [out], backendPool: kubernetes, protocol: All}]
+    """
+
+    /// Azure CNI Overlay with a jumpbox VM in the VNet and a peered hub.
+    static let overlay = """
+    name: overlay
+    settings:
+      networkPlugin: azure
+      networkPluginMode: overlay
+      networkPolicy: azure
+      podCIDRs: [192.168.0.0/16]
+      serviceCIDRs: [172.20.0.0/16]
+      dnsServiceIP: 172.20.0.10
+      outboundType: loadBalancer
+    vnets:
+      - name: vnet
+        addressSpaces: [10.40.0.0/16]
+        peerings: [{name: hub, remoteAddressSpaces: [10.0.0.0/22]}]
+        subnets:
+          - {name: nodes, prefix: 10.40.1.0/24}
+          - {name: jumpbox, prefix: 10.40.9.0/27}
+    networkInterfaces:
+      - {name: jumpbox-nic, ip: 10.40.9.4, subnet: vnet/jumpbox}
+    nodes:
+      - {name: n0, ip: 10.40.1.4, subnet: vnet/nodes, podCIDRs: [192.168.0.0/24]}
+      - {name: n1, ip: 10.40.1.5, subnet: vnet/nodes, podCIDRs: [192.168.1.0/24]}
+    namespaces: [default]
+    pods:
+      - {name: a, namespace: default, node: n0, ip: 192.168.0.21, labels: {app: a}}
+      - {name: b, namespace: default, node: n1, ip: 192.168.1.14, labels: {app: b}}
+    """
+
+    static func pipeline(_ yaml: String) throws -> Pipeline {
+        Pipeline(cluster: try ClusterLoader.load(yaml: yaml, file: "inline.yaml"))
+    }
+
+    static func summary(_ t: Trace) -> Comment {
+        Comment(rawValue: t.hops.map { "\($0.stage) \($0.result) \($0.rule ?? "-") \($0.detail)" }.joined(separator: "\n"))
+    }
+
+    /// azure-cni-overview: "Systems outside the AKS cluster virtual network see the node IP as the
+    /// source address for any traffic from the pod" — a peered VNet is outside it (ip-masq-agent's
+    /// nonMasqueradeCIDRs = the cluster VNet CIDR), so the subnet NSG judges the node address.
+    @Test func flatCNIPodToPeeredVNetIsMasqueradedBeforeTheNSG() throws {
+        let p = try Self.pipeline(Self.flat)
+        let t = p.t("10.224.0.20", "10.100.0.9", 5555)
+        #expect(t.hops.contains { $0.stage == .snat && $0.rule == "snat:node-masquerade" }, Self.summary(t))
+        #expect(t.verdict == .drop && t.rule == "subnet-nsg/sub-deny-nodesrc", Self.summary(t))
+        #expect(t.hops.contains { $0.stage == .snat && $0.detail.hasPrefix("10.224.0.20 → 10.224.0.4") }, Self.summary(t))
+        // The same pod to a VM of its own VNet keeps its pod address.
+        let v = p.t("10.224.0.20", "10.224.5.10", 5555)
+        #expect(v.verdict == .allow && v.source?.ip == addr("10.224.0.20"), Self.summary(v))
+        #expect(!v.hops.contains { $0.stage == .snat }, Self.summary(v))
+    }
+
+    /// §1.2: outbound NIC NSG first (its deny wins over the subnet's allow); inbound subnet NSG
+    /// first, then the NIC NSG (the NIC's deny still drops after the subnet's allow).
+    @Test func nsgOrderNICThenSubnetOutboundSubnetThenNICInbound() throws {
+        let p = try Self.pipeline(Self.flat)
+        let out = p.t("10.224.0.20", "10.224.0.30", 9999)
+        #expect(out.verdict == .drop && out.rule == "nic-nsg/nic-deny-out-9999", Self.summary(out))
+        let inb = p.t("10.224.0.20", "10.224.0.30", 7777)
+        #expect(inb.verdict == .drop && inb.rule == "nic-nsg/nic-deny-in-7777", Self.summary(inb))
+        let nsgHops = inb.hops.filter { $0.stage == .nsg }.map { $0.rule ?? "" }
+        #expect(nsgHops == ["nic-nsg/AllowVnetOutBound", "subnet-nsg/AllowVnetOutBound",
+                            "subnet-nsg/sub-allow-in-7777", "nic-nsg/nic-deny-in-7777"], Self.summary(inb))
+    }
+
+    /// concepts-network-azure-cni-overlay: "Endpoints outside the cluster can't connect to a pod
+    /// directly" — a VM in the VNet routes the overlay address like any other (192.168.0.0/16 → None).
+    @Test func overlayPodIsUnreachableFromAVNetVM() throws {
+        let p = try Self.pipeline(Self.overlay)
+        let t = p.t("10.40.9.4", "192.168.0.21", 9090)
+        #expect(t.verdict == .drop && t.stage == .route && t.rule == "route:192.168.0.0/16->None", Self.summary(t))
+        #expect(t.delivered == nil)
+    }
+
+    /// Nor from a peered VNet: the overlay pod CIDR is not part of the VNet the peering advertises.
+    @Test func overlayPodIsUnreachableFromAPeeredVNet() throws {
+        let p = try Self.pipeline(Self.overlay)
+        let t = p.t("10.0.1.5", "192.168.1.14", 9090)
+        #expect(t.verdict == .drop && t.stage == .route && t.rule == "route:192.168.0.0/16->None", Self.summary(t))
+    }
+
+    /// Nodes are in the overlay: a node reaches a pod on another node (and the pod sees the node).
+    @Test func overlayPodIsReachableFromAnotherNode() throws {
+        let p = try Self.pipeline(Self.overlay)
+        let t = p.t("10.40.1.4", "192.168.1.14", 9090)
+        #expect(t.verdict == .allow && t.delivered?.ip == addr("192.168.1.14"), Self.summary(t))
+        #expect(t.source?.ip == addr("10.40.1.4"), Self.summary(t))
+    }
+}
