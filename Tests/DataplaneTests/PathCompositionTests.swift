@@ -138,4 +138,20 @@ import Testing
         #expect(t.verdict == .allow && t.delivered?.ip == addr("192.168.1.14"), Self.summary(t))
         #expect(t.source?.ip == addr("10.40.1.4"), Self.summary(t))
     }
+
+    /// The default cluster's ingress path seen on the receiving node: the firewall's DNAT output
+    /// (source = the firewall's private IP, §2.3) to the internal LB. Its replies go straight back
+    /// to the firewall that holds the session — symmetric, not the asymmetric-routing drop.
+    @Test func firewallDNATOutputSeenOnTheNodeIsNotAsymmetric() {
+        let p = Pipeline(cluster: ClusterLoader.loadDefault())
+        let t = p.t("10.225.0.4", "10.224.0.100", 443)
+        #expect(t.verdict == .allow && t.delivered == IPPort(ip: addr("10.224.0.50"), port: 443), Self.summary(t))
+        #expect(t.source?.ip == addr("10.225.0.4"), Self.summary(t))
+        // Still dropped: a request that bypassed the firewall whose reply a 0.0.0.0/0 UDR sends into it.
+        let lb = p.t("198.51.100.7", "20.62.20.30", 80)
+        #expect(lb.verdict == .drop && lb.stage == .firewall && lb.rule == "route:0.0.0.0/0->VirtualAppliance", Self.summary(lb))
+        // The firewall's own Internet traffic leaves through its public IP.
+        let out = p.t("10.225.0.4", "93.184.216.34", 443)
+        #expect(out.verdict == .allow && out.source?.ip == addr("20.62.10.4"), Self.summary(out))
+    }
 }

@@ -154,7 +154,12 @@ extension AzureNetwork {
                 return allow(leg, landed: -1)
             }
         }
-        if src.kind != .firewallPrivate {
+        if src.kind == .firewallPrivate {
+            // The firewall's own output (a DNAT-ed flow seen between the firewall and its target,
+            // e.g. on the receiving node): its replies return to the firewall that holds the
+            // session, so the return path is symmetric — not the asymmetric-routing drop.
+            leg.viaFirewall = src.index
+        } else {
             if let denied = applyGroup(src.nicGroup, inbound: false, level: "NIC", &leg, &recorder) { return denied }
             if let denied = applyGroup(subnetGroup, inbound: false, level: "subnet", &leg, &recorder) { return denied }
         }
@@ -202,6 +207,12 @@ extension AzureNetwork {
                 let isNode = src?.kind == .node || src?.kind == .pod
                 let result = egressSNAT(subnet, isNode: isNode, node: isNode ? Int(src?.index ?? -1) : -1, &leg, &recorder)
                 if let result { return result }
+            } else if leg.flow.src == firewalls[Int(leg.viaFirewall)].privateIP,
+                      let pub = firewalls[Int(leg.viaFirewall)].publicIP, pub.isIPv4 == leg.flow.src.isIPv4 {
+                // The firewall's own traffic (captured on its private side) leaves through its public IP (§2.4).
+                let before = leg.flow.src
+                leg.flow.src = pub
+                recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before):\(leg.flow.srcPort) -> \(pub):\(leg.flow.srcPort) (firewall \(firewalls[Int(leg.viaFirewall)].name))"))
             }
             return onInternet(&leg, sni, httpHost, &recorder)
         case .virtualAppliance:
