@@ -154,4 +154,35 @@ import Testing
         let out = p.t("10.225.0.4", "93.184.216.34", 443)
         #expect(out.verdict == .allow && out.source?.ip == addr("20.62.10.4"), Self.summary(out))
     }
+
+    /// Overlay + an eTP Cluster LoadBalancer Service whose only endpoint is on n1.
+    static func lbCluster(dataplane: String) -> String {
+        overlay.replacingOccurrences(of: "  networkPolicy: azure\n", with: "  networkPolicy: cilium\n  networkDataplane: \(dataplane)\n") + """
+
+        services:
+          - {name: b, namespace: default, type: LoadBalancer, clusterIP: 172.20.1.3, selector: {app: b},
+             ports: [{port: 80, targetPort: 8080, nodePort: 30080}], loadBalancerIngressIPs: [20.1.2.3]}
+        publicIPs: [{name: b, ip: 20.1.2.3}]
+        loadBalancers:
+          - name: kubernetes
+            frontends: [{name: b, ip: 20.1.2.3, publicIP: b}]
+            backendPools: [{name: kubernetes, nodes: [n0, n1]}]
+            probes: [{name: b, protocol: Tcp, port: 30080}]
+            rules: [{name: b-TCP-80, frontend: b, backendPool: kubernetes, probe: b, protocol: Tcp, frontendPort: 80, backendPort: 80}]
+        """
+    }
+
+    /// eTP Cluster: kube-proxy masquerades external traffic to the node address wherever the
+    /// endpoint is; Cilium's kube-proxy replacement SNATs only toward a remote backend, so a local
+    /// backend sees the client (the LB landing on n1 is pinned with --node).
+    @Test(arguments: ["azure", "cilium"])
+    func externalTrafficToALocalBackend(dataplane: String) throws {
+        let p = try Self.pipeline(Self.lbCluster(dataplane: dataplane))
+        let local = p.t("198.51.100.9", "20.1.2.3", 80, node: "n1")
+        #expect(local.verdict == .allow && local.delivered?.ip == addr("192.168.1.14"), Self.summary(local))
+        #expect(local.source?.ip == addr(dataplane == "cilium" ? "198.51.100.9" : "10.40.1.5"), Self.summary(local))
+        // Landing on n0, the backend is remote: both SNAT to n0 and forward to n1.
+        let remote = p.t("198.51.100.9", "20.1.2.3", 80, node: "n0")
+        #expect(remote.verdict == .allow && remote.source?.ip == addr("10.40.1.4"), Self.summary(remote))
+    }
 }

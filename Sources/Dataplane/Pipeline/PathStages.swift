@@ -46,7 +46,13 @@ extension CompiledCluster {
             let before = f
             f.dst = ep.ip
             f.dstPort = ep.port
-            if pd.masquerade, let a = topology.nodeAddress(node, family: f.src) { f.src = a }
+            // Cilium's eBPF kube-proxy replacement (AKS "Azure CNI powered by Cilium" runs no
+            // kube-proxy) works in SNAT mode: node-external NodePort/LoadBalancer/externalIP traffic
+            // is SNATed only "when ... the backend ... is at a remote node" (Cilium kube-proxy-free
+            // docs, "Client Source IP Preservation"); a local backend gets it DNATed only, so the pod
+            // sees the client address even under externalTrafficPolicy Cluster.
+            let ciliumLocal = pd.reason == .externalCluster && settings.networkDataplane == .cilium && ep.node == node
+            if pd.masquerade, !ciliumLocal, let a = topology.nodeAddress(node, family: f.src) { f.src = a }
             d.trail.append(ep.rule)
             d.pass(.serviceProxy, pd.rule)
             if sp.affinity {
