@@ -185,4 +185,30 @@ import Testing
         let remote = p.t("198.51.100.9", "20.1.2.3", 80, node: "n0")
         #expect(remote.verdict == .allow && remote.source?.ip == addr("10.40.1.4"), Self.summary(remote))
     }
+
+    /// Azure CNI Pod Subnet: pod b takes its address from a dedicated pod subnet with its own NSG
+    /// ("separate VNet policies for pods"); that NSG, not the node subnet's, filters b's traffic.
+    @Test func podSubnetNSGFiltersPodTraffic() throws {
+        let yaml = Self.flat
+            .replacingOccurrences(of: "      - {name: vms, prefix: 10.224.5.0/24}",
+                                  with: "      - {name: vms, prefix: 10.224.5.0/24}\n      - {name: pods, prefix: 10.224.8.0/24, nsg: pod-nsg}")
+            .replacingOccurrences(of: "ip: 10.224.0.30", with: "ip: 10.224.8.30")
+            .replacingOccurrences(of: "nsgs:\n", with: """
+            nsgs:
+              - name: pod-nsg
+                rules:
+                  - {name: pods-deny-vm, priority: 100, direction: Inbound, access: Deny, protocol: Tcp, source: 10.224.5.0/24, destination: "*", destinationPorts: "8080"}
+                  - {name: pods-deny-out-4444, priority: 100, direction: Outbound, access: Deny, protocol: Tcp, source: "*", destination: "*", destinationPorts: "4444"}
+
+            """)
+        let p = try Self.pipeline(yaml)
+        let inbound = p.t("10.224.5.10", "10.224.8.30", 8080)
+        #expect(inbound.verdict == .drop && inbound.rule == "pod-nsg/pods-deny-vm", Self.summary(inbound))
+        let outbound = p.t("10.224.8.30", "10.224.5.10", 4444)
+        #expect(outbound.verdict == .drop && outbound.rule == "pod-nsg/pods-deny-out-4444", Self.summary(outbound))
+        let fromNodeSubnet = p.t("10.224.0.20", "10.224.8.30", 8080)
+        #expect(fromNodeSubnet.hops.filter { $0.stage == .nsg }.map { $0.rule ?? "" }
+                == ["nic-nsg/AllowVnetOutBound", "subnet-nsg/AllowVnetOutBound", "pod-nsg/AllowVnetInBound", "nic-nsg/AllowVnetInBound"],
+                Self.summary(fromNodeSubnet))
+    }
 }

@@ -192,7 +192,11 @@ extension AzureNetwork {
             guard let n = nodeIndex[p.nodeName] else { continue }
             let g = nodeNIC[n] >= 0 ? nicGroups[nodeNIC[n]] : -1
             for ip in p.ips where podOwner(ip) < 0 {
-                entries.append(HostEntry(ip: ip, kind: .pod, index: Int32(n), subnet: nodeSubnets[n], nicGroup: g))
+                // Azure CNI Pod Subnet: a pod address from a dedicated pod subnet is filtered and
+                // routed by that subnet's NSG and route table ("separate VNet policies for pods",
+                // concepts-network-azure-cni-pod-subnet); node-subnet pods share the node's.
+                let own = subnetIndex(containing: ip)
+                entries.append(HostEntry(ip: ip, kind: .pod, index: Int32(n), subnet: own >= 0 ? own : nodeSubnets[n], nicGroup: g))
             }
         }
         for (i, nic) in cluster.networkInterfaces.enumerated() where !nodeNIC.contains(i) {

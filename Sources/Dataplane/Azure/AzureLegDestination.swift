@@ -200,7 +200,7 @@ extension AzureNetwork {
         }
         switch h.kind {
         case .node, .pod:
-            return deliverToNode(Int(h.index), &leg, &recorder)
+            return deliverToHost(h, &leg, &recorder)
         case .nic:
             let sg = h.subnet >= 0 ? subnets[Int(h.subnet)].group : -1
             if let denied = applyGroup(sg, inbound: true, level: "subnet", &leg, &recorder) { return denied }
@@ -227,6 +227,13 @@ extension AzureNetwork {
     /// Subnet NSG inbound, then NIC NSG inbound (§1.2 rule 3), then the return-path check.
     func deliverToNode(_ node: Int, _ leg: inout Leg, _ recorder: inout HopRecorder) -> AzureLegResult {
         guard let h = host(nodeIPs[node]) else { return allow(leg, landed: Int32(node)) }
+        return deliverToHost(h, &leg, &recorder)
+    }
+
+    /// The same for a node address or a VNet pod address (its own subnet: node subnet, or the
+    /// dedicated pod subnet); lands on the node that hosts it.
+    func deliverToHost(_ h: HostEntry, _ leg: inout Leg, _ recorder: inout HopRecorder) -> AzureLegResult {
+        let node = Int(h.index)
         let sg = h.subnet >= 0 ? subnets[Int(h.subnet)].group : -1
         if let denied = applyGroup(sg, inbound: true, level: "subnet", &leg, &recorder) { return denied }
         if let denied = applyGroup(h.nicGroup, inbound: true, level: "NIC", &leg, &recorder) { return denied }
