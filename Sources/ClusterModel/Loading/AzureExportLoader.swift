@@ -105,9 +105,9 @@ enum AzureExportLoader {
             b.cluster.ipGroups.append(IPGroup(name: name, addresses: addrs, source: o.location))
         case .privateEndpoint: AzureExportCluster.privateEndpoint(c.object("PrivateEndpoint \(name)"), into: &b)
         case .serviceTags:
-            for v in c["values"]?.items ?? [] {
+            for v in listed(c["values"], b.sink) {
                 guard let n = v["name"]?.scalar else { continue }
-                let prefixes = (prop(v, "addressPrefixes")?.items ?? []).compactMap { $0.prefix(b.sink) }
+                let prefixes = (listed(prop(v, "addressPrefixes"), b.sink)).compactMap { $0.prefix(b.sink) }
                 b.cluster.serviceTags.append(ServiceTag(name: n, prefixes: prefixes))
             }
         }
