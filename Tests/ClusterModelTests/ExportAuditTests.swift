@@ -1,0 +1,181 @@
+import Foundation
+import NetworkAddress
+import XCTest
+@testable import ClusterModel
+
+/// Real exports as kubectl and az print them: server-side fields tolerated, every field akssim
+/// uses read with its meaning, and wrong types or missing required fields reported, not skipped.
+final class ExportAuditTests: XCTestCase {
+    private let sub = "/subscriptions/0000/resourceGroups/MC_rg/providers"
+
+    /// `kubectl get pods,nodes -o yaml` shapes: managedFields, ownerReferences, status fields.
+    func testKubectlExportFieldsMeanWhatTheySay() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: List
+        metadata: {resourceVersion: ""}
+        items:
+        - apiVersion: v1
+          kind: Node
+          metadata:
+            name: node-a
+            labels: {topology.kubernetes.io/zone: "0"}
+            managedFields: [{manager: kubelet, operation: Update, fieldsType: FieldsV1, fieldsV1: {f:metadata: {}}}]
+          spec: {podCIDR: 10.244.0.0/24, podCIDRs: [10.244.0.0/24], providerID: "azure:///x"}
+          status:
+            addresses:
+            - {address: node-a, type: Hostname}
+            - {address: 10.224.0.4, type: InternalIP}
+            - {address: 20.1.2.3, type: ExternalIP}
+            conditions:
+            - {type: MemoryPressure, status: "False"}
+            - {type: Ready, status: "True", reason: KubeletReady}
+        - apiVersion: v1
+          kind: Pod
+          metadata:
+            name: web-1
+            namespace: default
+            labels: {app: web}
+            ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web, uid: u, controller: true}]
+          spec:
+            nodeName: node-a
+            containers: [{name: c, image: nginx, ports: [{containerPort: 8080, name: http, protocol: TCP}]}]
+          status:
+            phase: Running
+            hostIP: 10.224.0.4
+            hostIPs: [{ip: 10.224.0.4}]
+            podIP: 10.244.0.10
+            podIPs: [{ip: 10.244.0.10}]
+            conditions:
+            - {type: Initialized, status: "True", lastProbeTime: null}
+            - {type: Ready, status: "False", lastProbeTime: null}
+            containerStatuses: [{name: c, ready: false, restartCount: 3, state: {waiting: {reason: CrashLoopBackOff}}}]
+        - apiVersion: v1
+          kind: Pod
+          metadata: {name: kube-proxy-x, namespace: default}
+          spec: {hostNetwork: true, nodeName: node-a, containers: [{name: kp}]}
+          status: {phase: Running, hostIP: 10.224.0.4, podIP: 10.224.0.4, podIPs: [{ip: 10.224.0.4}], conditions: [{type: Ready, status: "True"}]}
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "k8s.yaml")
+        XCTAssertEqual(c.notes.filter { $0.severity != .note }.map(\.description), [])
+        let node = try XCTUnwrap(c.nodes.first)
+        XCTAssertEqual(node.internalIPs, [IPAddress("10.224.0.4")!])
+        XCTAssertEqual(node.externalIPs, [IPAddress("20.1.2.3")!])
+        XCTAssertEqual(node.zone, "0")
+        XCTAssertTrue(node.ready)
+        let web = try XCTUnwrap(c.pods.first { $0.name == "web-1" })
+        XCTAssertEqual(web.ips, [IPAddress("10.244.0.10")!], "podIPs, not hostIP")
+        XCTAssertFalse(web.ready, "the Ready condition, not the phase")
+        XCTAssertEqual(web.containerPorts.map(\.port), [8080])
+        let kp = try XCTUnwrap(c.pods.first { $0.name == "kube-proxy-x" })
+        XCTAssertTrue(kp.hostNetwork)
+        XCTAssertEqual(kp.ips, [IPAddress("10.224.0.4")!])
+    }
+
+    /// A Job's Succeeded pod keeps status.podIPs in the API although the address was released
+    /// and reused: the running pod owns it, and no validation error is raised.
+    func testFinishedPodReleasesItsAddress() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: PodList
+        items:
+        - apiVersion: v1
+          kind: Pod
+          metadata: {name: migrate-x, namespace: default, labels: {job-name: migrate}}
+          spec: {nodeName: n, containers: [{name: m}]}
+          status: {phase: Succeeded, podIP: 10.244.0.10, podIPs: [{ip: 10.244.0.10}], conditions: [{type: Ready, status: "False", reason: PodCompleted}]}
+        - apiVersion: v1
+          kind: Pod
+          metadata: {name: web, namespace: default}
+          spec: {nodeName: n, containers: [{name: c}]}
+          status: {phase: Running, podIP: 10.244.0.10, podIPs: [{ip: 10.244.0.10}]}
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "pods.yaml")
+        XCTAssertEqual(c.pods.first { $0.name == "migrate-x" }?.ips, [])
+        XCTAssertEqual(c.pods.first { $0.name == "web" }?.ips, [IPAddress("10.244.0.10")!])
+    }
+
+    /// The API server's typed lists (`kubectl get --raw`) leave kind off their items.
+    func testTypedListItemsTakeTheListKind() throws {
+        let json = """
+        {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"},
+         "items": [{"metadata": {"name": "p", "namespace": "default"}, "spec": {"containers": [{"name": "c"}]},
+                    "status": {"phase": "Running", "podIP": "10.244.0.3", "podIPs": [{"ip": "10.244.0.3"}]}}]}
+        """
+        let c = try ClusterLoader.load(yaml: json, file: "raw.json")
+        XCTAssertEqual(c.pods.map(\.name), ["p"])
+        XCTAssertEqual(c.pods.first?.ips, [IPAddress("10.244.0.3")!])
+        let errs = loadErrors(#"{"kind": "List", "apiVersion": "v1", "items": [{"metadata": {"name": "p"}}]}"#, file: "l.json")
+        XCTAssertEqual(errs, ["l.json:1:48: error: items[0]: expected kind (a List item without kind)"])
+    }
+
+    /// A list field akssim reads, given as a mapping, is an error naming file, line, column and field.
+    func testWrongTypedListFieldsAreErrors() {
+        let pod = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: default}
+        spec: {containers: [{name: c, ports: {containerPort: 8080}}]}
+        status: {phase: Running, podIPs: {ip: 10.244.0.3}}
+        """
+        XCTAssertEqual(loadErrors(pod, file: "pod.yaml"), [
+            "pod.yaml:4:38: error: Pod default/p: spec.containers[0].ports: expected a list, found a mapping",
+            "pod.yaml:5:34: error: Pod default/p: status.podIPs: expected a list, found a mapping",
+        ])
+        let node = #"{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}, "status": {"addresses": {"type": "InternalIP"}}}"#
+        XCTAssertEqual(loadErrors(node, file: "node.json"), ["node.json:1:89: error: Node n: status.addresses: expected a list, found a mapping"])
+        let vnet = #"{"name": "v", "type": "Microsoft.Network/virtualNetworks", "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]}, "subnets": {"name": "s"}}"#
+        XCTAssertEqual(loadErrors(vnet, file: "vnet.json"), ["vnet.json:1:124: error: VNet v: subnets: expected a list, found a mapping"])
+    }
+
+    /// ARM requires priority, direction, access and protocol on a security rule.
+    func testNSGExportRuleWithoutRequiredFieldsIsAnError() {
+        let nsg = #"{"name": "n", "type": "Microsoft.Network/networkSecurityGroups", "securityRules": [{"name": "r", "protocol": "Tcp", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*", "sourcePortRange": "*", "destinationPortRange": "80", "access": "Allow"}]}"#
+        XCTAssertEqual(loadErrors(nsg, file: "nsg.json"), [
+            "nsg.json:1:84: error: NSG n: securityRules[0]: rule r: expected priority (100–4096)",
+            "nsg.json:1:84: error: NSG n: securityRules[0]: rule r: expected direction (Inbound or Outbound)",
+        ])
+    }
+
+    /// `az network nsg list`: securityRules and defaultSecurityRules, plural prefixes and port
+    /// ranges next to empty singular ones, ASG references, etag/provisioningState everywhere.
+    func testAzNSGListShape() throws {
+        let json = """
+        [{"defaultSecurityRules": [{"access": "Deny", "direction": "Inbound", "name": "DenyAllInBound", "priority": 65500, "protocol": "*",
+            "sourceAddressPrefix": "*", "destinationAddressPrefix": "*", "sourcePortRange": "*", "destinationPortRange": "*", "etag": "W/\\"c\\""}],
+          "etag": "W/\\"c\\"", "flushConnection": null, "id": "\(sub)/Microsoft.Network/networkSecurityGroups/nsg", "name": "nsg",
+          "provisioningState": "Succeeded", "resourceGuid": "g", "type": "Microsoft.Network/networkSecurityGroups",
+          "securityRules": [
+            {"access": "Deny", "description": null, "destinationAddressPrefix": "", "destinationAddressPrefixes": ["10.224.0.4", "10.224.0.5/32"],
+             "destinationApplicationSecurityGroups": null, "destinationPortRange": null, "destinationPortRanges": ["22", "8000-8100"],
+             "direction": "Inbound", "name": "deny-mgmt", "priority": 400, "protocol": "*", "sourceAddressPrefix": null,
+             "sourceAddressPrefixes": ["198.51.100.0/24", "203.0.113.7"], "sourcePortRange": "*", "sourcePortRanges": [], "provisioningState": "Succeeded"},
+            {"access": "Allow", "destinationAddressPrefix": null, "destinationAddressPrefixes": [],
+             "destinationApplicationSecurityGroups": [{"id": "\(sub)/Microsoft.Network/applicationSecurityGroups/web-asg", "resourceGroup": "MC_rg"}],
+             "destinationPortRange": "443", "destinationPortRanges": [], "direction": "Inbound", "name": "asg", "priority": 410, "protocol": "Tcp",
+             "sourceAddressPrefix": "Internet", "sourceAddressPrefixes": [], "sourcePortRange": "*", "sourcePortRanges": []}]}]
+        """
+        let asg = #"{"id": "x/applicationSecurityGroups/web-asg", "name": "web-asg", "type": "Microsoft.Network/applicationSecurityGroups", "etag": "e"}"#
+        let dir = try makeTempDir()
+        try write(json, to: dir.appendingPathComponent("nsgs.json"))
+        try write(asg, to: dir.appendingPathComponent("asg.json"))
+        let c = try ClusterLoader.load(paths: [dir.path])
+        let nsg = try XCTUnwrap(c.networkSecurityGroups.first)
+        XCTAssertEqual(nsg.rules.map(\.name), ["deny-mgmt", "asg"], "default rules are the model's own")
+        let deny = nsg.rules[0]
+        XCTAssertEqual(deny.sourceAddresses, [.prefix(IPPrefix("198.51.100.0/24")!), .prefix(IPPrefix("203.0.113.7/32")!)])
+        XCTAssertEqual(deny.destinationAddresses, [.prefix(IPPrefix("10.224.0.4/32")!), .prefix(IPPrefix("10.224.0.5/32")!)])
+        XCTAssertEqual(deny.destinationPorts, [PortRange(azure: "22")!, PortRange(azure: "8000-8100")!])
+        XCTAssertEqual(deny.sourcePorts, [.any])
+        XCTAssertEqual(nsg.rules[1].destinationApplicationSecurityGroups, ["web-asg"])
+        XCTAssertEqual(nsg.rules[1].destinationAddresses, [], "an ASG side names no addresses")
+        XCTAssertEqual(nsg.rules[1].sourceAddresses, [.serviceTag("Internet")])
+    }
+
+    /// A subnet printed with `addressPrefixes: []` next to its `addressPrefix` keeps the prefix.
+    func testSubnetEmptyAddressPrefixesFallsBackToAddressPrefix() throws {
+        let json = #"{"name": "v", "type": "Microsoft.Network/virtualNetworks", "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]}, "subnets": [{"name": "s", "addressPrefix": "10.1.0.0/16", "addressPrefixes": []}]}"#
+        let c = try ClusterLoader.load(yaml: json, file: "v.json")
+        XCTAssertEqual(c.virtualNetworks.first?.subnets.first?.prefixes, [IPPrefix("10.1.0.0/16")!])
+    }
+}
