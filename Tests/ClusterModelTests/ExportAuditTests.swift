@@ -179,3 +179,22 @@ final class ExportAuditTests: XCTestCase {
         XCTAssertEqual(c.virtualNetworks.first?.subnets.first?.prefixes, [IPPrefix("10.1.0.0/16")!])
     }
 }
+
+extension ExportAuditTests {
+    /// With the AKS private DNS zone the private endpoint export names only its NIC; the API
+    /// server address comes from that NIC's export.
+    func testPrivateEndpointAddressFromItsNIC() throws {
+        let json = """
+        [{"name": "aks2", "type": "Microsoft.ContainerService/ManagedClusters", "fqdn": null, "privateFqdn": "aks2-x.privatelink.eastus.azmk8s.io",
+          "apiServerAccessProfile": {"enablePrivateCluster": true, "privateDnsZone": "system"}, "networkProfile": {"networkPlugin": "azure", "podCidr": "10.244.0.0/16"}},
+         {"name": "kube-apiserver", "type": "Microsoft.Network/privateEndpoints", "customDnsConfigs": [], "ipConfigurations": [],
+          "networkInterfaces": [{"id": "/subscriptions/x/resourceGroups/MC/providers/Microsoft.Network/networkInterfaces/kube-apiserver.nic.abc"}],
+          "privateLinkServiceConnections": [{"name": "kube-apiserver", "groupIds": ["management"]}]},
+         {"name": "kube-apiserver.nic.abc", "type": "Microsoft.Network/networkInterfaces", "privateEndpoint": {"id": "x"},
+          "ipConfigurations": [{"name": "privateEndpointIpConfig.x", "privateIPAddress": "10.224.0.250", "privateIPAddressVersion": "IPv4"}]}]
+        """
+        let c = try ClusterLoader.load(yaml: json, file: "private.json")
+        XCTAssertEqual(c.settings.apiServer.privateIP, IPAddress("10.224.0.250"))
+        XCTAssertFalse(c.notes.contains { $0.description.contains("endpoint") }, "\(c.notes)")
+    }
+}

@@ -55,10 +55,14 @@ enum AzureExportCluster {
         }
         let dns = (listed(prop("customDnsConfigs"), sink)).flatMap { listed($0["ipAddresses"], sink) }
         let cfgs = (listed(prop("ipConfigurations"), sink)).compactMap { AzureExportLoader.prop($0, "privateIPAddress") }
-        guard let ipC = (dns + cfgs).first, let ip = ipC.ip(b.sink) else {
-            b.sink.warning("expected customDnsConfigs[].ipAddresses or ipConfigurations[].privateIPAddress (the endpoint's address)", at: c)
+        if let ipC = (dns + cfgs).first {
+            if let ip = ipC.ip(b.sink) { b.cluster.settings.apiServer.privateIP = ip }
             return
         }
-        b.cluster.settings.apiServer.privateIP = ip
+        // With a private DNS zone, `az network private-endpoint show` prints empty customDnsConfigs
+        // and ipConfigurations: the address is only on the endpoint's NIC (`kube-apiserver.nic.<guid>`,
+        // `az network nic show`), read once every file is loaded.
+        let nics = listed(prop("networkInterfaces"), sink).compactMap(AzureExportLoader.refName)
+        b.azureLinks.endpointNICs.append(.init(nics: nics, at: c))
     }
 }

@@ -10,6 +10,7 @@ struct AzureLinks {
     struct NATIP { var gateway: String; var publicIP: String; var at: Cursor }
     struct Group { var policy: String; var group: RuleCollectionGroup; var at: Cursor }
     struct SubnetLink { var vnet: String; var subnet: Subnet; var at: Cursor }
+    struct EndpointNICs { var nics: [String]; var at: Cursor }
 
     var frontendIPs: [FrontendIP] = []
     var poolNICs: [PoolNIC] = []
@@ -18,6 +19,8 @@ struct AzureLinks {
     var groups: [Group] = []
     var subnets: [SubnetLink] = []
     var outboundIPs: [(name: String, at: Cursor)] = []
+    /// The API server private endpoint's NICs, when the endpoint export itself carries no address.
+    var endpointNICs: [EndpointNICs] = []
 
     /// Subnets exported on their own join their VNet (before nodes are placed in subnets).
     static func resolveSubnets(_ b: inout ClusterBuilder) {
@@ -91,6 +94,14 @@ struct AzureLinks {
             } else {
                 unresolved("firewall policy", g.policy, hint: "export it with `az network firewall policy show -o json`",
                            loadedAny: !b.cluster.firewallPolicies.isEmpty, at: g.at)
+            }
+        }
+        for e in l.endpointNICs {
+            let loaded = b.cluster.networkInterfaces
+            let ip = e.nics.lazy.compactMap { n in loaded.first { $0.name == n }?.ipAddresses.first }.first
+            if let ip { b.cluster.settings.apiServer.privateIP = ip } else {
+                let names = e.nics.isEmpty ? "" : " (export its NIC \(e.nics.joined(separator: ", ")) with `az network nic show -o json`)"
+                sink.warning("expected customDnsConfigs[].ipAddresses or ipConfigurations[].privateIPAddress (the endpoint's address)\(names)", at: e.at)
             }
         }
         for o in l.outboundIPs {
