@@ -198,3 +198,32 @@ extension ExportAuditTests {
         XCTAssertFalse(c.notes.contains { $0.description.contains("endpoint") }, "\(c.notes)")
     }
 }
+
+extension ExportAuditTests {
+    /// podutil.FindPort resolves a named targetPort in the containers, then in sidecars (init
+    /// containers with restartPolicy Always); plain init containers do not count.
+    func testSidecarNamedPortsResolveForDerivedEndpoints() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: default, labels: {app: a}}
+        spec:
+          nodeName: n
+          initContainers:
+          - {name: setup, ports: [{containerPort: 7000, name: metrics}]}
+          - {name: proxy, restartPolicy: Always, ports: [{containerPort: 15001, name: metrics}, {containerPort: 15002, name: admin}]}
+          containers:
+          - {name: app, ports: [{containerPort: 8080, name: http}]}
+        status: {phase: Running, podIPs: [{ip: 10.244.0.5}], conditions: [{type: Ready, status: "True"}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s, namespace: default}
+        spec: {clusterIP: 10.0.0.9, selector: {app: a}, ports: [{name: m, port: 9090, targetPort: metrics}, {name: h, port: 80, targetPort: http}]}
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "sidecar.yaml")
+        XCTAssertEqual(c.pods.first?.containerPorts.map(\.port), [8080, 15001, 15002])
+        let slice = try XCTUnwrap(c.endpointSlices.first { $0.serviceName == "s" })
+        XCTAssertEqual(slice.ports.map(\.port), [15001, 8080])
+    }
+}

@@ -148,7 +148,10 @@ enum KubernetesExportLoader {
         let spec = o["spec"]
         p.nodeName = spec?["nodeName"]?.text(sink) ?? ""
         p.hostNetwork = spec?["hostNetwork"]?.bool(sink) ?? false
-        for c in listed(spec?["containers"], sink) {
+        // Sidecars (init containers with restartPolicy Always) serve named ports too, after the
+        // regular containers: podutil.FindPort, which the endpoint-slice controller uses.
+        let sidecars = listed(spec?["initContainers"], sink).filter { $0["restartPolicy"]?.scalar == "Always" }
+        for c in listed(spec?["containers"], sink) + sidecars {
             for port in listed(c["ports"], sink) {
                 guard let n = port["containerPort"]?.int(sink, range: 1...65535) else { continue }
                 p.containerPorts.append(ContainerPort(name: port["name"]?.scalar, port: n, proto: port["protocol"]?.k8sProtocol(sink) ?? .tcp))
