@@ -227,3 +227,15 @@ extension ExportAuditTests {
         XCTAssertEqual(slice.ports.map(\.port), [15001, 8080])
     }
 }
+
+extension ExportAuditTests {
+    /// `az network nsg list` of a cluster whose rules name ASGs, without `az network asg list`
+    /// (not in the usual export set): a partial export, so a warning, as for other kinds.
+    func testNSGRuleASGWithoutASGExportIsAWarning() throws {
+        let json = #"[{"name": "nsg", "type": "Microsoft.Network/networkSecurityGroups", "securityRules": [{"name": "r", "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "*", "sourcePortRange": "*", "destinationPortRange": "443", "destinationApplicationSecurityGroups": [{"id": "/x/applicationSecurityGroups/web-asg"}]}]}]"#
+        let c = try ClusterLoader.load(yaml: json, file: "nsgs.json")
+        XCTAssertEqual(c.notes.filter { $0.severity == .warning }.map(\.description), [
+            "nsgs.json:1:303: warning: NSG nsg: securityRules[0].destinationApplicationSecurityGroups: rule r: application security group web-asg not found (none loaded; add the export to check this reference)",
+        ])
+    }
+}
