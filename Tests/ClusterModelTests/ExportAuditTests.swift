@@ -239,3 +239,15 @@ extension ExportAuditTests {
         ])
     }
 }
+
+extension ExportAuditTests {
+    /// `az … -o json > file` in Windows PowerShell 5.1 writes UTF-16 with a byte-order mark.
+    func testUTF16ExportLoads() throws {
+        let json = #"[{"name": "p", "type": "Microsoft.Network/publicIPAddresses", "ipAddress": "20.1.2.3", "publicIPAllocationMethod": "Static"}]"#
+        let dir = try makeTempDir()
+        let url = dir.appendingPathComponent("pips.json")
+        try XCTUnwrap(json.data(using: .utf16)).write(to: url)   // Foundation prepends the BOM
+        let c = try ClusterLoader.load(paths: [url.path])
+        XCTAssertEqual(c.publicIPs.map(\.address), [IPAddress("20.1.2.3")!])
+    }
+}

@@ -112,7 +112,9 @@ struct SourceReader {
             b.sink.add(Diagnostic(.error, "cannot read file", location: SourceLocation(file: display)))
             return
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        // Windows PowerShell 5.1 writes `az … -o json > file` as UTF-16 with a byte-order mark.
+        let utf16BOM = data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF])
+        guard let text = utf16BOM ? String(data: data, encoding: .utf16) : String(data: data, encoding: .utf8) else {
             b.sink.add(Diagnostic(.error, "expected UTF-8 text (YAML or JSON)", location: SourceLocation(file: display)))
             return
         }
