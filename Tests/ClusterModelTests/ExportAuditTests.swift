@@ -251,3 +251,17 @@ extension ExportAuditTests {
         XCTAssertEqual(c.publicIPs.map(\.address), [IPAddress("20.1.2.3")!])
     }
 }
+
+extension ExportAuditTests {
+    /// Unset string fields printed as "" read as absent in exports.
+    func testEmptyStringsReadAsAbsentInExports() throws {
+        let json = """
+        [{"name": "rt", "type": "Microsoft.Network/routeTables", "routes": [{"name": "r", "addressPrefix": "0.0.0.0/0", "nextHopType": "Internet", "nextHopIpAddress": ""}]},
+         {"name": "lb", "type": "Microsoft.Network/loadBalancers", "frontendIPConfigurations": [{"name": "f", "privateIPAddress": "", "publicIPAddress": {"id": "/x/publicIPAddresses/p"}}]},
+         {"name": "p", "type": "Microsoft.Network/publicIPAddresses", "ipAddress": "20.1.2.3", "publicIPAllocationMethod": "Static"}]
+        """
+        let c = try ClusterLoader.load(yaml: json, file: "e.json")
+        XCTAssertEqual(c.routeTables.first?.routes.first?.nextHopIP, nil)
+        XCTAssertEqual(c.loadBalancers.first?.frontends.first?.address, IPAddress("20.1.2.3"))
+    }
+}
