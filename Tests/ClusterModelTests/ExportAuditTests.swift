@@ -265,3 +265,21 @@ extension ExportAuditTests {
         XCTAssertEqual(c.loadBalancers.first?.frontends.first?.address, IPAddress("20.1.2.3"))
     }
 }
+
+extension ExportAuditTests {
+    /// An Ingress with a resource backend is valid upstream: the export loads without that path.
+    /// A bare JSON array of objects (`kubectl get … -o json | jq .items`) loads like a List.
+    func testIngressResourceBackendAndBareObjectArray() throws {
+        let json = """
+        [{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i", "namespace": "default"},
+          "spec": {"ingressClassName": "nginx", "rules": [{"host": "a.example.com", "http": {"paths": [
+            {"path": "/static", "pathType": "Prefix", "backend": {"resource": {"apiGroup": "k8s.example.com", "kind": "StorageBucket", "name": "static"}}},
+            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}},
+         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}]
+        """
+        let c = try ClusterLoader.load(yaml: json, file: "i.json")
+        XCTAssertEqual(c.namespaces.map(\.name), ["default"])
+        XCTAssertEqual(c.ingresses.first?.rules.first?.paths.map(\.path), ["/"])
+        XCTAssertTrue(c.notes.contains { $0.severity == .warning && $0.description.contains("resource backend is not modelled") })
+    }
+}

@@ -150,6 +150,9 @@ struct SourceReader {
                 }
             } else if KubernetesExportLoader.recognises(root) {
                 KubernetesExportLoader.load(root, into: &b)
+            } else if root.isSequence, !root.items.isEmpty, root.items.allSatisfy(KubernetesExportLoader.recognises) {
+                // `kubectl get … -o json | jq .items`: a bare array of objects.
+                for item in root.items { KubernetesExportLoader.load(item, into: &b) }
             } else if AzureExportLoader.recognises(root) {
                 AzureExportLoader.load(root, into: &b)
             } else {
