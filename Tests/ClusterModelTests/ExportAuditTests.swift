@@ -283,3 +283,38 @@ extension ExportAuditTests {
         XCTAssertTrue(c.notes.contains { $0.severity == .warning && $0.description.contains("resource backend is not modelled") })
     }
 }
+
+extension ExportAuditTests {
+    /// Azure names are case-insensitive: references whose casing differs from the resource's
+    /// own (an ID typed by hand, upper-cased names in VMSS IDs) resolve to it.
+    func testAzureReferencesIgnoreCase() throws {
+        let s = "/subscriptions/x/resourceGroups/MC_RG/providers"
+        let json = """
+        [{"name": "aks-vnet", "type": "Microsoft.Network/virtualNetworks", "addressSpace": {"addressPrefixes": ["10.224.0.0/12"]},
+          "subnets": [{"name": "aks-subnet", "addressPrefix": "10.224.0.0/16",
+                       "networkSecurityGroup": {"id": "\(s)/Microsoft.Network/networkSecurityGroups/AKS-AGENTPOOL-NSG"},
+                       "routeTable": {"id": "\(s)/Microsoft.Network/routeTables/Aks-Routes"}}]},
+         {"name": "aks-agentpool-nsg", "type": "Microsoft.Network/networkSecurityGroups", "securityRules": [
+           {"name": "r", "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "*",
+            "sourcePortRange": "*", "destinationPortRange": "443", "destinationApplicationSecurityGroups": [{"id": "\(s)/Microsoft.Network/applicationSecurityGroups/WEB"}]}]},
+         {"name": "web", "type": "Microsoft.Network/applicationSecurityGroups"},
+         {"name": "aks-routes", "type": "Microsoft.Network/routeTables", "routes": []},
+         {"name": "aks-nodepool1-1234-vmss", "type": "Microsoft.Network/networkInterfaces", "macAddress": "00-0D-3A-00-00-01",
+          "id": "\(s)/Microsoft.Compute/virtualMachineScaleSets/AKS-NODEPOOL1-1234-VMSS/virtualMachines/10/networkInterfaces/aks-nodepool1-1234-vmss",
+          "ipConfigurations": [{"name": "ipconfig1", "privateIPAddress": "10.224.0.4", "subnet": {"id": "\(s)/Microsoft.Network/virtualNetworks/AKS-VNET/subnets/AKS-SUBNET"},
+                                "applicationSecurityGroups": [{"id": "\(s)/Microsoft.Network/applicationSecurityGroups/Web"}]}]}]
+        ---
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "aks-nodepool1-1234-vmss00000a"}, "status": {"addresses": [{"type": "InternalIP", "address": "10.224.0.4"}]}}
+        """
+        let c = try ClusterLoader.load(yaml: json, file: "case.yaml")
+        let subnet = try XCTUnwrap(c.virtualNetworks.first?.subnets.first)
+        XCTAssertEqual(subnet.networkSecurityGroup, "aks-agentpool-nsg")
+        XCTAssertEqual(subnet.routeTable, "aks-routes")
+        XCTAssertEqual(c.networkSecurityGroups.first?.rules.first?.destinationApplicationSecurityGroups, ["web"])
+        let nic = try XCTUnwrap(c.networkInterfaces.first)
+        XCTAssertEqual(nic.nodeName, "aks-nodepool1-1234-vmss00000a")
+        XCTAssertEqual(nic.subnet, "aks-vnet/aks-subnet")
+        XCTAssertEqual(nic.applicationSecurityGroups, ["web"])
+        XCTAssertEqual(c.nodes.first?.subnet, "aks-vnet/aks-subnet")
+    }
+}

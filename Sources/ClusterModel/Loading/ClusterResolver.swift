@@ -11,8 +11,9 @@ enum ClusterResolver {
             b.cluster.networkInterfaces[i].nodeName = ""
         }
         AzureLinks.resolveSubnets(&b)
-        linkNodesAndNICs(&b.cluster)
         AzureLinks.resolve(&b)
+        AzureNameCase.canonicalise(&b.cluster)
+        linkNodesAndNICs(&b.cluster)
         apiServerAddress(&b.cluster)
         finishedPodsReleaseAddresses(&b.cluster)
         hostNetworkAddresses(&b.cluster)
