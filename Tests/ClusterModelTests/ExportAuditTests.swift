@@ -318,3 +318,28 @@ extension ExportAuditTests {
         XCTAssertEqual(c.nodes.first?.subnet, "aks-vnet/aks-subnet")
     }
 }
+
+extension ExportAuditTests {
+    /// Pods exported without their Namespace objects: a namespaceSelector on the API server's
+    /// `kubernetes.io/metadata.name` label still selects their namespace (no spurious warning).
+    func testNamespaceSelectorWithoutNamespaceExport() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: b, namespace: other, labels: {app: b}}
+        spec: {containers: [{name: c}]}
+        status: {phase: Running, podIPs: [{ip: 10.244.0.6}]}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: p, namespace: shop}
+        spec:
+          podSelector: {}
+          policyTypes: [Ingress]
+          ingress:
+          - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: other}}}]
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "np.yaml")
+        XCTAssertFalse(c.notes.contains { $0.description.contains("matches no namespace") }, "\(c.notes)")
+    }
+}
