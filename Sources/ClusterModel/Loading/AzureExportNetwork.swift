@@ -148,6 +148,7 @@ enum AzureExportNetwork {
         let sink = b.sink
         var g = NATGateway()
         g.name = c["name"]?.scalar ?? ""
+        g.source = c.location
         for ip in listed(prop(c, "publicIpAddresses"), sink) {
             if let n = AzureExportLoader.refName(ip) { b.azureLinks.natIPs.append(.init(gateway: g.name, publicIP: n, at: ip)) }
         }

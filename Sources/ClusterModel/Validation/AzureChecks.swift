@@ -86,7 +86,7 @@ extension Validator {
         }
         for g in c.natGateways {
             for s in g.subnets where subnet(s) == nil {
-                missing("NATGateway \(g.name)", field: "subnets", at: nil, "subnet", s, loadedAny: !c.virtualNetworks.isEmpty)
+                missing("NATGateway \(g.name)", field: "subnets", at: g.source, "subnet", s, loadedAny: !c.virtualNetworks.isEmpty)
             }
         }
         loadBalancerReferences()
