@@ -21,7 +21,7 @@ enum AzureExportCluster {
             if let v = np["serviceCidrs"] ?? np["serviceCidr"] { s.serviceCIDRs = v.prefixes(sink) }
             if let v = np["dnsServiceIp"]?.ip(sink) { s.dnsServiceIP = v }
             if let v = np["outboundType"]?.enumValue(OutboundType.self, sink) { s.outboundType = v }
-            for ip in np["loadBalancerProfile"]?["effectiveOutboundIPs"]?.items ?? [] {
+            for ip in listed(np["loadBalancerProfile"]?["effectiveOutboundIPs"], sink) {
                 if let n = AzureExportLoader.refName(ip) { b.azureLinks.outboundIPs.append((n, ip)) }
             }
             for f in ["networkPolicy", "podCIDRs", "serviceCIDRs", "dnsServiceIP"] {
@@ -46,18 +46,23 @@ enum AzureExportCluster {
     /// it `kube-apiserver`; its Private Link group is `management`): its address is the API
     /// server's private IP. Other private endpoints are not modelled.
     static func privateEndpoint(_ c: Cursor, into b: inout ClusterBuilder) {
+        let sink = b.sink
         let prop = { (k: String) in AzureExportLoader.prop(c, k) }
-        let groups = (prop("privateLinkServiceConnections")?.items ?? []).flatMap { (AzureExportLoader.prop($0, "groupIds")?.items ?? []).compactMap(\.scalar) }
+        let groups = (listed(prop("privateLinkServiceConnections"), sink)).flatMap { (listed(AzureExportLoader.prop($0, "groupIds"), sink)).compactMap(\.scalar) }
         guard c["name"]?.scalar == "kube-apiserver" || groups.contains("management") else {
             b.sink.add(Diagnostic(.note, "private endpoint is not an AKS API server endpoint; ignored", object: c.object, location: c.location))
             return
         }
-        let dns = (prop("customDnsConfigs")?.items ?? []).flatMap { $0["ipAddresses"]?.items ?? [] }
-        let cfgs = (prop("ipConfigurations")?.items ?? []).compactMap { AzureExportLoader.prop($0, "privateIPAddress") }
-        guard let ipC = (dns + cfgs).first, let ip = ipC.ip(b.sink) else {
-            b.sink.warning("expected customDnsConfigs[].ipAddresses or ipConfigurations[].privateIPAddress (the endpoint's address)", at: c)
+        let dns = (listed(prop("customDnsConfigs"), sink)).flatMap { listed($0["ipAddresses"], sink) }
+        let cfgs = (listed(prop("ipConfigurations"), sink)).compactMap { AzureExportLoader.prop($0, "privateIPAddress") }
+        if let ipC = (dns + cfgs).first {
+            if let ip = ipC.ip(b.sink) { b.cluster.settings.apiServer.privateIP = ip }
             return
         }
-        b.cluster.settings.apiServer.privateIP = ip
+        // With a private DNS zone, `az network private-endpoint show` prints empty customDnsConfigs
+        // and ipConfigurations: the address is only on the endpoint's NIC (`kube-apiserver.nic.<guid>`,
+        // `az network nic show`), read once every file is loaded.
+        let nics = listed(prop("networkInterfaces"), sink).compactMap(AzureExportLoader.refName)
+        b.azureLinks.endpointNICs.append(.init(nics: nics, at: c))
     }
 }

@@ -10,7 +10,7 @@ enum AzureExportFirewall {
         var fw = AzureFirewall()
         fw.name = c["name"]?.scalar ?? ""
         fw.source = c.location
-        for cfg in prop(c, "ipConfigurations")?.items ?? [] {
+        for cfg in listed(prop(c, "ipConfigurations"), sink) {
             if let ip = AzureExportLoader.privateIPAddress(cfg), let a = ip.ip(sink), fw.privateIP == .zero4 {
                 fw.privateIP = a
             }
@@ -21,7 +21,7 @@ enum AzureExportFirewall {
         // Virtual-hub firewalls list their addresses directly.
         if let hub = prop(c, "hubIPAddresses") {
             if let ip = hub["privateIPAddress"]?.ip(sink) { fw.privateIP = ip }
-            fw.publicIPs += (hub["publicIPs"]?["addresses"]?.items ?? []).compactMap { $0["address"]?.ip(sink) }
+            fw.publicIPs += (listed(hub["publicIPs"]?["addresses"], sink)).compactMap { $0["address"]?.ip(sink) }
         }
         fw.policy = AzureExportLoader.refName(prop(c, "firewallPolicy"))
         b.mark("policy", prop(c, "firewallPolicy"))
@@ -30,13 +30,13 @@ enum AzureExportFirewall {
             fw.snatPrivateRanges = snatRanges(r.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }, at: c, sink)
         }
         for (key, kind) in [("natRuleCollections", RuleCollectionKind.dnat), ("networkRuleCollections", .network), ("applicationRuleCollections", .application)] {
-            for rc in prop(c, key)?.items ?? [] {
+            for rc in listed(prop(c, key), sink) {
                 var col = FirewallRuleCollection()
                 col.name = rc["name"]?.scalar ?? ""
                 col.kind = kind
                 col.priority = prop(rc, "priority")?.int(sink, range: 100...65000) ?? 0
                 col.action = action(prop(rc, "action"), kind: kind, sink)
-                col.rules = (prop(rc, "rules")?.items ?? []).compactMap { FirewallRules.rule($0, kind: kind, sink) }
+                col.rules = (listed(prop(rc, "rules"), sink)).compactMap { FirewallRules.rule($0, kind: kind, sink) }
                 fw.classicCollections.append(col)
             }
         }
@@ -88,7 +88,7 @@ enum AzureExportFirewall {
         g.name = c["name"]?.scalar ?? ""
         g.source = c.location
         g.priority = prop(c, "priority")?.int(sink, range: 100...65000) ?? 0
-        for rc in prop(c, "ruleCollections")?.items ?? [] {
+        for rc in listed(prop(c, "ruleCollections"), sink) {
             var col = FirewallRuleCollection()
             col.name = rc["name"]?.scalar ?? ""
             col.priority = rc["priority"]?.int(sink, range: 100...65000) ?? 0
@@ -102,7 +102,7 @@ enum AzureExportFirewall {
                 continue
             }
             col.action = action(rc["action"], kind: col.kind, sink)
-            for r in rc["rules"]?.items ?? [] {
+            for r in listed(rc["rules"], sink) {
                 let kind: RuleCollectionKind
                 switch r["ruleType"]?.scalar {
                 case "NetworkRule": kind = .network

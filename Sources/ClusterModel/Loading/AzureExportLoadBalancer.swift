@@ -10,7 +10,7 @@ enum AzureExportLoadBalancer {
         lb.name = c["name"]?.scalar ?? ""
         lb.source = c.location
         if let s = c["sku"]?["name"]?.scalar { lb.sku = s }
-        for f in prop(c, "frontendIPConfigurations")?.items ?? [] {
+        for f in listed(prop(c, "frontendIPConfigurations"), sink) {
             var fe = FrontendIPConfiguration()
             fe.name = f["name"]?.scalar ?? ""
             if let ip = AzureExportLoader.privateIPAddress(f), let a = ip.ip(sink) { fe.address = a }
@@ -21,10 +21,10 @@ enum AzureExportLoadBalancer {
             fe.subnet = AzureExportLoader.subnetRef(prop(f, "subnet"))
             lb.frontends.append(fe)
         }
-        for p in prop(c, "backendAddressPools")?.items ?? [] {
+        for p in listed(prop(c, "backendAddressPools"), sink) {
             var pool = BackendPool()
             pool.name = p["name"]?.scalar ?? ""
-            for cfg in prop(p, "backendIPConfigurations")?.items ?? [] {
+            for cfg in listed(prop(p, "backendIPConfigurations"), sink) {
                 guard let id = cfg["id"]?.scalar else { continue }
                 if let node = AzureExportLoader.vmssNodeName(fromID: id) {
                     if !pool.nodeNames.contains(node) { pool.nodeNames.append(node) }
@@ -32,12 +32,12 @@ enum AzureExportLoadBalancer {
                     b.azureLinks.poolNICs.append(.init(lb: lb.name, pool: pool.name, nic: nic))
                 }
             }
-            for a in prop(p, "loadBalancerBackendAddresses")?.items ?? [] {
+            for a in listed(prop(p, "loadBalancerBackendAddresses"), sink) {
                 if let ip = prop(a, "ipAddress")?.ip(sink) { pool.addresses.append(ip) }
             }
             lb.backendPools.append(pool)
         }
-        for p in prop(c, "probes")?.items ?? [] {
+        for p in listed(prop(c, "probes"), sink) {
             var probe = HealthProbe()
             probe.name = p["name"]?.scalar ?? ""
             if let v = prop(p, "protocol")?.enumValue(ProbeProtocol.self, sink) { probe.proto = v }
@@ -47,7 +47,7 @@ enum AzureExportLoadBalancer {
             if let v = (prop(p, "probeThreshold") ?? prop(p, "numberOfProbes"))?.int(sink) { probe.numberOfProbes = v }
             lb.probes.append(probe)
         }
-        for r in prop(c, "loadBalancingRules")?.items ?? [] {
+        for r in listed(prop(c, "loadBalancingRules"), sink) {
             var rule = LoadBalancingRule()
             rule.name = r["name"]?.scalar ?? ""
             rule.frontend = AzureExportLoader.refName(prop(r, "frontendIPConfiguration")) ?? ""
@@ -63,10 +63,10 @@ enum AzureExportLoadBalancer {
             if let v = prop(r, "loadDistribution")?.scalar { rule.loadDistribution = v }
             lb.rules.append(rule)
         }
-        for r in prop(c, "outboundRules")?.items ?? [] {
+        for r in listed(prop(c, "outboundRules"), sink) {
             var rule = OutboundRule()
             rule.name = r["name"]?.scalar ?? ""
-            rule.frontends = (prop(r, "frontendIPConfigurations")?.items ?? []).compactMap(AzureExportLoader.refName)
+            rule.frontends = (listed(prop(r, "frontendIPConfigurations"), sink)).compactMap(AzureExportLoader.refName)
             rule.backendPool = AzureExportLoader.refName(prop(r, "backendAddressPool")) ?? ""
             if let p = prop(r, "protocol") { rule.proto = AzureValues.lbProtocol(p, sink) ?? "All" }
             rule.allocatedOutboundPorts = prop(r, "allocatedOutboundPorts")?.int(sink) ?? 0

@@ -65,7 +65,10 @@ enum AzureExportLoader {
 
     static func load(_ root: Cursor, into b: inout ClusterBuilder) {
         if root.isSequence {
-            for item in root.items { loadOne(item, into: &b) }
+            // A hand-assembled array may mix in Kubernetes objects; each goes to its own reader.
+            for item in root.items {
+                if KubernetesExportLoader.recognises(item) { KubernetesExportLoader.load(item, into: &b) } else { loadOne(item, into: &b) }
+            }
         } else if kind(of: root) == nil, root.entries.count == 1, let inner = root.entries.first?.value {
             loadOne(inner, into: &b)
         } else {
@@ -105,9 +108,9 @@ enum AzureExportLoader {
             b.cluster.ipGroups.append(IPGroup(name: name, addresses: addrs, source: o.location))
         case .privateEndpoint: AzureExportCluster.privateEndpoint(c.object("PrivateEndpoint \(name)"), into: &b)
         case .serviceTags:
-            for v in c["values"]?.items ?? [] {
+            for v in listed(c["values"], b.sink) {
                 guard let n = v["name"]?.scalar else { continue }
-                let prefixes = (prop(v, "addressPrefixes")?.items ?? []).compactMap { $0.prefix(b.sink) }
+                let prefixes = (listed(prop(v, "addressPrefixes"), b.sink)).compactMap { $0.prefix(b.sink) }
                 b.cluster.serviceTags.append(ServiceTag(name: n, prefixes: prefixes))
             }
         }
@@ -136,6 +139,7 @@ enum AzureExportLoader {
         guard let i = parts.lastIndex(where: { $0.lowercased() == "virtualmachinescalesets" }), i + 3 < parts.count,
               parts[i + 2].lowercased() == "virtualmachines", let instance = Int(parts[i + 3]) else { return nil }
         let b36 = String(instance, radix: 36)
-        return parts[i + 1] + String(repeating: "0", count: max(0, 6 - b36.count)) + b36
+        // Node names are lower-case DNS labels; IDs sometimes carry the scale set name upper-cased.
+        return (parts[i + 1] + String(repeating: "0", count: max(0, 6 - b36.count)) + b36).lowercased()
     }
 }

@@ -10,8 +10,8 @@ enum AzureExportNetwork {
         v.name = c["name"]?.scalar ?? ""
         v.source = c.location
         v.addressSpaces = prop(c, "addressSpace")?["addressPrefixes"]?.prefixes(sink) ?? []
-        for s in prop(c, "subnets")?.items ?? [] { v.subnets.append(subnet(s, into: &b)) }
-        for p in prop(c, "virtualNetworkPeerings")?.items ?? [] {
+        for s in listed(prop(c, "subnets"), sink) { v.subnets.append(subnet(s, into: &b)) }
+        for p in listed(prop(c, "virtualNetworkPeerings"), sink) {
             var peer = VirtualNetworkPeering()
             peer.name = p["name"]?.scalar ?? ""
             let space = prop(p, "remoteVirtualNetworkAddressSpace") ?? prop(p, "remoteAddressSpace")
@@ -25,7 +25,9 @@ enum AzureExportNetwork {
         var sub = Subnet()
         sub.name = s["name"]?.scalar ?? ""
         sub.source = s.location
-        let prefixes = prop(s, "addressPrefixes") ?? prop(s, "addressPrefix")
+        // A subnet has addressPrefix or addressPrefixes; exports print the other one as null or [].
+        let plural = prop(s, "addressPrefixes").flatMap { $0.isSequence && $0.items.isEmpty ? nil : $0 }
+        let prefixes = plural ?? prop(s, "addressPrefix")
         sub.prefixes = prefixes?.prefixes(b.sink) ?? []
         sub.networkSecurityGroup = AzureExportLoader.refName(prop(s, "networkSecurityGroup"))
         sub.routeTable = AzureExportLoader.refName(prop(s, "routeTable"))
@@ -50,10 +52,10 @@ enum AzureExportNetwork {
 
     /// Merges singular and plural fields (`sourceAddressPrefix` + `sourceAddressPrefixes`);
     /// null, [] and missing read alike (azure-networking.md §1.8).
-    private static func both(_ r: Cursor, _ single: String, _ plural: String) -> [Cursor] {
+    private static func both(_ r: Cursor, _ single: String, _ plural: String, _ sink: DiagnosticSink) -> [Cursor] {
         var out: [Cursor] = []
         if let s = prop(r, single), s.scalar != "" { out.append(s) }
-        out += prop(r, plural)?.items ?? []
+        out += listed(prop(r, plural), sink)
         return out
     }
 
@@ -64,23 +66,34 @@ enum AzureExportNetwork {
         nsg.source = c.location
         nsg.flushConnection = prop(c, "flushConnection")?.bool(sink) ?? false
         // defaultSecurityRules are skipped: the model adds the six default rules itself.
-        for (i, r) in (prop(c, "securityRules")?.items ?? []).enumerated() {
+        for (i, r) in (listed(prop(c, "securityRules"), sink)).enumerated() {
             var rule = SecurityRule()
             rule.name = r["name"]?.scalar ?? ""
             rule.source = r.location
             b.mark("rules[\(i)].priority", prop(r, "priority"))
-            if let p = prop(r, "priority") { rule.priority = p.int(sink) ?? 0 }
-            if let v = prop(r, "direction")?.enumValue(RuleDirection.self, sink) { rule.direction = v }
-            if let v = prop(r, "access")?.enumValue(RuleAccess.self, sink) { rule.access = v }
-            if let p = prop(r, "protocol") { rule.proto = AzureValues.securityProtocol(p, sink) ?? .any }
-            rule.sourceAddresses = both(r, "sourceAddressPrefix", "sourceAddressPrefixes").compactMap { AzureValues.nsgAddress($0, sink) }
-            rule.destinationAddresses = both(r, "destinationAddressPrefix", "destinationAddressPrefixes").compactMap { AzureValues.nsgAddress($0, sink) }
-            rule.sourceApplicationSecurityGroups = (prop(r, "sourceApplicationSecurityGroups")?.items ?? []).compactMap(AzureExportLoader.refName)
-            rule.destinationApplicationSecurityGroups = (prop(r, "destinationApplicationSecurityGroups")?.items ?? []).compactMap(AzureExportLoader.refName)
+            // ARM requires priority, direction, access and protocol on every security rule (the CLI
+            // always prints them); a rule without one is a bad export, not a silent default.
+            if let p = prop(r, "priority") { rule.priority = p.int(sink) ?? 0 } else {
+                sink.error("rule \(rule.name): expected priority (100–4096)", at: r)
+                rule.priority = 100   // one error for the missing field, not a second for its value
+            }
+            if let v = prop(r, "direction") { rule.direction = v.enumValue(RuleDirection.self, sink) ?? .Inbound } else {
+                sink.error("rule \(rule.name): expected direction (Inbound or Outbound)", at: r)
+            }
+            if let v = prop(r, "access") { rule.access = v.enumValue(RuleAccess.self, sink) ?? .Allow } else {
+                sink.error("rule \(rule.name): expected access (Allow or Deny)", at: r)
+            }
+            if let p = prop(r, "protocol") { rule.proto = AzureValues.securityProtocol(p, sink) ?? .any } else {
+                sink.error("rule \(rule.name): expected protocol (Tcp, Udp, Icmp, Esp, Ah or *)", at: r)
+            }
+            rule.sourceAddresses = both(r, "sourceAddressPrefix", "sourceAddressPrefixes", sink).compactMap { AzureValues.nsgAddress($0, sink) }
+            rule.destinationAddresses = both(r, "destinationAddressPrefix", "destinationAddressPrefixes", sink).compactMap { AzureValues.nsgAddress($0, sink) }
+            rule.sourceApplicationSecurityGroups = (listed(prop(r, "sourceApplicationSecurityGroups"), sink)).compactMap(AzureExportLoader.refName)
+            rule.destinationApplicationSecurityGroups = (listed(prop(r, "destinationApplicationSecurityGroups"), sink)).compactMap(AzureExportLoader.refName)
             b.mark("rules[\(i)].sourceASGs", prop(r, "sourceApplicationSecurityGroups"))
             b.mark("rules[\(i)].destinationASGs", prop(r, "destinationApplicationSecurityGroups"))
-            let sp = both(r, "sourcePortRange", "sourcePortRanges").compactMap { $0.portRange(sink) }
-            let dp = both(r, "destinationPortRange", "destinationPortRanges").compactMap { $0.portRange(sink) }
+            let sp = both(r, "sourcePortRange", "sourcePortRanges", sink).compactMap { $0.portRange(sink) }
+            let dp = both(r, "destinationPortRange", "destinationPortRanges", sink).compactMap { $0.portRange(sink) }
             rule.sourcePorts = sp.isEmpty ? [.any] : sp
             rule.destinationPorts = dp.isEmpty ? [.any] : dp
             rule.description = prop(r, "description")?.scalar ?? ""
@@ -96,7 +109,7 @@ enum AzureExportNetwork {
         t.name = c["name"]?.scalar ?? ""
         t.source = c.location
         t.disableBgpRoutePropagation = prop(c, "disableBgpRoutePropagation")?.bool(sink) ?? false
-        for r in prop(c, "routes")?.items ?? [] {
+        for r in listed(prop(c, "routes"), sink) {
             if let route = AzureValues.route(name: r["name"], prefix: prop(r, "addressPrefix"), hopType: prop(r, "nextHopType"),
                                              hopIP: prop(r, "nextHopIpAddress"), at: r, sink) {
                 t.routes.append(route)
@@ -110,13 +123,13 @@ enum AzureExportNetwork {
         var n = NetworkInterface()
         n.name = c["name"]?.scalar ?? ""
         n.source = c.location
-        for cfg in prop(c, "ipConfigurations")?.items ?? [] {
+        for cfg in listed(prop(c, "ipConfigurations"), sink) {
             if let ip = AzureExportLoader.privateIPAddress(cfg), let a = ip.ip(sink) { n.ipAddresses.append(a) }
             if n.subnet.isEmpty, let s = AzureExportLoader.subnetRef(prop(cfg, "subnet")) {
                 n.subnet = s
                 b.mark("subnet", prop(cfg, "subnet"))
             }
-            for a in prop(cfg, "applicationSecurityGroups")?.items ?? [] {
+            for a in listed(prop(cfg, "applicationSecurityGroups"), sink) {
                 if let name = AzureExportLoader.refName(a), !n.applicationSecurityGroups.contains(name) { n.applicationSecurityGroups.append(name) }
             }
         }
@@ -132,12 +145,14 @@ enum AzureExportNetwork {
     }
 
     static func natGateway(_ c: Cursor, into b: inout ClusterBuilder) {
+        let sink = b.sink
         var g = NATGateway()
         g.name = c["name"]?.scalar ?? ""
-        for ip in prop(c, "publicIpAddresses")?.items ?? [] {
+        g.source = c.location
+        for ip in listed(prop(c, "publicIpAddresses"), sink) {
             if let n = AzureExportLoader.refName(ip) { b.azureLinks.natIPs.append(.init(gateway: g.name, publicIP: n, at: ip)) }
         }
-        g.subnets = (prop(c, "subnets")?.items ?? []).compactMap { AzureExportLoader.subnetRef($0) }
+        g.subnets = (listed(prop(c, "subnets"), sink)).compactMap { AzureExportLoader.subnetRef($0) }
         b.cluster.natGateways.append(g)
     }
 }

@@ -10,6 +10,7 @@ struct AzureLinks {
     struct NATIP { var gateway: String; var publicIP: String; var at: Cursor }
     struct Group { var policy: String; var group: RuleCollectionGroup; var at: Cursor }
     struct SubnetLink { var vnet: String; var subnet: Subnet; var at: Cursor }
+    struct EndpointNICs { var nics: [String]; var at: Cursor }
 
     var frontendIPs: [FrontendIP] = []
     var poolNICs: [PoolNIC] = []
@@ -18,11 +19,13 @@ struct AzureLinks {
     var groups: [Group] = []
     var subnets: [SubnetLink] = []
     var outboundIPs: [(name: String, at: Cursor)] = []
+    /// The API server private endpoint's NICs, when the endpoint export itself carries no address.
+    var endpointNICs: [EndpointNICs] = []
 
     /// Subnets exported on their own join their VNet (before nodes are placed in subnets).
     static func resolveSubnets(_ b: inout ClusterBuilder) {
         for s in b.azureLinks.subnets {
-            if let v = b.cluster.virtualNetworks.firstIndex(where: { $0.name == s.vnet }) {
+            if let v = b.cluster.virtualNetworks.firstIndex(where: { $0.name.lowercased() == s.vnet.lowercased() }) {
                 // The VNet export may list the same subnet; one copy is enough.
                 if !b.cluster.virtualNetworks[v].subnets.contains(where: { $0.name == s.subnet.name }) {
                     b.cluster.virtualNetworks[v].subnets.append(s.subnet)
@@ -42,7 +45,7 @@ struct AzureLinks {
     static func resolve(_ b: inout ClusterBuilder) {
         let l = b.azureLinks
         var pips: [String: IPAddress] = [:]
-        for p in b.cluster.publicIPs { pips[p.name] = p.address }
+        for p in b.cluster.publicIPs { pips[p.name.lowercased()] = p.address }   // Azure names ignore case
         let sink = b.sink
         // Links to a kind that was not exported at all are warnings: the export is partial, not wrong.
         func unresolved(_ what: String, _ name: String, hint: String, loadedAny: Bool, at c: Cursor) {
@@ -54,47 +57,55 @@ struct AzureLinks {
         for f in l.frontendIPs {
             guard let lb = b.cluster.loadBalancers.firstIndex(where: { $0.name == f.lb }),
                   let fe = b.cluster.loadBalancers[lb].frontends.firstIndex(where: { $0.name == f.frontend }) else { continue }
-            if let ip = pips[f.publicIP] {
+            if let ip = pips[f.publicIP.lowercased()] {
                 b.cluster.loadBalancers[lb].frontends[fe].address = ip
             } else {
                 unresolved("public IP", f.publicIP, hint: pipHint, loadedAny: !pips.isEmpty, at: f.at)
             }
         }
         var nodeByNIC: [String: String] = [:]
-        for n in b.cluster.networkInterfaces where !n.nodeName.isEmpty { nodeByNIC[n.name] = n.nodeName }
+        for n in b.cluster.networkInterfaces where !n.nodeName.isEmpty { nodeByNIC[n.name.lowercased()] = n.nodeName }
         var nicIPs: [String: [IPAddress]] = [:]
-        for n in b.cluster.networkInterfaces { nicIPs[n.name] = n.ipAddresses }
+        for n in b.cluster.networkInterfaces { nicIPs[n.name.lowercased()] = n.ipAddresses }
         for p in l.poolNICs {
             guard let lb = b.cluster.loadBalancers.firstIndex(where: { $0.name == p.lb }),
                   let pool = b.cluster.loadBalancers[lb].backendPools.firstIndex(where: { $0.name == p.pool }) else { continue }
-            if let node = nodeByNIC[p.nic] {
+            if let node = nodeByNIC[p.nic.lowercased()] {
                 b.cluster.loadBalancers[lb].backendPools[pool].nodeNames.append(node)
-            } else if let ips = nicIPs[p.nic] {
+            } else if let ips = nicIPs[p.nic.lowercased()] {
                 b.cluster.loadBalancers[lb].backendPools[pool].addresses += ips
             }
         }
         for f in l.firewallIPs {
             guard let fw = b.cluster.firewalls.firstIndex(where: { $0.name == f.firewall }) else { continue }
-            if let ip = pips[f.publicIP] { b.cluster.firewalls[fw].publicIPs.append(ip) } else {
+            if let ip = pips[f.publicIP.lowercased()] { b.cluster.firewalls[fw].publicIPs.append(ip) } else {
                 unresolved("public IP", f.publicIP, hint: pipHint, loadedAny: !pips.isEmpty, at: f.at)
             }
         }
         for n in l.natIPs {
             guard let g = b.cluster.natGateways.firstIndex(where: { $0.name == n.gateway }) else { continue }
-            if let ip = pips[n.publicIP] { b.cluster.natGateways[g].publicIPs.append(ip) } else {
+            if let ip = pips[n.publicIP.lowercased()] { b.cluster.natGateways[g].publicIPs.append(ip) } else {
                 unresolved("public IP", n.publicIP, hint: pipHint, loadedAny: !pips.isEmpty, at: n.at)
             }
         }
         for g in l.groups {
-            if let p = b.cluster.firewallPolicies.firstIndex(where: { $0.name == g.policy }) {
+            if let p = b.cluster.firewallPolicies.firstIndex(where: { $0.name.lowercased() == g.policy.lowercased() }) {
                 b.cluster.firewallPolicies[p].ruleCollectionGroups.append(g.group)
             } else {
                 unresolved("firewall policy", g.policy, hint: "export it with `az network firewall policy show -o json`",
                            loadedAny: !b.cluster.firewallPolicies.isEmpty, at: g.at)
             }
         }
+        for e in l.endpointNICs {
+            let loaded = b.cluster.networkInterfaces
+            let ip = e.nics.lazy.compactMap { n in loaded.first { $0.name.lowercased() == n.lowercased() }?.ipAddresses.first }.first
+            if let ip { b.cluster.settings.apiServer.privateIP = ip } else {
+                let names = e.nics.isEmpty ? "" : " (export its NIC \(e.nics.joined(separator: ", ")) with `az network nic show -o json`)"
+                sink.warning("expected customDnsConfigs[].ipAddresses or ipConfigurations[].privateIPAddress (the endpoint's address)\(names)", at: e.at)
+            }
+        }
         for o in l.outboundIPs {
-            if let ip = pips[o.name] { b.cluster.settings.loadBalancerOutboundIPs.append(ip) } else {
+            if let ip = pips[o.name.lowercased()] { b.cluster.settings.loadBalancerOutboundIPs.append(ip) } else {
                 sink.warning("outbound public IP \(o.name) not found; egress source address unknown", at: o.at)
             }
         }

@@ -112,7 +112,9 @@ struct SourceReader {
             b.sink.add(Diagnostic(.error, "cannot read file", location: SourceLocation(file: display)))
             return
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        // Windows PowerShell 5.1 writes `az … -o json > file` as UTF-16 with a byte-order mark.
+        let utf16BOM = data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF])
+        guard let text = utf16BOM ? String(data: data, encoding: .utf16) : String(data: data, encoding: .utf8) else {
             b.sink.add(Diagnostic(.error, "expected UTF-8 text (YAML or JSON)", location: SourceLocation(file: display)))
             return
         }
@@ -148,6 +150,9 @@ struct SourceReader {
                 }
             } else if KubernetesExportLoader.recognises(root) {
                 KubernetesExportLoader.load(root, into: &b)
+            } else if root.isSequence, !root.items.isEmpty, root.items.allSatisfy(KubernetesExportLoader.recognises) {
+                // `kubectl get … -o json | jq .items`: a bare array of objects.
+                for item in root.items { KubernetesExportLoader.load(item, into: &b) }
             } else if AzureExportLoader.recognises(root) {
                 AzureExportLoader.load(root, into: &b)
             } else {

@@ -11,9 +11,11 @@ enum ClusterResolver {
             b.cluster.networkInterfaces[i].nodeName = ""
         }
         AzureLinks.resolveSubnets(&b)
-        linkNodesAndNICs(&b.cluster)
         AzureLinks.resolve(&b)
+        AzureNameCase.canonicalise(&b.cluster)
+        linkNodesAndNICs(&b.cluster)
         apiServerAddress(&b.cluster)
+        finishedPodsReleaseAddresses(&b.cluster)
         hostNetworkAddresses(&b.cluster)
         adoptLegacyEndpoints(&b)
         EndpointDerivation.derive(&b.cluster)
@@ -62,11 +64,23 @@ enum ClusterResolver {
         if !api.privateCluster, api.publicIP == nil { c.settings.apiServer.publicIP = ip }
     }
 
+    /// A pod that has finished (phase Succeeded or Failed: Job pods, evicted pods) keeps
+    /// `status.podIPs` in the API, but its sandbox is gone and the CNI has released the address,
+    /// which a running pod may already hold (kubectl exports then list both). The finished pod
+    /// no longer receives or sends anything, and no policy engine keeps it in its address sets
+    /// (Calico and Cilium drop its endpoint; Azure NPM skips completed pods), so it holds no
+    /// address in the model.
+    private static func finishedPodsReleaseAddresses(_ c: inout Cluster) {
+        for i in c.pods.indices where c.pods[i].phase == .Succeeded || c.pods[i].phase == .Failed {
+            c.pods[i].ips = []
+        }
+    }
+
     /// hostNetwork pods share their node's addresses (the API server reports them so).
     private static func hostNetworkAddresses(_ c: inout Cluster) {
         var nodeIPs: [String: [IPAddress]] = [:]
         for n in c.nodes { nodeIPs[n.name] = n.internalIPs }
-        for i in c.pods.indices where c.pods[i].hostNetwork && c.pods[i].ips.isEmpty {
+        for i in c.pods.indices where c.pods[i].hostNetwork && c.pods[i].ips.isEmpty && c.pods[i].phase != .Succeeded && c.pods[i].phase != .Failed {
             c.pods[i].ips = nodeIPs[c.pods[i].nodeName] ?? []
         }
     }

@@ -172,3 +172,11 @@ extension String {
 func resourceName(fromID id: String) -> String {
     id.split(separator: "/").last.map(String.init) ?? id
 }
+
+/// Elements of an optional list field: absent or null reads as empty; any other non-list is
+/// reported ("expected a list") rather than silently read as empty — a field akssim uses
+/// with the wrong type is an error even in the lenient export readers.
+func listed(_ c: Cursor?, _ sink: DiagnosticSink) -> [Cursor] {
+    guard let c else { return [] }
+    return c.list(sink)
+}

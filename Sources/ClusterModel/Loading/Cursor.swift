@@ -74,7 +74,9 @@ struct Cursor {
         return nil
     }
 
-    /// Value of `key` in a mapping; nil when absent, null, or when this is not a mapping.
+    /// Value of `key` in a mapping; nil when absent, null, or when this is not a mapping. In
+    /// exports an empty string is absent too: az/ARM and Go serialisers print unset string fields
+    /// as `""` (`"nextHopIpAddress": ""`, `"privateIPAddress": ""`).
     subscript(key: String) -> Cursor? {
         guard case .mapping(let m) = node else { return nil }
         // Index-based: iterating a Yams mapping with for-in copies all its pairs into a new array.
@@ -82,7 +84,7 @@ struct Cursor {
         while i != m.endIndex {
             if case .scalar(let k) = m[i].key, k.string == key {
                 let c = Cursor(node: m[i].value, file: file, path: joined(key), object: object, strict: strict)
-                return c.isNull ? nil : c
+                return c.isNull || (!strict && c.scalar == "") ? nil : c
             }
             i = m.index(after: i)
         }

@@ -8,10 +8,17 @@ enum KubernetesExportLoader {
         root["apiVersion"] != nil && root["kind"] != nil
     }
 
-    static func load(_ root: Cursor, into b: inout ClusterBuilder) {
-        guard let kind = root["kind"]?.scalar else { return }
+    /// `impliedKind`: the item kind of a typed list (`PodList` → `Pod`). The API server's typed
+    /// lists (`kubectl get --raw`, client-go dumps) leave `kind` off their items; `kubectl get -o`
+    /// adds it. An item with neither is reported, not skipped.
+    static func load(_ root: Cursor, impliedKind: String? = nil, into b: inout ClusterBuilder) {
+        guard let kind = root["kind"]?.scalar ?? impliedKind else {
+            b.sink.error("expected kind (a List item without kind)", at: root)
+            return
+        }
         if kind == "List" || kind.hasSuffix("List") {
-            for item in root["items"]?.items ?? [] { load(item, into: &b) }
+            let itemKind = kind == "List" ? nil : String(kind.dropLast(4))
+            for item in listed(root["items"], b.sink) { load(item, impliedKind: itemKind, into: &b) }
             return
         }
         let meta = Meta(root, kind: kind, b.sink)
@@ -40,7 +47,7 @@ enum KubernetesExportLoader {
                 b.mark("clusterIPs", spec["clusterIPs"] ?? spec["clusterIP"])
                 b.mark("selector", spec["selector"])
             }
-            s.loadBalancerIngressIPs = (o["status"]?["loadBalancer"]?["ingress"]?.items ?? []).compactMap { $0["ip"]?.ip(sink) }
+            s.loadBalancerIngressIPs = (listed(o["status"]?["loadBalancer"]?["ingress"], sink)).compactMap { $0["ip"]?.ip(sink) }
             if s.loadBalancerIngressIPs.isEmpty, let lbip = o["spec"]?["loadBalancerIP"]?.ip(sink) { s.loadBalancerIngressIPs = [lbip] }
             b.cluster.services.append(s)
         case "EndpointSlice":
@@ -106,8 +113,8 @@ enum KubernetesExportLoader {
         }
     }
 
-    private static func conditionTrue(_ status: Cursor?, _ type: String) -> Bool? {
-        for c in status?["conditions"]?.items ?? [] where c["type"]?.scalar == type {
+    private static func conditionTrue(_ status: Cursor?, _ type: String, _ sink: DiagnosticSink) -> Bool? {
+        for c in listed(status?["conditions"], sink) where c["type"]?.scalar == type {
             return c["status"]?.scalar == "True"
         }
         return nil
@@ -118,7 +125,7 @@ enum KubernetesExportLoader {
         n.name = meta.name
         n.labels = meta.labels
         n.source = o.location
-        for a in o["status"]?["addresses"]?.items ?? [] {
+        for a in listed(o["status"]?["addresses"], sink) {
             switch a["type"]?.scalar {
             case "InternalIP": if let ip = a["address"]?.ip(sink) { n.internalIPs.append(ip) }
             case "ExternalIP": if let ip = a["address"]?.ip(sink) { n.externalIPs.append(ip) }
@@ -127,7 +134,7 @@ enum KubernetesExportLoader {
         }
         if let p = o["spec"]?["podCIDRs"] { n.podCIDRs = p.prefixes(sink) } else if let p = o["spec"]?["podCIDR"] { n.podCIDRs = p.prefixes(sink) }
         n.zone = meta.labels["topology.kubernetes.io/zone"] ?? meta.labels["failure-domain.beta.kubernetes.io/zone"] ?? ""
-        n.ready = conditionTrue(o["status"], "Ready") ?? true
+        n.ready = conditionTrue(o["status"], "Ready", sink) ?? true
         return n
     }
 
@@ -141,34 +148,37 @@ enum KubernetesExportLoader {
         let spec = o["spec"]
         p.nodeName = spec?["nodeName"]?.text(sink) ?? ""
         p.hostNetwork = spec?["hostNetwork"]?.bool(sink) ?? false
-        for c in spec?["containers"]?.items ?? [] {
-            for port in c["ports"]?.items ?? [] {
+        // Sidecars (init containers with restartPolicy Always) serve named ports too, after the
+        // regular containers: podutil.FindPort, which the endpoint-slice controller uses.
+        let sidecars = listed(spec?["initContainers"], sink).filter { $0["restartPolicy"]?.scalar == "Always" }
+        for c in listed(spec?["containers"], sink) + sidecars {
+            for port in listed(c["ports"], sink) {
                 guard let n = port["containerPort"]?.int(sink, range: 1...65535) else { continue }
                 p.containerPorts.append(ContainerPort(name: port["name"]?.scalar, port: n, proto: port["protocol"]?.k8sProtocol(sink) ?? .tcp))
             }
         }
         let status = o["status"]
-        if let ips = status?["podIPs"]?.items, !ips.isEmpty {
+        if let ips = status?["podIPs"].map({ $0.list(sink) }), !ips.isEmpty {
             p.ips = ips.compactMap { $0["ip"]?.ip(sink) }
         } else if let ip = status?["podIP"]?.ip(sink) {
             p.ips = [ip]
         }
         if let ph = status?["phase"]?.enumValue(PodPhase.self, sink) { p.phase = ph }
-        p.ready = conditionTrue(status, "Ready") ?? (p.phase == .Running)
+        p.ready = conditionTrue(status, "Ready", sink) ?? (p.phase == .Running)
         return p
     }
 
     /// v1 Endpoints: one slice per subset (used only for Services that have no EndpointSlice).
     static func legacyEndpoints(_ o: Cursor, _ meta: Meta, _ sink: DiagnosticSink) -> [EndpointSlice] {
         var out: [EndpointSlice] = []
-        for (i, subset) in (o["subsets"]?.items ?? []).enumerated() {
+        for (i, subset) in (listed(o["subsets"], sink)).enumerated() {
             var s = EndpointSlice()
             s.name = "\(meta.name)-endpoints-\(i)"
             s.namespace = meta.namespace
             s.serviceName = meta.name
             s.source = subset.location
             for (key, ready) in [("addresses", true), ("notReadyAddresses", false)] {
-                for a in subset[key]?.items ?? [] {
+                for a in listed(subset[key], sink) {
                     var ep = Endpoint()
                     if let ip = a["ip"]?.ip(sink) { ep.addresses = [ip] }
                     ep.ready = ready
@@ -179,7 +189,7 @@ enum KubernetesExportLoader {
                     s.endpoints.append(ep)
                 }
             }
-            for port in subset["ports"]?.items ?? [] {
+            for port in listed(subset["ports"], sink) {
                 let n = port["port"]?.int(sink, range: 1...65535) ?? 0
                 s.ports.append(EndpointPort(name: port["name"]?.scalar ?? "", port: n, proto: port["protocol"]?.k8sProtocol(sink) ?? .tcp))
             }

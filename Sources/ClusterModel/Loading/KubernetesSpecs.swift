@@ -124,7 +124,13 @@ enum KubernetesSpecs {
     private static func backend(_ c: Cursor, _ sink: DiagnosticSink) -> IngressBackend? {
         guard c.expectMapping(["service", "resource"], sink) else { return nil }
         guard let s = c["service"] else {
-            sink.error("expected service (resource backends are not modelled)", at: c)
+            // A resource backend (an object reference, e.g. a storage bucket) is valid upstream; a
+            // real export carrying one still loads, without that path. The native format asks for a service.
+            if c.strict || c["resource"] == nil {
+                sink.error("expected service (resource backends are not modelled)", at: c)
+            } else {
+                sink.warning("resource backend is not modelled; this path is ignored", at: c)
+            }
             return nil
         }
         guard s.expectMapping(["name", "port"], sink), let name = s["name"]?.text(sink) else {

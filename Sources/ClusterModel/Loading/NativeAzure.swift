@@ -142,6 +142,7 @@ enum NativeAzure {
         g.name = name
         g.publicIPs = c["publicIPs"]?.ips(sink) ?? []
         g.subnets = c["subnets"]?.strings(sink) ?? []
+        g.source = c.location
         b.cluster.natGateways.append(g)
     }
 

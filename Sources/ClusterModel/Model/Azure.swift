@@ -186,6 +186,7 @@ public struct NATGateway: Sendable, Hashable {
     public var name: String = ""
     public var publicIPs: [IPAddress] = []
     public var subnets: [String] = []
+    public var source: SourceLocation?
     public init() {}
 }
 

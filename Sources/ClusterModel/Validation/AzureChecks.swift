@@ -35,7 +35,10 @@ extension Validator {
                 }
                 for (field, list) in [("sourceASGs", r.sourceApplicationSecurityGroups), ("destinationASGs", r.destinationApplicationSecurityGroups)] {
                     for a in list where !asgs.contains(a) {
-                        error(id, field: "rules[\(i)].\(field)", at: r.source ?? nsg.source, "rule \(r.name): application security group \(a) not found")
+                        // Without an ASG export (`az network asg list` is not part of a usual export set)
+                        // the group may sit on NICs that were not exported: a partial export, a warning.
+                        missing(id, field: "rules[\(i)].\(field)", at: r.source ?? nsg.source, "application security group", a,
+                                loadedAny: !c.applicationSecurityGroups.isEmpty, context: "rule \(r.name): ")
                     }
                 }
                 for a in r.sourceAddresses + r.destinationAddresses {
@@ -83,7 +86,7 @@ extension Validator {
         }
         for g in c.natGateways {
             for s in g.subnets where subnet(s) == nil {
-                missing("NATGateway \(g.name)", field: "subnets", at: nil, "subnet", s, loadedAny: !c.virtualNetworks.isEmpty)
+                missing("NATGateway \(g.name)", field: "subnets", at: g.source, "subnet", s, loadedAny: !c.virtualNetworks.isEmpty)
             }
         }
         loadBalancerReferences()

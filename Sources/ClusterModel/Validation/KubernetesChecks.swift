@@ -59,6 +59,11 @@ extension Validator {
                         "selector \(Self.render(LabelSelector(matchLabels: sel))) matches no pod in namespace \(s.namespace)")
             }
         }
+        // A namespace holding pods exists even when no Namespace object was exported; it carries
+        // the kubernetes.io/metadata.name label the API server sets (as the Dataplane assumes).
+        var namespaces = c.namespaces
+        let exported = Set(c.namespaces.map(\.name))
+        for ns in Set(c.pods.map(\.namespace)).subtracting(exported).sorted() { namespaces.append(Namespace(name: ns)) }
         for np in c.networkPolicies {
             let id = "NetworkPolicy \(np.qualifiedName)"
             if !anyMatch(np.namespace, np.podSelector) {
@@ -72,7 +77,7 @@ extension Validator {
                         let path = "spec.\(section)[\(ri)].\(peersKey)[\(pi)]"
                         var nsList = [np.namespace]
                         if let nsSel = peer.namespaceSelector {
-                            nsList = c.namespaces.filter { nsSel.matches($0.labels) }.map(\.name)
+                            nsList = namespaces.filter { nsSel.matches($0.labels) }.map(\.name)
                             if nsList.isEmpty {
                                 warning(id, field: path, path: path + ".namespaceSelector", at: np.source,
                                         "namespaceSelector \(Self.render(nsSel)) matches no namespace")
