@@ -108,6 +108,9 @@ enum PayloadSniffer {
               b.u8(v + 3) == version.3, b.u8(v + 4) == version.4, b.u8(v + 5) == version.5,
               b.u8(v + 6) == version.6 else { return }
         p.httpRequest = true
+        // Absolute-form target (RFC 9112 §3.2.2): its authority names the host and the Host
+        // field is ignored — the precedence nginx gives `$host` and RFC 9112 §3.3 requires.
+        if absoluteFormHost(b, o + 1, textEnd - 9, &p) { return }
         var line = lineEnd + 1
         while line < end, let next = self.lineEnd(b, line, end) {
             var stop = next
@@ -120,6 +123,28 @@ enum PayloadSniffer {
             }
             line = next + 1
         }
+    }
+
+    /// `http://` or `https://` (scheme case-insensitive) then the authority up to `/`, `?`, `#`
+    /// or the end of the target; userinfo (`user@`) and the port are not part of the host.
+    /// Returns false when the target is not in absolute form (origin, authority or `*` form).
+    @inline(__always)
+    static func absoluteFormHost(_ b: Bytes, _ from: Int, _ to: Int, _ p: inout DecodedPacket) -> Bool {
+        guard to - from >= 8, lower(b.u8(from)) == 104, lower(b.u8(from + 1)) == 116,
+              lower(b.u8(from + 2)) == 116, lower(b.u8(from + 3)) == 112 else { return false }
+        var o = from + 4
+        if lower(b.u8(o)) == 115 { o += 1 }               // "https"
+        guard o + 3 <= to, b.u8(o) == 58, b.u8(o + 1) == 47, b.u8(o + 2) == 47 else { return false }
+        var s = o + 3
+        var e = s
+        while e < to {
+            let c = b.u8(e)
+            if c == 47 || c == 63 || c == 35 { break }
+            if c == 64 { s = e + 1 }                      // userinfo ends at the last '@'
+            e += 1
+        }
+        host(b, s, e, &p)
+        return true
     }
 
     /// Index of the next LF at or after `from`, within `end` (libc's vectorised `memchr`:

@@ -1,0 +1,82 @@
+import NetworkAddress
+import XCTest
+@testable import PacketWire
+
+/// Edge cases where the decoder once disagreed with tshark or the RFCs (conformance audit).
+final class DecodeEdgeCaseTests: XCTestCase {
+    typealias F = Fixture
+
+    /// RFC 791 allows 8-byte fragments, so a first fragment may end inside the TCP header; Linux
+    /// reassembles before TCP reads it and tshark shows it as data awaiting reassembly. It is
+    /// not malformed, and its ports still attribute the later fragments.
+    func testFirstFragmentCutInsideTheTCPHeader() {
+        for (src, dst, mtu) in [(F.pod, F.internet, 28), (F.pod6, F.service6, 56)] {
+            let ip = PacketBuilder.tcp(src: src, dst: dst, sport: 40_000, dport: 443, flags: [.ack, .psh],
+                                       payload: [UInt8](repeating: 7, count: 40))
+            let pieces = PacketBuilder.fragment(ip, mtu: mtu)
+            XCTAssertGreaterThan(pieces.count, 2)
+            var decoder = PacketDecoder()
+            let p = pieces.map { decoder.decode($0, linkType: src.isIPv4 ? .ipv4 : .ipv6) }
+            XCTAssertEqual(p[0].payloadLength, 0)
+            for (i, q) in p.enumerated() {
+                XCTAssertEqual(q.malformed, .none, "fragment \(i)")
+                XCTAssertEqual(q.flow, FlowKey(src: src, dst: dst, srcPort: 40_000, dstPort: 443, proto: .tcp), "fragment \(i)")
+                XCTAssertFalse(q.isOrphanFragment, "fragment \(i)")
+            }
+        }
+        // TCP options continuing into the next fragment: not a bad data offset either.
+        let options = PacketBuilder.tcp(src: F.pod, dst: F.internet, sport: 1, dport: 2, payload: [1, 2, 3, 4])
+        var withOptions = options
+        withOptions[20 + 12] = 0xF0                      // data offset 60 bytes, past this fragment
+        withOptions[6] = 0x20                            // MF, offset 0
+        let first = F.decode(withOptions, .ipv4)
+        XCTAssertEqual(first.malformed, .none)
+        XCTAssertEqual(first.flow.dstPort, 2)
+        // Not a fragment: the same cut header is still truncated.
+        let whole = F.decode(Array(options.prefix(28)) , .ipv4, wire: 28)
+        XCTAssertNotEqual(whole.malformed, .none)
+    }
+
+    /// Linux `icmp_is_err` (read by nf_conntrack_proto_icmp) counts source quench (4) and
+    /// redirect (5) as errors quoting a datagram, as tshark dissects them.
+    func testRedirectAndSourceQuenchQuoteTheOriginalDatagram() {
+        let original = PacketBuilder.udp(src: F.internet, dst: F.pod, sport: 53, dport: 40_000, payload: Array("abcdefgh".utf8))
+        for (type, code) in [(UInt8(5), UInt8(1)), (4, 0)] {
+            let message = [type, code, 0, 0] + [10, 224, 0, 2] + original
+            let ip = PacketBuilder.icmp(src: F.router, dst: F.internet, message: message, ttl: 64)
+            let p = F.decode(ip, .ipv4)
+            XCTAssertTrue(p.icmpIsError, "type \(type)")
+            XCTAssertTrue(p.icmpInnerValid, "type \(type)")
+            XCTAssertEqual(p.icmpInner, FlowKey(src: F.internet, dst: F.pod, srcPort: 53, dstPort: 40_000, proto: .udp))
+        }
+    }
+
+    /// RFC 9112 §3.2.2: with an absolute-form target the Host field is ignored and the target's
+    /// authority is the host (nginx's `$host` precedence too); userinfo and port are not part of it.
+    func testAbsoluteFormTargetNamesTheHost() {
+        let cases: [(String, String)] = [
+            ("GET http://abs.example.com/x HTTP/1.1\r\nHost: other.example.com\r\n\r\n", "abs.example.com"),
+            ("GET HTTPS://user:pw@Abs2.example.com:8443?q=1 HTTP/1.1\r\nAccept: */*\r\n\r\n", "Abs2.example.com"),
+            ("GET http://[fd00::1]:80/ HTTP/1.1\r\n\r\n", "[fd00::1]"),
+            ("GET /http://not.this/ HTTP/1.1\r\nHost: origin.example.com\r\n\r\n", "origin.example.com"),
+            ("CONNECT conn.example.com:443 HTTP/1.1\r\nHost: conn.example.com:443\r\n\r\n", "conn.example.com"),
+        ]
+        for (request, host) in cases {
+            let ip = PacketBuilder.tcp(src: F.pod, dst: F.internet, sport: 2, dport: 80, payload: Array(request.utf8))
+            let p = F.decode(ip, .ipv4)
+            XCTAssertTrue(p.httpRequest, request)
+            XCTAssertEqual(F.text(p.httpHost, ip), host, request)
+        }
+    }
+
+    /// A UDP response with TC set is ignored by the client, which retries over TCP (RFC 2181 §9).
+    func testTruncatedDNSResponseTeachesNothing() {
+        var response = PacketBuilder.dnsResponse(id: 1, name: "api.example.com", addresses: [F.internet])
+        XCTAssertEqual(DNSAnswers.all(in: response).count, 1)
+        response[2] |= 0x02
+        XCTAssertTrue(DNSAnswers.all(in: response).isEmpty)
+        // A CNAME answer still teaches both names.
+        let chain = PacketBuilder.dnsResponse(id: 1, name: "www.example.com", addresses: [F.internet], cname: "edge.example.net")
+        XCTAssertEqual(Set(DNSAnswers.all(in: chain).map(\.name)), ["www.example.com", "edge.example.net"])
+    }
+}
