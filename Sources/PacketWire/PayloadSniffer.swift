@@ -25,8 +25,13 @@ enum PayloadSniffer {
         let first = b.u8(off)
         if first == 0x16 {
             tlsClientHello(b, off, end, &p)
-        } else if first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") {
-            httpRequest(b, off, end, &p)
+            return
+        }
+        // Empty lines before a request line are skipped (RFC 9112 §2.2; nginx and tshark do).
+        var start = off
+        while start < end && start - off < 4 && (b.u8(start) == 13 || b.u8(start) == 10) { start += 1 }
+        if start < end && b.u8(start) >= UInt8(ascii: "A") && b.u8(start) <= UInt8(ascii: "Z") {
+            httpRequest(b, start, end, &p)
         }
     }
 
@@ -91,7 +96,9 @@ enum PayloadSniffer {
     static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
 
     /// Request line `METHOD SP target SP HTTP/1.x CRLF`, then header lines up to the empty line;
-    /// the Host value has surrounding whitespace and any `:port` removed.
+    /// the Host value has surrounding whitespace and any `:port` removed. Two Host lines make a
+    /// request with no host: RFC 9112 §3.2 (and nginx, "client sent duplicate host header")
+    /// answers it 400, so no rule may match it by either name.
     @usableFromInline
     static func httpRequest(_ b: Bytes, _ off: Int, _ end: Int, _ p: inout DecodedPacket) {
         var o = off
@@ -112,14 +119,19 @@ enum PayloadSniffer {
         // field is ignored — the precedence nginx gives `$host` and RFC 9112 §3.3 requires.
         if absoluteFormHost(b, o + 1, textEnd - 9, &p) { return }
         var line = lineEnd + 1
+        var sawHost = false
         while line < end, let next = self.lineEnd(b, line, end) {
             var stop = next
             if stop > line && b.u8(stop - 1) == 13 { stop -= 1 }
             if stop == line { return }                    // empty line: end of headers
             if stop - line >= 5 && lower(b.u8(line)) == 104 && lower(b.u8(line + 1)) == 111
                 && lower(b.u8(line + 2)) == 115 && lower(b.u8(line + 3)) == 116 && b.u8(line + 4) == 58 {
+                if sawHost {
+                    p.httpHost = ByteSpan(offset: 0, length: 0)
+                    return
+                }
+                sawHost = true
                 host(b, line + 5, stop, &p)
-                return
             }
             line = next + 1
         }

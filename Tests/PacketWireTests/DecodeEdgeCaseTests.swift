@@ -80,3 +80,23 @@ final class DecodeEdgeCaseTests: XCTestCase {
         XCTAssertEqual(Set(DNSAnswers.all(in: chain).map(\.name)), ["www.example.com", "edge.example.net"])
     }
 }
+
+extension DecodeEdgeCaseTests {
+    /// RFC 9112 §2.2: empty lines before the request line are ignored (tshark and nginx too);
+    /// RFC 9112 §3.2: two Host lines are a 400, so the request has no usable host.
+    func testLeadingEmptyLinesAndDuplicateHost() {
+        let cases: [(String, String?)] = [
+            ("\r\nGET / HTTP/1.1\r\nHost: crlf.example.com\r\n\r\n", "crlf.example.com"),
+            ("\nGET / HTTP/1.1\r\nHost: lf.example.com\r\n\r\n", "lf.example.com"),
+            ("GET / HTTP/1.1\r\nHost: a.example.com\r\nAccept: */*\r\nhost: b.example.com\r\n\r\n", nil),
+            ("GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\nHost: body.example.com\r\n", "a.example.com"),
+            ("GET / HTTP/1.1\r\nX-Host: x.example.com\r\nHostname: y\r\nHost: real.example.com\r\n\r\n", "real.example.com"),
+        ]
+        for (request, host) in cases {
+            let ip = PacketBuilder.tcp(src: F.pod, dst: F.internet, sport: 2, dport: 80, payload: Array(request.utf8))
+            let p = F.decode(ip, .ipv4)
+            XCTAssertTrue(p.httpRequest, request)
+            if let host { XCTAssertEqual(F.text(p.httpHost, ip), host, request) } else { XCTAssertTrue(p.httpHost.isEmpty, request) }
+        }
+    }
+}
