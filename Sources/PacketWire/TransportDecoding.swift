@@ -40,10 +40,14 @@ extension PacketDecoder {
     @usableFromInline
     func decodeTCP(_ b: Bytes, _ l4: Int, _ end: Int, _ declaredEnd: Int, _ p: inout DecodedPacket) {
         guard end - l4 >= 20 else {
-            // A first fragment may end inside the TCP header: RFC 791 asks only 8 data bytes of
-            // each fragment and Linux reassembles (nf_defrag_ipv4/ipv6) before TCP reads it. Its
-            // ports are in the first 4 bytes; the rest of the header is in the next fragment.
-            if p.isFragment && declaredEnd - l4 < 20 && end - l4 >= 4 { return fragmentPorts(b, l4, end, &p) }
+            // An IPv4 first fragment may end inside the TCP header: RFC 791 asks only 8 data
+            // bytes of each fragment and Linux reassembles (ip_defrag, nf_defrag_ipv4) before TCP
+            // reads it. Its ports are in the first 4 bytes; the rest is in the next fragment.
+            // IPv6 differs: RFC 8200 §4.5 / Linux `ipv6frag_thdr_truncated` (reassembly and
+            // nf_conntrack_reasm) discard a first fragment without the whole 20-byte TCP header.
+            if p.isFragment && p.network == .ipv4 && declaredEnd - l4 < 20 && end - l4 >= 4 {
+                return fragmentPorts(b, l4, end, &p)
+            }
             return p.fail(.tcpTruncated)
         }
         p.flow.srcPort = b.u16(l4)

@@ -10,20 +10,24 @@ final class DecodeEdgeCaseTests: XCTestCase {
     /// reassembles before TCP reads it and tshark shows it as data awaiting reassembly. It is
     /// not malformed, and its ports still attribute the later fragments.
     func testFirstFragmentCutInsideTheTCPHeader() {
-        for (src, dst, mtu) in [(F.pod, F.internet, 28), (F.pod6, F.service6, 56)] {
-            let ip = PacketBuilder.tcp(src: src, dst: dst, sport: 40_000, dport: 443, flags: [.ack, .psh],
-                                       payload: [UInt8](repeating: 7, count: 40))
-            let pieces = PacketBuilder.fragment(ip, mtu: mtu)
-            XCTAssertGreaterThan(pieces.count, 2)
-            var decoder = PacketDecoder()
-            let p = pieces.map { decoder.decode($0, linkType: src.isIPv4 ? .ipv4 : .ipv6) }
-            XCTAssertEqual(p[0].payloadLength, 0)
-            for (i, q) in p.enumerated() {
-                XCTAssertEqual(q.malformed, .none, "fragment \(i)")
-                XCTAssertEqual(q.flow, FlowKey(src: src, dst: dst, srcPort: 40_000, dstPort: 443, proto: .tcp), "fragment \(i)")
-                XCTAssertFalse(q.isOrphanFragment, "fragment \(i)")
-            }
+        let ip = PacketBuilder.tcp(src: F.pod, dst: F.internet, sport: 40_000, dport: 443, flags: [.ack, .psh],
+                                   payload: [UInt8](repeating: 7, count: 40))
+        let pieces = PacketBuilder.fragment(ip, mtu: 28)
+        XCTAssertGreaterThan(pieces.count, 2)
+        var decoder = PacketDecoder()
+        let p = pieces.map { decoder.decode($0, linkType: .ipv4) }
+        XCTAssertEqual(p[0].payloadLength, 0)
+        for (i, q) in p.enumerated() {
+            XCTAssertEqual(q.malformed, .none, "fragment \(i)")
+            XCTAssertEqual(q.flow, FlowKey(src: F.pod, dst: F.internet, srcPort: 40_000, dstPort: 443, proto: .tcp), "fragment \(i)")
+            XCTAssertFalse(q.isOrphanFragment, "fragment \(i)")
         }
+        // IPv6: RFC 8200 §4.5 — Linux (`ipv6frag_thdr_truncated`) discards a first fragment
+        // without the whole TCP header, so it stays malformed.
+        let ip6 = PacketBuilder.tcp(src: F.pod6, dst: F.service6, sport: 40_000, dport: 443, payload: [UInt8](repeating: 7, count: 40))
+        let first6 = F.decode(PacketBuilder.fragment(ip6, mtu: 56)[0], .ipv6)
+        XCTAssertTrue(first6.isFirstFragment)
+        XCTAssertEqual(first6.malformed, .tcpTruncated)
         // TCP options continuing into the next fragment: not a bad data offset either.
         let options = PacketBuilder.tcp(src: F.pod, dst: F.internet, sport: 1, dport: 2, payload: [1, 2, 3, 4])
         var withOptions = options
