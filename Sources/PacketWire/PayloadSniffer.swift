@@ -50,38 +50,39 @@ enum PayloadSniffer {
 
     /// record(type 22, version 3.x, length) → handshake(type 1, length24) → version, random,
     /// session id, cipher suites, compression methods, extensions → server_name(0) → host_name(0).
+    /// The handshake may continue in further records of the same payload (`TLSHandshakeStream`).
     @usableFromInline
     static func tlsClientHello(_ b: Bytes, _ off: Int, _ end: Int, _ p: inout DecodedPacket) {
         guard end - off >= 9, b.u8(off + 1) == 3 else { return }
-        var limit = min(end, off + 5 + Int(b.u16(off + 3)))
-        var o = off + 5
-        guard b.u8(o) == 1 else { return }
-        let handshakeLength = Int(b.u8(o + 1)) << 16 | Int(b.u16(o + 2))
-        limit = min(limit, o + 4 + handshakeLength)
+        let s = TLSHandshakeStream(b, off, end)
+        guard s.count >= 4, s.u8(b, 0) == 1 else { return }
+        let handshakeLength = Int(s.u8(b, 1)) << 16 | Int(s.u16(b, 2))
+        let limit = min(s.count, 4 + handshakeLength)
         p.tlsClientHello = true
-        o += 4 + 2 + 32                                   // header, legacy_version, random
+        var o = 4 + 2 + 32                                // header, legacy_version, random
         guard o + 1 <= limit else { return }
-        o += 1 + Int(b.u8(o))                             // legacy_session_id
+        o += 1 + Int(s.u8(b, o))                          // legacy_session_id
         guard o + 2 <= limit else { return }
-        o += 2 + Int(b.u16(o))                            // cipher_suites
+        o += 2 + Int(s.u16(b, o))                         // cipher_suites
         guard o + 1 <= limit else { return }
-        o += 1 + Int(b.u8(o))                             // legacy_compression_methods
+        o += 1 + Int(s.u8(b, o))                          // legacy_compression_methods
         guard o + 2 <= limit else { return }
-        let extensionsEnd = min(limit, o + 2 + Int(b.u16(o)))
+        let extensionsEnd = min(limit, o + 2 + Int(s.u16(b, o)))
         o += 2
         while o + 4 <= extensionsEnd {
-            let type = b.u16(o)
-            let length = Int(b.u16(o + 2))
+            let type = s.u16(b, o)
+            let length = Int(s.u16(b, o + 2))
             o += 4
             if type == 0 {
                 let listEnd = min(extensionsEnd, o + length)
                 var n = o + 2
                 while n + 3 <= listEnd {
-                    let nameType = b.u8(n)
-                    let nameLength = Int(b.u16(n + 1))
+                    let nameType = s.u8(b, n)
+                    let nameLength = Int(s.u16(b, n + 1))
                     n += 3
                     if nameType == 0 && nameLength > 0 && n + nameLength <= listEnd {
-                        p.sni = span(n, nameLength)
+                        // A name split by a record boundary has no single span: no SNI.
+                        if let at = s.contiguous(n, nameLength) { p.sni = span(at, nameLength) }
                         return
                     }
                     n += nameLength

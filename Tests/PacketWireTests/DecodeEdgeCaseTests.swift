@@ -104,3 +104,33 @@ extension DecodeEdgeCaseTests {
         }
     }
 }
+
+extension DecodeEdgeCaseTests {
+    /// RFC 8446 §5.1: a ClientHello may be fragmented across TLS records; tshark and every TLS
+    /// server reassemble them. Within one TCP payload the SNI is found, unless a record boundary
+    /// cuts the name itself (no contiguous span to point at).
+    func testClientHelloFragmentedAcrossRecords() {
+        let hello = PacketBuilder.tlsClientHello(sni: "records.example.org")
+        let handshake = Array(hello[5...])
+        let name = Array("records.example.org".utf8)
+        let nameAt = (0...(handshake.count - name.count)).first { Array(handshake[$0..<($0 + name.count)]) == name }!
+        func record(_ bytes: ArraySlice<UInt8>) -> [UInt8] { [0x16, 0x03, 0x01, UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)] + bytes }
+        for cut in 1..<handshake.count {
+            for cut2 in [cut, min(handshake.count - 1, cut + 7)] where cut2 >= cut {
+                let payload = record(handshake[..<cut]) + record(handshake[cut..<cut2]) + record(handshake[cut2...])
+                let ip = PacketBuilder.tcp(src: F.pod, dst: F.internet, sport: 1, dport: 443, payload: payload)
+                let p = F.decode(ip, .ipv4)
+                XCTAssertTrue(p.tlsClientHello, "cut \(cut)")
+                let nameCut = (cut > nameAt && cut < nameAt + name.count) || (cut2 > nameAt && cut2 < nameAt + name.count)
+                XCTAssertEqual(F.text(p.sni, ip), nameCut ? "" : "records.example.org", "cuts \(cut) \(cut2)")
+            }
+        }
+        // The last record cut by the segment end: what is present is read, nothing past it.
+        let split = record(handshake[..<40]) + record(handshake[40...])
+        for end in 0..<split.count {
+            let ip = PacketBuilder.tcp(src: F.pod, dst: F.internet, sport: 1, dport: 443, payload: Array(split.prefix(end)))
+            let p = F.decode(ip, .ipv4)
+            if !p.sni.isEmpty { XCTAssertEqual(F.text(p.sni, ip), "records.example.org") }
+        }
+    }
+}
