@@ -134,3 +134,51 @@ extension DecodeEdgeCaseTests {
         }
     }
 }
+
+extension DecodeEdgeCaseTests {
+    /// `options` inserted into a UDP datagram's IPv4 header (padded with EOL to 4-byte words).
+    func withOptions(_ options: [UInt8]) -> [UInt8] {
+        let ip = PacketBuilder.udp(src: F.pod, dst: F.internet, sport: 1, dport: 2, payload: [1, 2, 3, 4])
+        let padded = options + [UInt8](repeating: 0, count: (4 - options.count % 4) % 4)
+        var out = Array(ip[0..<20]) + padded + Array(ip[20...])
+        out[0] = 0x40 | UInt8((20 + padded.count) / 4)
+        out[2] = UInt8(out.count >> 8)
+        out[3] = UInt8(out.count & 0xFF)
+        return out
+    }
+
+    /// Linux `ip_options_compile`, run on every received packet with options, drops these
+    /// (IPSTATS_MIB_INHDRERRORS, ICMP parameter problem); tshark flags most of them too.
+    func testIPv4OptionsLinuxRejects() {
+        let accepted: [[UInt8]] = [
+            [7, 7, 4, 0, 0, 0, 0],                      // record route, room for one address
+            [7, 7, 8, 10, 0, 0, 1],                     // record route, full (pointer past the end)
+            [131, 7, 4, 10, 0, 0, 1],                   // loose source route
+            [148, 4, 0, 0],                             // router alert
+            [68, 8, 5, 0, 0, 0, 0, 0],                  // timestamp, room for one
+            [68, 8, 9, 0xE0, 0, 0, 0, 0],               // timestamp full, overflow 14
+            [68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0],     // timestamp + address
+            [1, 1, 130, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0],  // NOPs, security (ignored on receipt)
+            [0, 7, 1, 1],                               // EOL: the rest is not read
+        ]
+        let rejected: [[UInt8]] = [
+            [7, 2],                                     // record route without a pointer
+            [7, 7, 3, 0, 0, 0, 0],                      // pointer below 4
+            [7, 7, 6, 0, 0, 0, 0],                      // pointer leaves no room for an address
+            [7, 7, 4, 0, 0, 0, 0, 7, 7, 4, 0, 0, 0, 0], // two record routes
+            [131, 7, 4, 10, 0, 0, 1, 137, 7, 4, 10, 0, 0, 1], // two source routes
+            [148, 2],                                   // router alert shorter than 4
+            [68, 3, 5],                                 // timestamp shorter than 4
+            [68, 8, 4, 0, 0, 0, 0, 0],                  // timestamp pointer below 5
+            [68, 8, 5, 1, 0, 0, 0, 0],                  // timestamp + address without room
+            [68, 8, 9, 0xF0, 0, 0, 0, 0],               // full and overflow counter full
+            [7, 9, 4],                                  // length past the header
+        ]
+        for o in accepted {
+            let p = F.decode(withOptions(o), .ipv4)
+            XCTAssertEqual(p.malformed, .none, "\(o)")
+            XCTAssertEqual(p.flow.dstPort, 2, "\(o)")
+        }
+        for o in rejected { XCTAssertEqual(F.decode(withOptions(o), .ipv4).malformed, .ipv4Options, "\(o)") }
+    }
+}
