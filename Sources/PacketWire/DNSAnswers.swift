@@ -19,6 +19,9 @@ public enum DNSAnswers {
         let message = UnsafeRawBufferPointer(rebasing: payload[start...])
         let b = Bytes(message)
         guard b.u8(2) & 0x80 != 0 else { return }           // QR = response
+        // TC over UDP: the answer was cut and the client retries over TCP, ignoring this
+        // response (RFC 2181 §9, RFC 7766 §5) — its partial RRsets teach nothing.
+        guard overTCP || b.u8(2) & 0x02 == 0 else { return }
         let questions = Int(b.u16(4)), answers = Int(b.u16(6))
         var o = 12
         var question: String? = nil

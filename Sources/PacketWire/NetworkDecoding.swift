@@ -46,10 +46,17 @@ extension PacketDecoder {
     }
 
     /// RFC 791 option list: EOL (0) ends it, NOP (1) is one byte, others carry a length ≥ 2
-    /// that must stay inside the header (Linux `ip_options_compile` drops the packet otherwise).
+    /// that must stay inside the header. Linux `ip_options_compile` (run by `ip_rcv_options` on
+    /// every received packet with options, forwarded ones too) also drops — IPSTATS_MIB_INHDRERRORS —
+    /// a record-route or source-route option shorter than 3 bytes or with a pointer below 4, a
+    /// record route whose pointer leaves no room for an address, a second source route, record
+    /// route or timestamp, a timestamp shorter than 4, with a pointer below 5, too little room for
+    /// its flag's entry or a full overflow counter, and a router alert shorter than 4. Other
+    /// options (security, stream id, unknown ones) are ignored on receipt; CIPSO is not checked.
     @inline(__always)
     static func validIPv4Options(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
         var o = start
+        var sourceRoute = false, recordRoute = false, timestamp = false
         while o < end {
             let type = b.u8(o)
             if type == 0 { return true }
@@ -57,6 +64,36 @@ extension PacketDecoder {
             guard o + 1 < end else { return false }
             let len = Int(b.u8(o + 1))
             guard len >= 2, o + len <= end else { return false }
+            switch type {
+            case 7, 131, 137:                             // RR, LSRR, SSRR
+                guard len >= 3 else { return false }
+                let pointer = Int(b.u8(o + 2))
+                guard pointer >= 4 else { return false }
+                if type == 7 {
+                    guard !recordRoute else { return false }
+                    recordRoute = true
+                    if pointer <= len && pointer + 3 > len { return false }
+                } else {
+                    guard !sourceRoute else { return false }
+                    sourceRoute = true
+                }
+            case 68:                                      // Timestamp (RFC 791, flags 0/1/3)
+                guard !timestamp, len >= 4 else { return false }
+                timestamp = true
+                let pointer = Int(b.u8(o + 2))
+                guard pointer >= 5 else { return false }
+                let flag = b.u8(o + 3) & 0x0F
+                if pointer <= len {
+                    guard pointer + 3 <= len else { return false }
+                    if (flag == 1 || flag == 3) && pointer + 7 > len { return false }
+                } else if flag != 3 && b.u8(o + 3) >> 4 == 15 {
+                    return false                          // full, and the overflow counter too
+                }
+            case 148:                                     // Router Alert (RFC 2113)
+                guard len >= 4 else { return false }
+            default:
+                break
+            }
             o &+= len
         }
         return true

@@ -25,8 +25,13 @@ enum PayloadSniffer {
         let first = b.u8(off)
         if first == 0x16 {
             tlsClientHello(b, off, end, &p)
-        } else if first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") {
-            httpRequest(b, off, end, &p)
+            return
+        }
+        // Empty lines before a request line are skipped (RFC 9112 §2.2; nginx and tshark do).
+        var start = off
+        while start < end && start - off < 4 && (b.u8(start) == 13 || b.u8(start) == 10) { start += 1 }
+        if start < end && b.u8(start) >= UInt8(ascii: "A") && b.u8(start) <= UInt8(ascii: "Z") {
+            httpRequest(b, start, end, &p)
         }
     }
 
@@ -45,38 +50,39 @@ enum PayloadSniffer {
 
     /// record(type 22, version 3.x, length) → handshake(type 1, length24) → version, random,
     /// session id, cipher suites, compression methods, extensions → server_name(0) → host_name(0).
+    /// The handshake may continue in further records of the same payload (`TLSHandshakeStream`).
     @usableFromInline
     static func tlsClientHello(_ b: Bytes, _ off: Int, _ end: Int, _ p: inout DecodedPacket) {
         guard end - off >= 9, b.u8(off + 1) == 3 else { return }
-        var limit = min(end, off + 5 + Int(b.u16(off + 3)))
-        var o = off + 5
-        guard b.u8(o) == 1 else { return }
-        let handshakeLength = Int(b.u8(o + 1)) << 16 | Int(b.u16(o + 2))
-        limit = min(limit, o + 4 + handshakeLength)
+        let s = TLSHandshakeStream(b, off, end)
+        guard s.count >= 4, s.u8(b, 0) == 1 else { return }
+        let handshakeLength = Int(s.u8(b, 1)) << 16 | Int(s.u16(b, 2))
+        let limit = min(s.count, 4 + handshakeLength)
         p.tlsClientHello = true
-        o += 4 + 2 + 32                                   // header, legacy_version, random
+        var o = 4 + 2 + 32                                // header, legacy_version, random
         guard o + 1 <= limit else { return }
-        o += 1 + Int(b.u8(o))                             // legacy_session_id
+        o += 1 + Int(s.u8(b, o))                          // legacy_session_id
         guard o + 2 <= limit else { return }
-        o += 2 + Int(b.u16(o))                            // cipher_suites
+        o += 2 + Int(s.u16(b, o))                         // cipher_suites
         guard o + 1 <= limit else { return }
-        o += 1 + Int(b.u8(o))                             // legacy_compression_methods
+        o += 1 + Int(s.u8(b, o))                          // legacy_compression_methods
         guard o + 2 <= limit else { return }
-        let extensionsEnd = min(limit, o + 2 + Int(b.u16(o)))
+        let extensionsEnd = min(limit, o + 2 + Int(s.u16(b, o)))
         o += 2
         while o + 4 <= extensionsEnd {
-            let type = b.u16(o)
-            let length = Int(b.u16(o + 2))
+            let type = s.u16(b, o)
+            let length = Int(s.u16(b, o + 2))
             o += 4
             if type == 0 {
                 let listEnd = min(extensionsEnd, o + length)
                 var n = o + 2
                 while n + 3 <= listEnd {
-                    let nameType = b.u8(n)
-                    let nameLength = Int(b.u16(n + 1))
+                    let nameType = s.u8(b, n)
+                    let nameLength = Int(s.u16(b, n + 1))
                     n += 3
                     if nameType == 0 && nameLength > 0 && n + nameLength <= listEnd {
-                        p.sni = span(n, nameLength)
+                        // A name split by a record boundary has no single span: no SNI.
+                        if let at = s.contiguous(n, nameLength) { p.sni = span(at, nameLength) }
                         return
                     }
                     n += nameLength
@@ -91,7 +97,9 @@ enum PayloadSniffer {
     static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
 
     /// Request line `METHOD SP target SP HTTP/1.x CRLF`, then header lines up to the empty line;
-    /// the Host value has surrounding whitespace and any `:port` removed.
+    /// the Host value has surrounding whitespace and any `:port` removed. Two Host lines make a
+    /// request with no host: RFC 9112 §3.2 (and nginx, "client sent duplicate host header")
+    /// answers it 400, so no rule may match it by either name.
     @usableFromInline
     static func httpRequest(_ b: Bytes, _ off: Int, _ end: Int, _ p: inout DecodedPacket) {
         var o = off
@@ -108,18 +116,48 @@ enum PayloadSniffer {
               b.u8(v + 3) == version.3, b.u8(v + 4) == version.4, b.u8(v + 5) == version.5,
               b.u8(v + 6) == version.6 else { return }
         p.httpRequest = true
+        // Absolute-form target (RFC 9112 §3.2.2): its authority names the host and the Host
+        // field is ignored — the precedence nginx gives `$host` and RFC 9112 §3.3 requires.
+        if absoluteFormHost(b, o + 1, textEnd - 9, &p) { return }
         var line = lineEnd + 1
+        var sawHost = false
         while line < end, let next = self.lineEnd(b, line, end) {
             var stop = next
             if stop > line && b.u8(stop - 1) == 13 { stop -= 1 }
             if stop == line { return }                    // empty line: end of headers
             if stop - line >= 5 && lower(b.u8(line)) == 104 && lower(b.u8(line + 1)) == 111
                 && lower(b.u8(line + 2)) == 115 && lower(b.u8(line + 3)) == 116 && b.u8(line + 4) == 58 {
+                if sawHost {
+                    p.httpHost = ByteSpan(offset: 0, length: 0)
+                    return
+                }
+                sawHost = true
                 host(b, line + 5, stop, &p)
-                return
             }
             line = next + 1
         }
+    }
+
+    /// `http://` or `https://` (scheme case-insensitive) then the authority up to `/`, `?`, `#`
+    /// or the end of the target; userinfo (`user@`) and the port are not part of the host.
+    /// Returns false when the target is not in absolute form (origin, authority or `*` form).
+    @inline(__always)
+    static func absoluteFormHost(_ b: Bytes, _ from: Int, _ to: Int, _ p: inout DecodedPacket) -> Bool {
+        guard to - from >= 8, lower(b.u8(from)) == 104, lower(b.u8(from + 1)) == 116,
+              lower(b.u8(from + 2)) == 116, lower(b.u8(from + 3)) == 112 else { return false }
+        var o = from + 4
+        if lower(b.u8(o)) == 115 { o += 1 }               // "https"
+        guard o + 3 <= to, b.u8(o) == 58, b.u8(o + 1) == 47, b.u8(o + 2) == 47 else { return false }
+        var s = o + 3
+        var e = s
+        while e < to {
+            let c = b.u8(e)
+            if c == 47 || c == 63 || c == 35 { break }
+            if c == 64 { s = e + 1 }                      // userinfo ends at the last '@'
+            e += 1
+        }
+        host(b, s, e, &p)
+        return true
     }
 
     /// Index of the next LF at or after `from`, within `end` (libc's vectorised `memchr`:

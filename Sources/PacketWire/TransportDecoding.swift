@@ -28,7 +28,7 @@ extension PacketDecoder {
         switch p.flow.proto.rawValue {
         case 6: decodeTCP(b, l4, end, declaredEnd, &p)
         case 17: decodeUDP(b, l4, end, declaredEnd, &p, depth: depth)
-        case 132: decodeSCTP(b, l4, end, &p)
+        case 132: decodeSCTP(b, l4, end, declaredEnd, &p)
         case 1, 58: decodeICMP(b, l4, end, &p, v6: p.flow.proto.rawValue == 58)
         default: return
         }
@@ -39,7 +39,17 @@ extension PacketDecoder {
 
     @usableFromInline
     func decodeTCP(_ b: Bytes, _ l4: Int, _ end: Int, _ declaredEnd: Int, _ p: inout DecodedPacket) {
-        guard end - l4 >= 20 else { return p.fail(.tcpTruncated) }
+        guard end - l4 >= 20 else {
+            // An IPv4 first fragment may end inside the TCP header: RFC 791 asks only 8 data
+            // bytes of each fragment and Linux reassembles (ip_defrag, nf_defrag_ipv4) before TCP
+            // reads it. Its ports are in the first 4 bytes; the rest is in the next fragment.
+            // IPv6 differs: RFC 8200 §4.5 / Linux `ipv6frag_thdr_truncated` (reassembly and
+            // nf_conntrack_reasm) discard a first fragment without the whole 20-byte TCP header.
+            if p.isFragment && p.network == .ipv4 && declaredEnd - l4 < 20 && end - l4 >= 4 {
+                return fragmentPorts(b, l4, end, &p)
+            }
+            return p.fail(.tcpTruncated)
+        }
         p.flow.srcPort = b.u16(l4)
         p.flow.dstPort = b.u16(l4 + 2)
         p.tcpSeq = b.u32(l4 + 4)
@@ -48,7 +58,10 @@ extension PacketDecoder {
         p.tcpWindow = b.u16(l4 + 14)
         p.hasTransport = true
         let dataOffset = Int(b.u8(l4 + 12) >> 4) &* 4
-        guard dataOffset >= 20, l4 + dataOffset <= declaredEnd else { return p.fail(.tcpOffset) }
+        guard dataOffset >= 20 else { return p.fail(.tcpOffset) }
+        // In a first fragment the options may continue in the next fragment (same reason as above).
+        if p.isFragment && l4 + dataOffset > declaredEnd { return fragmentPorts(b, l4, end, &p) }
+        guard l4 + dataOffset <= declaredEnd else { return p.fail(.tcpOffset) }
         guard l4 + dataOffset <= end else { return p.fail(.tcpTruncated) }
         let payload = l4 + dataOffset
         p.payloadOffset = UInt16(truncatingIfNeeded: payload)
@@ -56,6 +69,16 @@ extension PacketDecoder {
         if options.sniff && payload < end {
             PayloadSniffer.tcp(b, payload, end, &p)
         }
+    }
+
+    /// A first fragment cut inside its transport header: the ports, and no payload here.
+    @inline(__always)
+    func fragmentPorts(_ b: Bytes, _ l4: Int, _ end: Int, _ p: inout DecodedPacket) {
+        p.flow.srcPort = b.u16(l4)
+        p.flow.dstPort = b.u16(l4 + 2)
+        p.hasTransport = true
+        p.payloadOffset = UInt16(truncatingIfNeeded: end)
+        p.payloadLength = 0
     }
 
     @usableFromInline
@@ -81,8 +104,12 @@ extension PacketDecoder {
     }
 
     @usableFromInline
-    func decodeSCTP(_ b: Bytes, _ l4: Int, _ end: Int, _ p: inout DecodedPacket) {
-        guard end - l4 >= 12 else { return p.fail(.sctpTruncated) }
+    func decodeSCTP(_ b: Bytes, _ l4: Int, _ end: Int, _ declaredEnd: Int, _ p: inout DecodedPacket) {
+        guard end - l4 >= 12 else {
+            // An 8-byte first fragment holds the ports but not the verification tag (see decodeTCP).
+            if p.isFragment && declaredEnd - l4 < 12 && end - l4 >= 4 { return fragmentPorts(b, l4, end, &p) }
+            return p.fail(.sctpTruncated)
+        }
         p.flow.srcPort = b.u16(l4)
         p.flow.dstPort = b.u16(l4 + 2)
         p.sctpVerificationTag = b.u32(l4 + 4)
@@ -111,9 +138,11 @@ extension PacketDecoder {
             p.flow.dstPort = id
             return
         }
-        // v4: 3 unreachable (incl. code 4 frag-needed), 11 time exceeded, 12 parameter problem.
+        // v4: 3 unreachable (incl. code 4 frag-needed), 4 source quench, 5 redirect, 11 time
+        // exceeded, 12 parameter problem — Linux `icmp_is_err`, the set nf_conntrack_proto_icmp
+        // reads the quoted datagram of (RELATED to its connection).
         // v6: 1 unreachable, 2 packet too big, 3 time exceeded, 4 parameter problem.
-        let isError = v6 ? (type >= 1 && type <= 4) : (type == 3 || type == 11 || type == 12)
+        let isError = v6 ? (type >= 1 && type <= 4) : (type == 3 || type == 4 || type == 5 || type == 11 || type == 12)
         guard isError else { return }
         p.icmpIsError = true
         decodeICMPInner(b, l4 + 8, end, &p)

@@ -145,4 +145,51 @@ final class TsharkCrossCheckTests: XCTestCase {
             }
         }
     }
+
+    /// The audit's edge cases, each read the same way by tshark: ICMP redirect and source quench
+    /// quote a datagram, an HTTP request after an empty line, an absolute-form target (tshark's
+    /// full URI names the host the decoder reports), a tiny IPv4 first fragment (not malformed)
+    /// and a ClientHello fragmented across TLS records.
+    func testEdgeCasesAgreeWithTshark() throws {
+        guard let tool = Self.tshark() else { throw XCTSkip("tshark not installed") }
+        let quoted = PacketBuilder.udp(src: F.internet, dst: F.pod, sport: 53, dport: 40_000, payload: Array("abcdefgh".utf8))
+        func http(_ text: String, sport: UInt16) -> [UInt8] {
+            PacketBuilder.tcp(src: F.pod, dst: F.internet, sport: sport, dport: 80, flags: [.ack, .psh], payload: Array(text.utf8))
+        }
+        let tcp = PacketBuilder.tcp(src: F.pod, dst: F.internet, sport: 40_002, dport: 443, payload: [UInt8](repeating: 9, count: 40))
+        // A ClientHello fragmented over two TLS records (RFC 8446 §5.1) in one segment.
+        let handshake = Array(PacketBuilder.tlsClientHello(sni: "records.example.org")[5...])
+        let recordSplit = [0x16, 0x03, 0x01, 0, 40] + handshake[..<40]
+            + [0x16, 0x03, 0x01, UInt8((handshake.count - 40) >> 8), UInt8((handshake.count - 40) & 0xFF)] + handshake[40...]
+        let ips: [[UInt8]] = [
+            PacketBuilder.icmp(src: F.router, dst: F.internet, message: [5, 1, 0, 0, 10, 224, 0, 2] + quoted, ttl: 64),
+            PacketBuilder.icmp(src: F.router, dst: F.internet, message: [4, 0, 0, 0, 0, 0, 0, 0] + quoted, ttl: 64),
+            http("\r\nGET / HTTP/1.1\r\nHost: crlf.example.com\r\n\r\n", sport: 40_001),
+            http("GET http://abs.example.com/x HTTP/1.1\r\nHost: other.example.com\r\n\r\n", sport: 40_003),
+        ] + PacketBuilder.fragment(tcp, mtu: 28).prefix(1) + [
+            PacketBuilder.tcp(src: F.pod, dst: F.internet, sport: 40_004, dport: 443, flags: [.ack, .psh], payload: recordSplit),
+        ]
+        let frames = ips.map { PacketBuilder.ethernet($0) }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("akssim-wire-edge-\(getpid()).pcap")
+        try Self.pcap(frames, linkType: 1).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let rows = try Self.run(tool, file, ["udp.srcport", "http.host", "http.request.full_uri", "ip.flags.mf", "_ws.malformed",
+                                            "tls.handshake.extensions_server_name"])
+        XCTAssertEqual(rows.count, frames.count)
+        guard rows.count == frames.count, rows.allSatisfy({ $0.count == 6 }) else { return }
+        var decoder = PacketDecoder()
+        let p = frames.map { decoder.decode($0, linkType: .ethernet) }
+        for i in 0...1 {
+            XCTAssertTrue(p[i].icmpInnerValid, "frame \(i + 1)")
+            XCTAssertEqual(rows[i][0], String(p[i].icmpInner.srcPort), "frame \(i + 1): tshark dissects the quoted UDP")
+        }
+        XCTAssertEqual(rows[2][1], F.text(p[2].httpHost, frames[2]))
+        XCTAssertEqual(rows[3][2], "http://\(F.text(p[3].httpHost, frames[3]))/x")
+        XCTAssertEqual(rows[4][3], "1")
+        XCTAssertEqual(rows[4][4], "", "tshark: not malformed")
+        XCTAssertEqual(p[4].malformed, .none)
+        XCTAssertEqual(p[4].flow.srcPort, 40_002)
+        XCTAssertEqual(rows[5][5], "records.example.org")
+        XCTAssertEqual(F.text(p[5].sni, frames[5]), rows[5][5])
+    }
 }
