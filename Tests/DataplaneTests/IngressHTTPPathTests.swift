@@ -23,6 +23,8 @@ import Testing
         ("GET https://shop.contoso.com HTTP/1.1\r\n", ""),            // absolute-form without path: "/"
         ("OPTIONS * HTTP/1.1\r\n", "*"),                              // asterisk-form
         ("GET /only-line HTTP/1.1", "/only-line"),                    // no CRLF yet: the line is complete enough
+        ("\r\nGET /api/v1 HTTP/1.1\r\nHost: a\r\n", "/api/v1"),       // empty line first (RFC 9112 §2.2), as NGINX skips it
+        ("\n\r\nPUT /x HTTP/1.1\r\n", "/x"),
     ] as [(String, String)])
     func requestPath(_ payload: String, _ expected: String) {
         #expect(Self.path(payload) == expected)

@@ -45,14 +45,18 @@ public enum HTTPRequestTarget {
     /// without a path, meaning `/`), or nil when there is no HTTP/1.x request line with a path.
     public static func pathRange(in b: UnsafeRawBufferPointer) -> Range<Int>? {
         let limit = min(b.count, maxRequestLine)
+        // Empty lines before the request line are skipped (RFC 9112 §2.2; NGINX's sw_start state
+        // skips any CR and LF), as the Host sniffer does.
+        var first = 0
+        while first < limit && (b[first] == 13 || b[first] == 10) { first += 1 }
         // Method: 1–7 upper-case letters, then SP.
-        var i = 0
+        var i = first
         var packed: UInt64 = 0
-        while i < limit && i < 8 && b[i] != 32 {
+        while i < limit && i - first < 8 && b[i] != 32 {
             packed = (packed << 8) | UInt64(b[i])
             i += 1
         }
-        guard i > 0, i < limit, b[i] == 32, isKnownMethod(packed) else { return nil }
+        guard i > first, i < limit, b[i] == 32, isKnownMethod(packed) else { return nil }
         let targetStart = i + 1
         // Target: up to the next SP; CR, LF or NUL before it means no valid request line.
         var j = targetStart
