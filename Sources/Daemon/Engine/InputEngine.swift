@@ -145,13 +145,13 @@ final class PathWorkers: @unchecked Sendable {
                 continue
             }
             if batch.stop {
-                queue.giveBack()
+                queue.give()
                 break
             }
             batch.forEachSlot { slot, bytes in
                 path.judge(&slot.pointee.packet, bytes: bytes, timestampNanos: slot.pointee.timestampNanos, kind: slot.pointee.kind)
             }
-            queue.giveBack()
+            queue.give()
             if batch.count > 0 { unpublished = true }
             let now = DispatchTime.now().uptimeNanoseconds
             if unpublished, now &- lastPublish >= publishInterval {

@@ -73,24 +73,23 @@ public final class BatchQueue: @unchecked Sendable {
     @usableFromInline
     func take() -> PacketBatch {
         filled.wait()
-        let b = batches[drainIndex]
-        drainIndex = (drainIndex + 1) % batches.count
-        return b
+        return nextFilled()
     }
 
     /// The next filled batch, or nil when none is filled within `milliseconds` (a worker that
     /// must also act while its input is idle: pick up a reload, publish its counters).
     public func take(waitingAtMost milliseconds: Int) -> PacketBatch? {
         guard filled.wait(timeout: .now() + .milliseconds(milliseconds)) == .success else { return nil }
+        return nextFilled()
+    }
+
+    /// The batch a `filled` signal stands for, in ring order.
+    private func nextFilled() -> PacketBatch {
         let b = batches[drainIndex]
         drainIndex = (drainIndex + 1) % batches.count
         return b
     }
 
     /// Gives a drained batch back to the reader.
-    @usableFromInline
-    func give() { free.signal() }
-
-    /// Gives a batch taken with `take(waitingAtMost:)` back to the reader.
-    public func giveBack() { free.signal() }
+    public func give() { free.signal() }
 }
