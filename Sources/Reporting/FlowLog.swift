@@ -5,7 +5,8 @@ import PacketWire
 // Azure VNet flow-log JSON (azure-networking.md §1.9; flowLogVersion 4), so tools that read Azure
 // flow logs can read akssim's: records → flowRecords.flows[] by aclID (the NSG) → flowGroups[] by
 // rule (`DefaultRule_<name>` / `UserRule_<name>`) → flowTuples
-// `unixMillis,src,dst,sport,dport,protoNumber,I|O,B|C|E|D,NX,pktsOut,bytesOut,pktsIn,bytesIn`.
+// `unixMillis,src,dst,sport,dport,protoNumber,I|O,B|C|E|D,NX,pktsOut,bytesOut,pktsIn,bytesIn`
+// (counts on C/E only; B and D carry 0,0,0,0 as in Microsoft's samples).
 
 public enum FlowLogDirection: String, Sendable { case inbound = "I", outbound = "O" }
 
@@ -51,10 +52,16 @@ public enum FlowLog {
         return (String(parts[0]), (defaultRuleNames.contains(name) ? "DefaultRule_" : "UserRule_") + name)
     }
 
+    /// Statistics ride only on `C` and `E` tuples: Microsoft's VNet flow-log schema says B is
+    /// "flow is created, no statistics provided" and its sample logs write every `B` and `D`
+    /// tuple as `…,NX,0,0,0,0` (vnet-flow-logs-overview, "Sample log record"), so parsers
+    /// summing bytes over all tuples would double-count a denied flow's packets otherwise.
     public static func tuple(_ e: FlowLogEntry) -> String {
         let f = e.flow
+        let counted = e.state == .continuing || e.state == .end
+        let stats = counted ? "\(e.packetsOut),\(e.bytesOut),\(e.packetsIn),\(e.bytesIn)" : "0,0,0,0"
         return "\(e.timeMillis),\(f.src),\(f.dst),\(f.srcPort),\(f.dstPort),\(f.proto.rawValue),\(e.direction.rawValue),\(e.state.rawValue),NX,"
-            + "\(e.packetsOut),\(e.bytesOut),\(e.packetsIn),\(e.bytesIn)"
+            + stats
     }
 
     /// RFC 3339 UTC time with milliseconds, from Unix milliseconds (no Foundation, no time zone data).

@@ -124,31 +124,38 @@ struct ReplayCommand: ParsableCommand {
         var failures: [PcapError] = []
         var sinks: [ReplaySink] = []
         var timer = ReplayTimer()
-        for (i, path) in files.enumerated() {
-            let reader = try open(path)
-            if i == 0 && mode == .pipeline {
-                // The pcap outputs take the first file's link type (known only once it is open,
-                // standard input included); the pipeline is built after the inputs proved readable.
-                let out = ReplayOutputs(dropsPath: writeDrops, acceptedPath: writeAccepted, flowLogPath: flowLog,
-                                        traceDrops: traceDrops, linkType: reader.linkType)
-                (pipelines, sinks) = try startPipeline(&replay, outputs: out)
-                outputs = out
-            }
-            if let out = outputs, out.dropsPath != nil || out.acceptedPath != nil, reader.linkType != out.linkType {
-                reader.close()
-                throw CLIFailure.badInput("\(path): link type \(LinkType(rawValue: reader.linkType)) differs from the first file's "
-                                          + "\(LinkType(rawValue: out.linkType)); --write-drops/--write-accepted write one link type")
-            }
-            timer.begin()
-            do throws(PcapError) {
-                try replay.replay(reader)
-            } catch {
-                if error.kind == .truncated || error.kind == .read {
-                    failures.append(error)
-                } else {
-                    throw CLIFailure.badInput(error.description)
+        do {
+            for (i, path) in files.enumerated() {
+                let reader = try open(path)
+                if i == 0 && mode == .pipeline {
+                    // The pcap outputs take the first file's link type (known only once it is open,
+                    // standard input included); the pipeline is built after the inputs proved readable.
+                    let out = ReplayOutputs(dropsPath: writeDrops, acceptedPath: writeAccepted, flowLogPath: flowLog,
+                                            traceDrops: traceDrops, linkType: reader.linkType)
+                    (pipelines, sinks) = try startPipeline(&replay, outputs: out)
+                    outputs = out
+                }
+                if let out = outputs, out.dropsPath != nil || out.acceptedPath != nil, reader.linkType != out.linkType {
+                    reader.close()
+                    throw CLIFailure.badInput("\(path): link type \(LinkType(rawValue: reader.linkType)) differs from the first file's "
+                                              + "\(LinkType(rawValue: out.linkType)); --write-drops/--write-accepted write one link type")
+                }
+                timer.begin()
+                do throws(PcapError) {
+                    try replay.replay(reader)
+                } catch {
+                    if error.kind == .truncated || error.kind == .read {
+                        failures.append(error)
+                    } else {
+                        throw CLIFailure.badInput(error.description)
+                    }
                 }
             }
+        } catch {
+            // Stop the workers before their spools are closed and removed.
+            let started = replay.pool.map { $0.finish().map(\.sink) } ?? replay.sink.map { [$0] } ?? sinks
+            outputs?.discard(started)
+            throw error
         }
         replay.progress.finish()
         var verdicts: ReplayVerdicts?

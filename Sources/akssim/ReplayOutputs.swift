@@ -31,6 +31,19 @@ struct ReplayOutputs {
         return sinks
     }
 
+    /// A replay that fails part-way (a later input of another link type, standard input that is
+    /// not a capture) leaves no output behind: a pcap holding only the packets before the failure
+    /// would read as the complete drops/accepted of the run. Closes and removes the requested
+    /// files and every worker spool. The caller stops the workers first.
+    func discard(_ sinks: [ReplaySink]) {
+        for spool in sinks.flatMap({ [$0.drops, $0.accepted].compactMap { $0 } }) {
+            spool.close()
+            try? FileManager.default.removeItem(atPath: spool.writer.path)
+            try? FileManager.default.removeItem(atPath: spool.sequencePath)
+        }
+        for path in [dropsPath, acceptedPath].compactMap({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+    }
+
     /// Closes (and, with workers, merges) the pcap outputs and writes the flow log. Returns the
     /// drop traces of every worker in capture order.
     func finish(_ sinks: [ReplaySink]) throws -> [DropTrace] {

@@ -243,10 +243,10 @@ final class ReplayPipelineCLITests: CLITestCase {
             XCTAssertTrue(["B", "C", "E", "D"].contains(String(fields[7])), tuple)
             XCTAssertEqual(fields[8], "NX", tuple)
         }
-        // The 9090 flow: two 54-byte SYNs out, denied by the policy (not an NSG rule: aclID akssim).
-        XCTAssertEqual(groups["akssim|netpol:default-deny"], ["1795597200005,10.224.0.21,10.224.0.30,43020,9090,6,O,D,NX,2,108,0,0"])
+        // The 9090 flow: two SYNs out (a D tuple carries no counts, as Azure's), denied by the policy (not an NSG rule: aclID akssim).
+        XCTAssertEqual(groups["akssim|netpol:default-deny"], ["1795597200005,10.224.0.21,10.224.0.30,43020,9090,6,O,D,NX,0,0,0,0"])
         // The API server SYN comes from the Internet: inbound.
-        XCTAssertEqual(groups["akssim|apiserver:authorized-ip-ranges"], ["1795597200007,192.0.2.99,20.62.30.1,60000,443,6,I,D,NX,1,54,0,0"])
+        XCTAssertEqual(groups["akssim|apiserver:authorized-ip-ranges"], ["1795597200007,192.0.2.99,20.62.30.1,60000,443,6,I,D,NX,0,0,0,0"])
         // The ClusterIP connection crossed the subnet NSG: logged under its rule, begun then
         // continuing with 2 packets out and the SYN-ACK in.
         XCTAssertEqual(groups["aks-agentpool-nsg|DefaultRule_AllowVnetInBound"]?.prefix(2),

@@ -41,6 +41,49 @@ final class ReportingPiecesTests: XCTestCase {
         }
     }
 
+    /// Text format 0.0.4 as Prometheus' parser reads it: one HELP and one TYPE per family,
+    /// both before its first sample; counters named `_total`; no series twice; a family with
+    /// no samples (no capture interface, no drops yet) still declared and valid.
+    func testExpositionIsWellFormedWithEmptyAndMultiSampleFamilies() {
+        var m = DaemonMetrics()
+        m.ruleHits = [.init(rule: "aks-nsg/DenyAllInBound", stage: "nsg", value: 1),
+                      .init(rule: "netpol:a\\b\"c\nd", stage: "networkPolicy", value: 2)]
+        m.captures = [.init(interface: "eth0", up: true, received: 1, kernelDropped: 0, interfaceDropped: 0, judgedPerWorker: [1, 0]),
+                      .init(interface: "eth1", up: false, received: 0, kernelDropped: 0, interfaceDropped: 0)]
+        let text = m.exposition
+        XCTAssertTrue(text.hasSuffix("\n"))
+        var help: [String: Int] = [:], type: [String: String] = [:], sampled: Set<String> = [], series: Set<String> = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            let words = line.split(separator: " ")
+            if line.hasPrefix("# HELP ") {
+                let name = String(words[2])
+                XCTAssertFalse(sampled.contains(name), "HELP after samples: \(line)")
+                help[name, default: 0] += 1
+            } else if line.hasPrefix("# TYPE ") {
+                let name = String(words[2])
+                XCTAssertNil(type[name], "TYPE twice: \(line)")
+                XCTAssertFalse(sampled.contains(name), "TYPE after samples: \(line)")
+                type[name] = String(words[3])
+            } else {
+                XCTAssertFalse(line.isEmpty || line.hasPrefix("#"), "stray line: \(line)")
+                let name = String(line.prefix { $0 != "{" && $0 != " " })
+                XCTAssertNotNil(type[name], "sample before its TYPE: \(line)")
+                XCTAssertTrue(series.insert(String(line[..<(line.lastIndex(of: " ") ?? line.endIndex)])).inserted, "duplicate series: \(line)")
+                XCTAssertNotNil(UInt64(line[line.index(after: line.lastIndex(of: " ") ?? line.startIndex)...]), String(line))
+                sampled.insert(name)
+            }
+        }
+        XCTAssertTrue(help.values.allSatisfy { $0 == 1 })
+        XCTAssertEqual(Set(help.keys), Set(type.keys))
+        for (name, kind) in type where kind == "counter" { XCTAssertTrue(name.hasSuffix("_total"), name) }
+        // Declared though empty: no drops, no packets yet.
+        XCTAssertEqual(type["akssim_drops_total"], "counter")
+        XCTAssertFalse(sampled.contains("akssim_drops_total"))
+        XCTAssertTrue(text.contains("akssim_rule_hits_total{rule=\"netpol:a\\\\b\\\"c\\nd\",stage=\"networkPolicy\"} 2\n"))
+        XCTAssertTrue(text.contains("akssim_capture_up{interface=\"eth1\"} 0\n"))
+        XCTAssertTrue(text.contains("akssim_worker_packets_total{interface=\"eth0\",worker=\"1\"} 0\n"))
+    }
+
     private func record(_ n: UInt16, _ verdict: Verdict) -> FlowRecord {
         FlowRecord(
             timestampNanos: 1_700_000_000_123_456_789, interface: "eth0", node: "", proto: .udp,

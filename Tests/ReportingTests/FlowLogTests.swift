@@ -27,7 +27,17 @@ final class FlowLogTests: XCTestCase {
         d.flow = key("198.51.100.7", "10.224.0.4", 1, 53, .udp)
         d.packetsOut = 1
         d.bytesOut = 60
-        XCTAssertEqual(FlowLog.tuple(d), "1663146003599,198.51.100.7,10.224.0.4,1,53,17,I,D,NX,1,60,0,0")
+        // Microsoft's samples write denied tuples without statistics: `…,I,D,NX,0,0,0,0`.
+        XCTAssertEqual(FlowLog.tuple(d), "1663146003599,198.51.100.7,10.224.0.4,1,53,17,I,D,NX,0,0,0,0")
+        var b = e
+        b.packetsOut = 3
+        XCTAssertEqual(FlowLog.tuple(b), "1663146003599,10.0.0.6,192.168.0.4,23956,22,6,O,B,NX,0,0,0,0")
+        var end = b
+        end.state = .end
+        end.bytesOut = 767
+        end.packetsIn = 2
+        end.bytesIn = 1580
+        XCTAssertEqual(FlowLog.tuple(end), "1663146003599,10.0.0.6,192.168.0.4,23956,22,6,O,E,NX,3,767,2,1580")
     }
 
     func testTimestamp() {
