@@ -122,11 +122,21 @@ struct ReplayCommand: ParsableCommand {
         var outputs: ReplayOutputs?
         var pipelines: [Pipeline] = []
         var failures: [PcapError] = []
+        /// A later input that cannot join the run: reading stops before it (exit 2 after the report).
+        var stopped: [String] = []
         var sinks: [ReplaySink] = []
         var timer = ReplayTimer()
         do {
             for (i, path) in files.enumerated() {
-                let reader = try open(path)
+                let reader: PcapReader
+                do {
+                    reader = try open(path)
+                } catch let error as CLIFailure where i > 0 {
+                    // A later input (standard input, read only when reached) that is no capture: the
+                    // packets already judged are reported and written, as after a read error.
+                    stopped.append(error.message)
+                    break
+                }
                 if i == 0 && mode == .pipeline {
                     // The pcap outputs take the first file's link type (known only once it is open,
                     // standard input included); the pipeline is built after the inputs proved readable.
@@ -137,8 +147,12 @@ struct ReplayCommand: ParsableCommand {
                 }
                 if let out = outputs, out.dropsPath != nil || out.acceptedPath != nil, reader.linkType != out.linkType {
                     reader.close()
-                    throw CLIFailure.badInput("\(path): link type \(LinkType(rawValue: reader.linkType)) differs from the first file's "
-                                              + "\(LinkType(rawValue: out.linkType)); --write-drops/--write-accepted write one link type")
+                    // Named files were checked before anything was judged; standard input is known only
+                    // now. Reading stops here and what was judged is reported and written (exit 2).
+                    stopped.append("\(path): link type \(LinkType(rawValue: reader.linkType)) differs from the first file's "
+                                   + "\(LinkType(rawValue: out.linkType)); --write-drops/--write-accepted write one link type; "
+                                   + "reading stopped there (the report and outputs cover the inputs before it)")
+                    break
                 }
                 timer.begin()
                 do throws(PcapError) {
@@ -184,9 +198,9 @@ struct ReplayCommand: ParsableCommand {
             print(ReplayReport.text(replay.summary, verdicts: verdicts, top: top == 0 ? nil : top))
         }
         if timing { FileHandle.standardError.write(Data((timingLine + "\n").utf8)) }
-        if !failures.isEmpty {
-            for failure in failures {
-                FileHandle.standardError.write(Data("akssim: \(failure.description)\n".utf8))
+        if !failures.isEmpty || !stopped.isEmpty {
+            for failure in failures.map(\.description) + stopped {
+                FileHandle.standardError.write(Data("akssim: \(failure)\n".utf8))
             }
             throw ExitCode(2)
         }

@@ -31,10 +31,11 @@ struct ReplayOutputs {
         return sinks
     }
 
-    /// A replay that fails part-way (a later input of another link type, standard input that is
-    /// not a capture) leaves no output behind: a pcap holding only the packets before the failure
-    /// would read as the complete drops/accepted of the run. Closes and removes the requested
-    /// files and every worker spool. The caller stops the workers first.
+    /// A replay that ends in an error before its report (one that is not a read error or a later
+    /// input that stops the run — those are reported with what was judged) leaves no output
+    /// behind: without a report, a pcap holding only the packets before the failure would read as
+    /// the run's whole drops/accepted. Closes and removes the requested files and every worker
+    /// spool. The caller stops the workers first.
     func discard(_ sinks: [ReplaySink]) {
         for spool in sinks.flatMap({ [$0.drops, $0.accepted].compactMap { $0 } }) {
             spool.close()

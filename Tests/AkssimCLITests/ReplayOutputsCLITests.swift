@@ -3,9 +3,9 @@ import PcapIO
 import XCTest
 
 /// `--write-drops` / `--write-accepted` as other tools read them: the input's link type (not
-/// only Ethernet) and its nanosecond timestamps survive; inputs of different link types fail
-/// with one clear error and leave no output file behind, since a pcap holding only the packets
-/// before the failure would read as the whole run's drops.
+/// only Ethernet) and its nanosecond timestamps survive; named inputs of different link types are
+/// refused before anything is judged; standard input of another link type stops the run there,
+/// with the packets already judged reported and written (exit 2).
 final class ReplayOutputsCLITests: CLITestCase {
     /// A TCP SYN from the Internet (192.0.2.99) to a node's SSH port as a bare IPv4 packet
     /// (LINKTYPE_RAW): the default cluster drops it.
@@ -47,7 +47,7 @@ final class ReplayOutputsCLITests: CLITestCase {
         }
     }
 
-    func testMixedLinkTypesFailAndLeaveNoOutputs() throws {
+    func testMixedLinkTypesStopTheRunAndKeepWhatWasJudged() throws {
         let ethernet = path("eth.pcap"), raw = path("raw.pcap")
         try ReplayPipelineFixtures.verdictScript().write(to: ethernet)
         try writeRaw(raw)
@@ -57,14 +57,34 @@ final class ReplayOutputsCLITests: CLITestCase {
         XCTAssertEqual(named.status, 2)
         XCTAssertTrue(named.stderr.contains("raw.pcap: link type RAW differs from"), named.stderr)
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)), inputs)
-        // Standard input is known only when reached, after the first file was judged and written.
+        // Standard input is known only when reached, after the first file was judged and written:
+        // reading stops there, and what was judged is reported and written, then exit 2 (nothing
+        // already processed is lost, as after a truncated file); no worker spool is left behind.
+        let alone = try json(try Akssim.run(["replay", "--json", ethernet]))
         for threads in ["1", "2"] {
-            let late = try Akssim.run(["replay", "--threads", threads, "--write-drops", path("d.pcap"),
+            let late = try Akssim.run(["replay", "--json", "--threads", threads, "--write-drops", path("d.pcap"),
                                        "--write-accepted", path("a.pcap"), ethernet, "-"], stdin: raw)
             XCTAssertEqual(late.status, 2, "threads \(threads)")
             XCTAssertTrue(late.stderr.contains("-: link type RAW differs from the first file's EN10MB"), late.stderr)
-            XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)), inputs,
-                           "threads \(threads): no partial pcap, no worker spool left")
+            XCTAssertTrue(late.stderr.contains("reading stopped there"), late.stderr)
+            let j = try json(late)
+            XCTAssertEqual(j["verdicts"] as? [String: Int], alone["verdicts"] as? [String: Int], "threads \(threads): the first file's verdicts")
+            let verdicts = alone["verdicts"] as? [String: Int] ?? [:]
+            XCTAssertEqual(try Self.count(path("d.pcap")), (verdicts["drop"] ?? 0) + (verdicts["reject"] ?? 0))
+            XCTAssertEqual(try Self.count(path("a.pcap")), verdicts["allow"] ?? 0)
+            XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)),
+                           inputs.union(["d.pcap", "a.pcap"]), "threads \(threads): no worker spool left")
+            try FileManager.default.removeItem(atPath: path("d.pcap"))
+            try FileManager.default.removeItem(atPath: path("a.pcap"))
         }
+    }
+
+    static func count(_ file: String) throws -> Int {
+        let reader = try PcapReader(path: file)
+        defer { reader.close() }
+        var record = PacketRecord()
+        var n = 0
+        while try reader.next(into: &record) { n += 1 }
+        return n
     }
 }
