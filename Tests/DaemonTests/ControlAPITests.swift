@@ -60,17 +60,9 @@ final class ControlAPITests: XCTestCase {
     }
 
     func testNonLoopbackListenWithoutTokenIsRefusedAtStartup() throws {
-        let process = Process()
-        process.executableURL = DaemonUnderTest.binary
-        process.arguments = ["run", "--listen", "0.0.0.0:\(try DaemonUnderTest.freePort())"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 2)
-        XCTAssertTrue(message.contains("--token-file"), message)
+        let run = try DaemonUnderTest.runToExit(["run", "--listen", "0.0.0.0:\(try DaemonUnderTest.freePort())"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("--token-file"), run.stderr)
     }
 
     func testWatchedDirectoryReplaysEachNewCaptureFile() async throws {

@@ -92,17 +92,9 @@ final class LiveWorkersDaemonTests: XCTestCase {
 
     /// `--threads` outside 1...64 is refused at start-up, naming the field (exit 2).
     func testThreadsOutOfRangeIsRefused() throws {
-        let process = Process()
-        process.executableURL = DaemonUnderTest.binary
-        process.arguments = ["run", "--threads", "0"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 2)
-        XCTAssertTrue(text.contains("threads") && text.contains("1...64"), text)
+        let run = try DaemonUnderTest.runToExit(["run", "--threads", "0"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("threads") && run.stderr.contains("1...64"), run.stderr)
     }
 
     // MARK: Helpers
@@ -122,19 +114,11 @@ final class LiveWorkersDaemonTests: XCTestCase {
     /// Runs the akssim binary; returns its standard output, failing on a non-zero exit.
     @discardableResult
     static func akssim(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = DaemonUnderTest.binary
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw DaemonUnderTest.Failure("akssim \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        let run = try DaemonUnderTest.runToExit(arguments)
+        guard run.status == 0 else {
+            throw DaemonUnderTest.Failure("akssim \(arguments.joined(separator: " ")) exited \(run.status): \(run.stderr)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return run.stdout
     }
 
     /// A JSON value re-serialised with sorted keys, for equality.

@@ -20,6 +20,30 @@ final class DaemonUnderTest {
             .appendingPathComponent("akssim")
     }
 
+    /// Runs the akssim binary to completion (a one-shot command, or `run` refusing to start).
+    static func runToExit(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Standard error is drained on another thread while standard output is read here, so a
+        // full pipe on either side cannot block the child.
+        let errData = ErrorDrain()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            errData.data = err.fileHandleForReading.readDataToEndOfFile()
+            drained.signal()
+        }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        let stderr = errData.data
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
     init(arguments: [String], port: Int? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             throw Failure("akssim binary not built at \(Self.binary.path); run `swift build` before `swift test`")
@@ -137,3 +161,8 @@ final class DaemonUnderTest {
 /// Numbers out of parsed JSON (JSONSerialization gives NSNumber).
 func int(_ any: Any?) -> Int { (any as? NSNumber)?.intValue ?? 0 }
 func dict(_ any: Any?) -> [String: Any] { any as? [String: Any] ?? [:] }
+
+/// Standard error of `runToExit`, filled by its drain thread before the semaphore is signalled.
+private final class ErrorDrain: @unchecked Sendable {
+    var data = Data()
+}
