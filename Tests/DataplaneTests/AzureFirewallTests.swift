@@ -318,15 +318,7 @@ final class AzureFirewallTests: XCTestCase {
         // snat-private-range.md: with forced tunnelling (the firewall subnet's default route leads to
         // an appliance/on-premises, not the Internet) Internet-bound traffic is SNATed to a private IP.
         let n = net { c in
-            var t = RouteTable()
-            t.name = "fw-forced-tunnel"
-            var r = Route()
-            r.name = "default-onprem"
-            r.addressPrefix = .anyIPv4
-            r.nextHopType = .VirtualAppliance
-            r.nextHopIP = ip("10.224.0.250")
-            t.routes = [r]
-            c.routeTables.append(t)
+            c.routeTables.append(F.defaultRoute(table: "fw-forced-tunnel", route: "default-onprem", via: "10.224.0.250"))
             if let i = c.virtualNetworks[0].subnets.firstIndex(where: { $0.name == "AzureFirewallSubnet" }) {
                 c.virtualNetworks[0].subnets[i].routeTable = "fw-forced-tunnel"
             }

@@ -11,6 +11,20 @@ func ip(_ s: String) -> IPAddress { IPAddress(s)! }
 func cidr(_ s: String) -> IPPrefix { IPPrefix(s)! }
 
 enum AzureFixture {
+    /// A route table holding one route: 0.0.0.0/0 to a virtual appliance (a firewall, or an
+    /// on-premises hop for forced tunnelling).
+    static func defaultRoute(table: String, route: String, via nextHop: String) -> RouteTable {
+        var t = RouteTable()
+        t.name = table
+        var r = Route()
+        r.name = route
+        r.addressPrefix = .anyIPv4
+        r.nextHopType = .VirtualAppliance
+        r.nextHopIP = ip(nextHop)
+        t.routes = [r]
+        return t
+    }
+
     static let nodeNames = ["aks-nodepool1-12345678-vmss000000", "aks-nodepool1-12345678-vmss000001", "aks-nodepool1-12345678-vmss000002"]
 
     static func nsgRule(_ name: String, _ prio: Int, _ dir: RuleDirection = .Inbound, _ access: RuleAccess = .Allow,
@@ -142,15 +156,7 @@ enum AzureFixture {
         ]
         c.networkSecurityGroups = [nsg]
 
-        var rt = RouteTable()
-        rt.name = "aks-agentpool-routetable"
-        var r = Route()
-        r.name = "default-via-firewall"
-        r.addressPrefix = .anyIPv4
-        r.nextHopType = .VirtualAppliance
-        r.nextHopIP = ip("10.225.0.4")
-        rt.routes = [r]
-        c.routeTables = [rt]
+        c.routeTables = [defaultRoute(table: "aks-agentpool-routetable", route: "default-via-firewall", via: "10.225.0.4")]
 
         c.loadBalancers = [kubernetesLB()]
 

@@ -265,13 +265,7 @@ final class AzureNSGTests: XCTestCase {
 
     func testUDRPrefixesEnterTheTagOnlyOnTheRouteTableSubnet() {
         // Issues #22178 / #124192: 0.0.0.0/0 UDR on `web` makes its VirtualNetwork tag everything.
-        var rt = RouteTable()
-        rt.name = "web-rt"
-        var r = Route()
-        r.name = "default"
-        r.nextHopType = .VirtualAppliance
-        r.nextHopIP = ip("10.1.3.4")
-        rt.routes = [r]
+        let rt = F.defaultRoute(table: "web-rt", route: "default", via: "10.1.3.4")
         let n = Self.net(webRouteTable: rt)
         let inet = FlowKey(src: ip("198.51.100.7"), dst: ip("10.1.1.5"), srcPort: 1, dstPort: 8080, proto: .tcp)
         XCTAssertEqual(n.subnetSecurityDecision("web", inbound: true, inet)?.rule, "web-nsg/AllowVnetInBound")
@@ -283,13 +277,7 @@ final class AzureNSGTests: XCTestCase {
         // the VNet, not "outside the VirtualNetwork tag"; a prefix can be in both. With a
         // 0.0.0.0/0 UDR on `web`, a user deny on Internet at a better priority than the default
         // AllowVnetOutBound still stops public destinations; private ones stay VirtualNetwork.
-        var rt = RouteTable()
-        rt.name = "web-rt"
-        var r = Route()
-        r.name = "default"
-        r.nextHopType = .VirtualAppliance
-        r.nextHopIP = ip("10.1.3.4")
-        rt.routes = [r]
+        let rt = F.defaultRoute(table: "web-rt", route: "default", via: "10.1.3.4")
         let deny = F.nsgRule("deny-internet", 100, .Outbound, .Deny, proto: .any, dst: [.serviceTag("Internet")])
         let n = Self.net(web: [deny], webRouteTable: rt)
         XCTAssertDrop(n.send("10.1.1.4", "198.51.100.7", 443), .nsg, "web-nsg/deny-internet")
