@@ -70,3 +70,21 @@ let package = Package(
         .testTarget(name: "AkssimCLITests", dependencies: ["PacketWire", "PcapIO", "NetworkAddress"]),
     ]
 )
+
+// Micro-benchmarks of the per-packet path (ordo-one/benchmark), only when asked for:
+// `AKSSIM_BENCHMARKS=1 swift package benchmark` (scripts/microbench). The default build and the
+// tests (CI) never resolve or build the benchmark package.
+if Context.environment["AKSSIM_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "PipelineBenchmarks",
+            dependencies: [
+                "ClusterModel", "Dataplane", "PacketWire", "NetworkAddress",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/PipelineBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
+}

@@ -226,6 +226,14 @@ public final class Pipeline: @unchecked Sendable {
         conntrack.prefetch(f.reversed)
     }
 
+    /// Forgets every tracked connection and ClientIP affinity, keeping the compiled cluster and the
+    /// counters: the next packet of any flow is a first packet again. For micro-benchmarks that
+    /// time first packets over and over without recompiling the cluster; not the per-packet path.
+    public func forgetConnections() {
+        conntrack.removeAll()
+        affinity = AffinityTable()
+    }
+
     /// A pending flow's first request (client payload): the walk again, from the flow's original
     /// tuple, now with the sniffed SNI/Host, and the verdict cached for the rest of the flow.
     func settleApplication(_ e: Int32, _ p: DecodedPacket, bytes: UnsafeRawBufferPointer, now: Int64) -> PacketOutcome {
