@@ -194,6 +194,22 @@ import Testing
     }
 }
 
+@Suite struct ForgetConnectionsTests {
+    /// `Pipeline.forgetConnections` (micro-benchmarks): every flow starts over, counters stay.
+    @Test func nextPacketIsAFirstPacketAgain() {
+        let p = Pipeline(cluster: ClusterLoader.loadDefault())
+        let syn = Packet.tcp("10.224.0.20", 1000, "10.0.120.10", 80, .syn)
+        #expect(p.feed(syn, at: 0).newFlow)
+        #expect(!p.feed(Packet.tcp("10.224.0.20", 1000, "10.0.120.10", 80, [.ack]), at: 1).newFlow)
+        #expect(p.counters.conntrackEntries == 1)
+        p.forgetConnections()
+        #expect(p.counters.conntrackEntries == 0)
+        let again = p.feed(syn, at: 2)
+        #expect(again.newFlow && again.verdict == .allow)
+        #expect(p.counters.packets == 3 && p.counters.newFlows == 2)
+    }
+}
+
 @Suite struct RuleTrailTests {
     @Test func keepsTheDecidingRuleLastOnOverflow() {
         var t = RuleTrail()
