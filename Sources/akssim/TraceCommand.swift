@@ -57,7 +57,7 @@ struct TraceCommand: ParsableCommand {
     @Option(name: .customLong("http-path"), help: "URL path of the HTTP request (for Ingress path rules; default /).")
     var httpPath: String?
 
-    @Option(help: "JSON-lines file of flows; prints one JSON object per line, in order.")
+    @Option(help: "JSON-lines file of flows (- for standard input); prints one JSON object per line, in order.")
     var flows: String?
 
     @Flag(help: "Print the trace as JSON.")
@@ -95,7 +95,9 @@ struct TraceCommand: ParsableCommand {
     /// same message goes to stderr, the following lines are still traced, and the exit code is 2
     /// — nothing already traced is lost and the output stays aligned with the input.
     func runFlows(_ path: String, _ pipeline: Pipeline) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // "-" is standard input, as for `replay -` (the shell convention: `… | akssim trace --flows -`).
+        let read = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
+        guard let data = read else {
             let why = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw CLIFailure.badInput("\(path): \(why) (expected a file of JSON lines)")
         }
@@ -113,7 +115,7 @@ struct TraceCommand: ParsableCommand {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             do {
-                let q = try FlowText.query(jsonLine: trimmed, file: path, line: lineNo, nodes: nodes)
+                let q = try FlowText.query(jsonLine: trimmed, file: path == "-" ? "<stdin>" : path, line: lineNo, nodes: nodes)
                 out += TraceReport.json(pipeline.trace(q)).compact
             } catch let failure as CLIFailure {
                 bad += 1
@@ -196,6 +198,9 @@ enum FlowText {
             l = try JSONDecoder().decode(Line.self, from: Data(jsonLine.utf8))
         } catch let DecodingError.keyNotFound(key, _) {
             throw CLIFailure.badInput("\(at): field \(key.stringValue): missing")
+        } catch let DecodingError.typeMismatch(_, ctx) where ctx.codingPath.isEmpty {
+            // The line is JSON but not an object (`[…]`, a string, a number).
+            throw CLIFailure.badInput("\(at): expected one JSON object per line")
         } catch let DecodingError.typeMismatch(type, ctx) {
             throw CLIFailure.badInput("\(at): field \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type == Int.self ? "a number" : "a string")")
         } catch let DecodingError.valueNotFound(type, ctx) {

@@ -80,4 +80,20 @@ final class TraceFlowsCLITests: CLITestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.hasPrefix("{\"verdict\":\"allow\""), run.stdout)
     }
+
+    /// `--flows -` reads standard input, as `replay -` does; a JSON line that is not an object
+    /// (an array) is named as such, not as a field.
+    func testFlowsFromStandardInputAndNonObjectLines() throws {
+        let file = path("stdin.jsonl")
+        try """
+        {"protocol":"tcp","src":"10.224.0.20","dst":"10.0.120.10:80"}
+        [1,2]
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Akssim.run(["trace", "--flows", "-"], stdin: file)
+        XCTAssertEqual(run.status, 2, run.stderr)
+        let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(lines.count, 2, run.stdout)
+        XCTAssertEqual(lines[0]?["verdict"] as? String, "allow", run.stdout)
+        XCTAssertEqual(lines[1]?["error"] as? String, "<stdin>:2: expected one JSON object per line")
+    }
 }

@@ -14,6 +14,15 @@ enum AzureExportNetwork {
         for p in listed(prop(c, "virtualNetworkPeerings"), sink) {
             var peer = VirtualNetworkPeering()
             peer.name = p["name"]?.scalar ?? ""
+            // Resources in peered VNets cannot communicate until the peering is Connected on both
+            // sides (learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering):
+            // an `Initiated` (other side not created yet) or `Disconnected` (other side deleted)
+            // peering carries nothing and adds nothing to the VirtualNetwork tag.
+            if let state = prop(p, "peeringState")?.scalar, !state.isEmpty, state.lowercased() != "connected" {
+                sink.add(Diagnostic(.note, "peering \(peer.name) is \(state), not Connected: no traffic crosses it; ignored",
+                                    object: "VNet \(v.name)", fieldPath: "virtualNetworkPeerings", location: p.location))
+                continue
+            }
             let space = prop(p, "remoteVirtualNetworkAddressSpace") ?? prop(p, "remoteAddressSpace")
             peer.remoteAddressSpaces = space?["addressPrefixes"]?.prefixes(sink) ?? []
             v.peerings.append(peer)

@@ -19,6 +19,8 @@ struct AzureLinks {
     var groups: [Group] = []
     var subnets: [SubnetLink] = []
     var outboundIPs: [(name: String, at: Cursor)] = []
+    /// `az aks show` `networkProfile.natGatewayProfile.effectiveOutboundIPs` (outboundType managedNATGateway).
+    var managedNATIPs: [(name: String, at: Cursor)] = []
     /// The API server private endpoint's NICs, when the endpoint export itself carries no address.
     var endpointNICs: [EndpointNICs] = []
 
@@ -109,5 +111,28 @@ struct AzureLinks {
                 sink.warning("outbound public IP \(o.name) not found; egress source address unknown", at: o.at)
             }
         }
+        managedNATGateway(&b, pips: pips)
+    }
+
+    /// With outboundType managedNATGateway AKS creates the NAT gateway itself (in the node resource
+    /// group) and `az aks show` names its public IPs in `natGatewayProfile.effectiveOutboundIPs`
+    /// (learn.microsoft.com/azure/aks/nat-gateway). When the NAT gateway's own export is absent (or
+    /// carries other addresses), the profile's IPs stand for it, first in the list: the cluster's
+    /// node egress takes them.
+    private static func managedNATGateway(_ b: inout ClusterBuilder, pips: [String: IPAddress]) {
+        let l = b.azureLinks
+        guard let first = l.managedNATIPs.first else { return }
+        var ips: [IPAddress] = []
+        for o in l.managedNATIPs {
+            if let ip = pips[o.name.lowercased()] { ips.append(ip) } else {
+                b.sink.warning("NAT gateway outbound public IP \(o.name) not found (export it with `az network public-ip list -o json`); egress source address unknown", at: o.at)
+            }
+        }
+        guard !ips.isEmpty, !b.cluster.natGateways.contains(where: { !Set($0.publicIPs).isDisjoint(with: ips) }) else { return }
+        var g = NATGateway()
+        g.name = "natGatewayProfile"
+        g.publicIPs = ips
+        g.source = first.at.location
+        b.cluster.natGateways.insert(g, at: 0)
     }
 }
