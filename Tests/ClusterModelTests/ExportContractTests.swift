@@ -94,4 +94,29 @@ final class ExportContractTests: XCTestCase {
         XCTAssertEqual(v.peerings.first?.remoteAddressSpaces, [IPPrefix("10.0.0.0/16")!])
         XCTAssertEqual(c.notes.filter { $0.message.contains("not Connected") }.count, 2, "\(c.notes)")
     }
+
+    /// YAML merge keys, as go-yaml (kubectl) applies them: merged keys fill in, given keys win,
+    /// the first of several merged mappings wins; a quoted "<<" stays an (unknown) key.
+    func testYAMLMergeKeysApply() throws {
+        let yaml = """
+        name: x
+        namespaces: [default]
+        pods:
+          - &base {name: a, namespace: default, ip: 10.224.0.50, labels: {app: web}}
+          - &other {name: z, namespace: default, ip: 10.224.0.59, labels: {app: db}, hostNetwork: false}
+          - {<<: *base, name: b, ip: 10.224.0.51}
+          - <<: [*base, *other]
+            name: c
+            ip: 10.224.0.52
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "merge.yaml")
+        XCTAssertEqual(c.pods.map(\.name), ["a", "z", "b", "c"])
+        XCTAssertEqual(c.pods[2].namespace, "default")
+        XCTAssertEqual(c.pods[2].labels, ["app": "web"])
+        XCTAssertEqual(c.pods[2].ips, [IPAddress("10.224.0.51")!])
+        XCTAssertEqual(c.pods[3].labels, ["app": "web"], "the first merged mapping wins")
+        XCTAssertEqual(c.pods[3].namespace, "default")
+        let quoted = loadErrors("name: x\npods:\n  - &p {name: a, namespace: default, ip: 10.224.0.50}\n  - {\"<<\": *p, name: b}\n", file: "q.yaml")
+        XCTAssertTrue(quoted.first?.contains("unknown key \"<<\"") == true, "\(quoted)")
+    }
 }

@@ -174,7 +174,8 @@ struct SourceReader {
                 return
             }
         }
-        for doc in docs {
+        for parsed in docs {
+            let doc = MergeKeys.resolve(parsed, in: text)
             let root = Cursor(node: doc, file: file, strict: false)
             if root.isNull { continue }
             if NativeLoader.recognises(root) {
