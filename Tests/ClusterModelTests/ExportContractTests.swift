@@ -119,4 +119,22 @@ final class ExportContractTests: XCTestCase {
         let quoted = loadErrors("name: x\npods:\n  - &p {name: a, namespace: default, ip: 10.224.0.50}\n  - {\"<<\": *p, name: b}\n", file: "q.yaml")
         XCTAssertTrue(quoted.first?.contains("unknown key \"<<\"") == true, "\(quoted)")
     }
+
+    /// One message per mistake: a firewall rule whose every ipProtocols/destinationPorts value is
+    /// refused is not also told the field is missing.
+    func testRefusedFirewallRuleValuesAreReportedOnce() {
+        let rcg = """
+        {"name": "rcg", "id": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/firewallPolicies/p/ruleCollectionGroups/rcg",
+         "type": "Microsoft.Network/FirewallPolicies/RuleCollectionGroups", "priority": 100, "ruleCollections": [
+          {"name": "c", "priority": 100, "action": {"type": "Allow"}, "ruleCollectionType": "FirewallPolicyFilterRuleCollection", "rules": [
+            {"name": "n1", "ruleType": "NetworkRule", "ipProtocols": ["XYZ"], "sourceAddresses": ["*"], "destinationAddresses": ["1.2.3.4"], "destinationPorts": ["abc"]},
+            {"name": "n2", "ruleType": "NetworkRule", "ipProtocols": [], "sourceAddresses": ["*"], "destinationAddresses": ["1.2.3.4"]}]}]}
+        """
+        let errors = loadErrors(rcg, file: "rcg.json")
+        XCTAssertEqual(errors.count, 4, errors.joined(separator: "\n"))
+        XCTAssertTrue(errors.contains { $0.contains("rules[0].ipProtocols[0]: unknown value \"XYZ\"") }, "\(errors)")
+        XCTAssertTrue(errors.contains { $0.contains("rules[0].destinationPorts[0]: expected a port") }, "\(errors)")
+        XCTAssertTrue(errors.contains { $0.contains("rules[1]: expected ipProtocols") }, "\(errors)")
+        XCTAssertTrue(errors.contains { $0.contains("rules[1]: expected destinationPorts") }, "\(errors)")
+    }
 }
