@@ -72,6 +72,9 @@ struct TraceCommand: ParsableCommand {
         if flows != nil && (src != nil || dst != nil) {
             throw ValidationError("--flows cannot be combined with --src/--dst")
         }
+        if flows == "-" && clusterOptions.cluster.contains("-") {
+            throw ValidationError("standard input (-) cannot be both the flows and the cluster")
+        }
     }
 
     func run() throws {

@@ -81,6 +81,17 @@ struct SourceReader {
     static let extensions: Set<String> = ["yaml", "yml", "json"]
 
     mutating func loadPath(_ path: String, into b: inout ClusterBuilder, origin: Cursor?) {
+        // `--cluster -`: standard input, as `kubectl get … -o yaml | akssim validate --cluster -`.
+        if path == "-" && origin == nil {
+            guard visited.insert("-").inserted else { return }
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            guard let text = Self.decodeText(data) else {
+                b.sink.add(Diagnostic(.error, "expected UTF-8 text (YAML or JSON)", location: SourceLocation(file: "<stdin>")))
+                return
+            }
+            loadText(text, file: "<stdin>", directory: FileManager.default.currentDirectoryPath, into: &b)
+            return
+        }
         let url = URL(fileURLWithPath: path).standardizedFileURL
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
