@@ -185,13 +185,33 @@ enum FlowText {
     struct Line: Decodable {
         var `protocol`: String
         var src: String
-        var sport: Int?
+        var sport: PortValue?
         var dst: String
-        var dport: Int?
+        var dport: PortValue?
         var node: String?
         var sni: String?
         var httpHost: String?
         var httpPath: String?
+    }
+
+    /// A port as a JSON number or as digits in a string (`"80"`): scripts that turn CSV or
+    /// tcpdump text into JSON lines often quote every value.
+    struct PortValue: Decodable {
+        var number: Int?
+        var text: String
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let n = try? c.decode(Int.self) {
+                number = n
+                text = String(n)
+            } else if let s = try? c.decode(String.self) {
+                number = Int(s.trimmingCharacters(in: .whitespaces))
+                text = "\"\(s)\""
+            } else {
+                throw DecodingError.typeMismatch(Int.self, .init(codingPath: decoder.codingPath, debugDescription: "port"))
+            }
+        }
     }
 
     static func query(jsonLine: String, file: String, line: Int, nodes: [String]) throws -> FlowQuery {
@@ -211,10 +231,12 @@ enum FlowText {
         } catch {
             throw CLIFailure.badInput("\(at): expected one JSON object per line")
         }
-        func port(_ v: Int?, _ name: String) throws -> UInt16? {
+        func port(_ v: PortValue?, _ name: String) throws -> UInt16? {
             guard let v else { return nil }
-            guard (0...65535).contains(v) else { throw CLIFailure.badInput("\(at): field \(name): expected a port number 0-65535, got \(v)") }
-            return UInt16(v)
+            guard let n = v.number, (0...65535).contains(n) else {
+                throw CLIFailure.badInput("\(at): field \(name): expected a port number 0-65535, got \(v.text)")
+            }
+            return UInt16(n)
         }
         let isICMP = proto(l.protocol) == .icmp
         let sport = try port(l.sport, "sport")
