@@ -153,18 +153,19 @@ enum FlowText {
     }
 
     static func proto(_ s: String) -> IPProtocol? {
+        // Names, or the IANA protocol numbers a capture's IP header carries (6, 17, 132, 1, 58).
         switch s.lowercased() {
-        case "tcp": return .tcp
-        case "udp": return .udp
-        case "sctp": return .sctp
-        case "icmp", "icmpv6": return .icmp
+        case "tcp", "6": return .tcp
+        case "udp", "17": return .udp
+        case "sctp", "132": return .sctp
+        case "icmp", "icmpv6", "1", "58": return .icmp
         default: return nil
         }
     }
 
     static func query(proto p: String, src: String, dst: String, node: String?, sni: String?, httpHost: String?,
                       httpPath: String? = nil, where field: (String) -> String) throws -> FlowQuery {
-        guard var proto = proto(p) else { throw CLIFailure.badInput("\(field("protocol")): expected tcp, udp, sctp or icmp, got \"\(p)\"") }
+        guard var proto = proto(p) else { throw CLIFailure.badInput("\(field("protocol")): expected tcp, udp, sctp or icmp (or 6, 17, 132, 1), got \"\(p)\"") }
         guard let (s, sp) = endpoint(src) else { throw CLIFailure.badInput("\(field("src")): expected IP or IP:PORT, got \"\(src)\"") }
         guard let (d, dp) = endpoint(dst) else { throw CLIFailure.badInput("\(field("dst")): expected IP:PORT, got \"\(dst)\"") }
         guard s.isIPv4 == d.isIPv4 else { throw CLIFailure.badInput("\(field("dst")): address family differs from the source") }
@@ -192,6 +193,24 @@ enum FlowText {
         var sni: String?
         var httpHost: String?
         var httpPath: String?
+
+        enum CodingKeys: String, CodingKey { case `protocol`, src, sport, dst, dport, node, sni, httpHost, httpPath }
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            // The protocol by name or by its IANA number (a number in JSON, as flow exports print it).
+            if let n = try? c.decode(Int.self, forKey: .protocol) { `protocol` = String(n) } else {
+                `protocol` = try c.decode(String.self, forKey: .protocol)
+            }
+            src = try c.decode(String.self, forKey: .src)
+            sport = try c.decodeIfPresent(PortValue.self, forKey: .sport)
+            dst = try c.decode(String.self, forKey: .dst)
+            dport = try c.decodeIfPresent(PortValue.self, forKey: .dport)
+            node = try c.decodeIfPresent(String.self, forKey: .node)
+            sni = try c.decodeIfPresent(String.self, forKey: .sni)
+            httpHost = try c.decodeIfPresent(String.self, forKey: .httpHost)
+            httpPath = try c.decodeIfPresent(String.self, forKey: .httpPath)
+        }
     }
 
     /// A port as a JSON number or as digits in a string (`"80"`): scripts that turn CSV or
