@@ -133,6 +133,13 @@ struct SourceReader {
     /// Whether a file of an unlisted extension holds cluster documents: text that parses as
     /// YAML/JSON into at least one document, each recognised by one of the loaders.
     static func isClusterDocument(_ url: URL) -> Bool {
+        // A binary file (a capture beside the exports) shows a NUL byte early; it is not read whole.
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        let head = (try? handle.read(upToCount: 4096)) ?? nil
+        try? handle.close()
+        guard let head, !head.isEmpty else { return false }
+        let utf16 = head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
+        if !utf16 && head.contains(0) { return false }
         guard let data = try? Data(contentsOf: url, options: .mappedIfSafe), let text = decodeText(data) else { return false }
         var docs: [YAMLNode] = []
         if let parser = try? Parser(yaml: text, resolver: .basic) {
