@@ -137,4 +137,27 @@ final class ExportContractTests: XCTestCase {
         XCTAssertTrue(errors.contains { $0.contains("rules[1]: expected ipProtocols") }, "\(errors)")
         XCTAssertTrue(errors.contains { $0.contains("rules[1]: expected destinationPorts") }, "\(errors)")
     }
+
+    /// `az network nsg list` names its subnets and NICs; a VNet or NIC export printed without its
+    /// `networkSecurityGroup` (or a hand-written one) still gets the NSG.
+    func testNSGSideAssociationsCompleteSubnetsAndNICs() throws {
+        let net = "/subscriptions/0/resourceGroups/MC_rg/providers/Microsoft.Network"
+        let vmss = "/subscriptions/0/resourceGroups/MC_rg/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-123-vmss"
+        let json = """
+        [{"name": "aks-vnet", "type": "Microsoft.Network/virtualNetworks", "addressSpace": {"addressPrefixes": ["10.224.0.0/12"]},
+          "subnets": [{"name": "aks-subnet", "addressPrefix": "10.224.0.0/16"}, {"name": "other", "addressPrefix": "10.225.0.0/16"}]},
+         {"name": "aks-nodepool1-123-vmss", "type": "Microsoft.Network/networkInterfaces", "macAddress": "00-0D-3A-00-00-01",
+          "id": "\(vmss)/virtualMachines/0/networkInterfaces/aks-nodepool1-123-vmss",
+          "ipConfigurations": [{"name": "ipconfig1", "privateIPAddress": "10.224.0.4",
+                                "subnet": {"id": "\(net)/virtualNetworks/aks-vnet/subnets/aks-subnet"}}]},
+         {"name": "aks-agentpool-123-nsg", "type": "Microsoft.Network/networkSecurityGroups", "securityRules": [],
+          "subnets": [{"id": "\(net)/virtualNetworks/AKS-VNET/subnets/aks-subnet", "resourceGroup": "MC_rg"}],
+          "networkInterfaces": [{"id": "\(vmss)/virtualMachines/0/networkInterfaces/aks-nodepool1-123-vmss", "resourceGroup": "MC_rg"}]}]
+        """
+        let c = try ClusterLoader.load(yaml: json, file: "az.json")
+        let subnets = try XCTUnwrap(c.virtualNetworks.first).subnets
+        XCTAssertEqual(subnets.map(\.networkSecurityGroup), ["aks-agentpool-123-nsg", nil])
+        XCTAssertEqual(c.networkInterfaces.map(\.name), ["aks-nodepool1-123-vmss000000/aks-nodepool1-123-vmss"])
+        XCTAssertEqual(c.networkInterfaces.first?.networkSecurityGroup, "aks-agentpool-123-nsg")
+    }
 }

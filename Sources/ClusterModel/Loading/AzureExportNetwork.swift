@@ -74,6 +74,17 @@ enum AzureExportNetwork {
         nsg.name = c["name"]?.scalar ?? ""
         nsg.source = c.location
         nsg.flushConnection = prop(c, "flushConnection")?.bool(sink) ?? false
+        // The association is printed on both sides (the NSG's `subnets`/`networkInterfaces` and the
+        // subnet's or NIC's `networkSecurityGroup`); the NSG side completes an export lacking the other.
+        for s in listed(prop(c, "subnets"), sink) {
+            if let ref = AzureExportLoader.subnetRef(s) { b.azureLinks.nsgSubnets.append((nsg: nsg.name, subnet: ref)) }
+        }
+        for n in listed(prop(c, "networkInterfaces"), sink) {
+            guard let id = n["id"]?.scalar else { continue }
+            let nic = resourceName(fromID: id)
+            let name = AzureExportLoader.vmssNodeName(fromID: id).map { "\($0)/\(nic)" } ?? nic
+            b.azureLinks.nsgNICs.append((nsg: nsg.name, nic: name))
+        }
         // defaultSecurityRules are skipped: the model adds the six default rules itself.
         for (i, r) in (listed(prop(c, "securityRules"), sink)).enumerated() {
             var rule = SecurityRule()

@@ -19,6 +19,9 @@ struct AzureLinks {
     var groups: [Group] = []
     var subnets: [SubnetLink] = []
     var outboundIPs: [(name: String, at: Cursor)] = []
+    /// NSG associations as the NSG export lists them (`subnets[].id`, `networkInterfaces[].id`).
+    var nsgSubnets: [(nsg: String, subnet: String)] = []
+    var nsgNICs: [(nsg: String, nic: String)] = []
     /// `az aks show` `networkProfile.natGatewayProfile.effectiveOutboundIPs` (outboundType managedNATGateway).
     var managedNATIPs: [(name: String, at: Cursor)] = []
     /// The API server private endpoint's NICs, when the endpoint export itself carries no address.
@@ -112,6 +115,25 @@ struct AzureLinks {
             }
         }
         managedNATGateway(&b, pips: pips)
+        nsgAssociations(&b)
+    }
+
+    /// A subnet or NIC exported without its `networkSecurityGroup` takes the NSG whose export lists
+    /// it (Azure allows one NSG per subnet and per NIC, so the two sides cannot disagree).
+    private static func nsgAssociations(_ b: inout ClusterBuilder) {
+        for link in b.azureLinks.nsgSubnets {
+            let parts = link.subnet.split(separator: "/", maxSplits: 1).map { $0.lowercased() }
+            guard parts.count == 2,
+                  let v = b.cluster.virtualNetworks.firstIndex(where: { $0.name.lowercased() == parts[0] }),
+                  let s = b.cluster.virtualNetworks[v].subnets.firstIndex(where: { $0.name.lowercased() == parts[1] }),
+                  b.cluster.virtualNetworks[v].subnets[s].networkSecurityGroup == nil else { continue }
+            b.cluster.virtualNetworks[v].subnets[s].networkSecurityGroup = link.nsg
+        }
+        for link in b.azureLinks.nsgNICs {
+            guard let n = b.cluster.networkInterfaces.firstIndex(where: { $0.name.lowercased() == link.nic.lowercased() }),
+                  b.cluster.networkInterfaces[n].networkSecurityGroup == nil else { continue }
+            b.cluster.networkInterfaces[n].networkSecurityGroup = link.nsg
+        }
     }
 
     /// With outboundType managedNATGateway AKS creates the NAT gateway itself (in the node resource
