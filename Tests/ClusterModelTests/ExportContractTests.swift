@@ -17,6 +17,7 @@ final class ExportContractTests: XCTestCase {
         try write(#"[{"name": "nsg", "type": "Microsoft.Network/networkSecurityGroups", "securityRules": []}]"#,
                   to: dir.appendingPathComponent("az-nsgs.txt"))
         try write("# Exports\n\nRun `kubectl get pods -A -o yaml`.\n", to: dir.appendingPathComponent("README.md"))
+        try write("name: lab cluster\nowner: platform team\n", to: dir.appendingPathComponent("notes.txt"))
         try write("#!/bin/sh\nkubectl get pods -A -o yaml > pods.out\n", to: dir.appendingPathComponent("export.sh"))
         try Data([0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0xFF, 0xFE, 0, 0]).write(to: dir.appendingPathComponent("sample.pcap"))
         let c = try ClusterLoader.load(paths: [dir.path])

@@ -147,8 +147,11 @@ struct SourceReader {
         }
         if docs.isEmpty, let json = JSONFallback.parse(text) { docs = [json] }
         let roots = docs.map { Cursor(node: $0, file: url.path, strict: false) }.filter { !$0.isNull }
+        // A native document here must consist of native keys only: `name: …` alone in a notes
+        // file is not a cluster.
         return !roots.isEmpty && roots.allSatisfy { r in
-            NativeLoader.recognises(r) || KubernetesExportLoader.recognises(r)
+            (NativeLoader.recognises(r) && r.entries.allSatisfy { NativeLoader.topLevelKeys.contains($0.key) })
+                || KubernetesExportLoader.recognises(r)
                 || (r.isSequence && !r.items.isEmpty && r.items.allSatisfy(KubernetesExportLoader.recognises))
                 || (AzureExportLoader.recognises(r) && !(r.isSequence && r.items.isEmpty))
         }
