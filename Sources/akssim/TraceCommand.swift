@@ -36,7 +36,7 @@ struct TraceCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("protocol"), help: "tcp, udp, sctp or icmp.")
+    @Option(name: .customLong("protocol"), help: "tcp, udp, sctp or icmp (or the IANA number: 6, 17, 132, 1).")
     var proto: String = "tcp"
 
     @Option(help: "Source address, optionally with a port: 10.224.0.20, 10.224.0.20:41000, [fd00::1]:41000.")

@@ -109,7 +109,9 @@ struct SourceReader {
             for case let f as URL in walker {
                 if Self.extensions.contains(f.pathExtension.lowercased()) {
                     files.append(f)
-                } else if !f.lastPathComponent.hasPrefix("."), (try? f.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
+                } else if !f.pathComponents.dropFirst(url.pathComponents.count).contains(where: { $0.hasPrefix(".") }),
+                          (try? f.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
+                    // (Nothing under a hidden directory such as .git is probed.)
                     others.append(f)
                 }
             }
