@@ -70,6 +70,16 @@ final class ExportContractTests: XCTestCase {
         let c = try ClusterLoader.load(paths: [dir.path])
         XCTAssertEqual(c.settings.outboundType, .managedNATGateway)
         XCTAssertEqual(c.natGateways.first?.publicIPs, [IPAddress("20.42.0.7")!])
+        // With the managed VNet exported, its subnet names the gateway: the reference resolves to it.
+        let vnet = """
+        {"name": "aks-vnet-1", "type": "Microsoft.Network/virtualNetworks", "addressSpace": {"addressPrefixes": ["10.224.0.0/12"]},
+         "subnets": [{"name": "aks-subnet", "addressPrefix": "10.224.0.0/16", "natGateway": {"id": "\(rg)/natGateways/aks-natgw", "resourceGroup": "MC_rg"}}]}
+        """
+        try write(vnet, to: dir.appendingPathComponent("vnet.json"))
+        let withVNet = try ClusterLoader.load(paths: [dir.path])
+        XCTAssertEqual(withVNet.natGateways.map(\.name), ["aks-natgw"])
+        XCTAssertEqual(withVNet.natGateways.first?.publicIPs, [IPAddress("20.42.0.7")!])
+        XCTAssertFalse(withVNet.notes.contains { $0.message.contains("aks-natgw") }, "\(withVNet.notes)")
     }
 
     /// `az network vnet show`: a peering counts only once Connected; an Initiated (other side

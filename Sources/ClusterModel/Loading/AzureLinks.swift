@@ -151,8 +151,12 @@ struct AzureLinks {
             }
         }
         guard !ips.isEmpty, !b.cluster.natGateways.contains(where: { !Set($0.publicIPs).isDisjoint(with: ips) }) else { return }
+        // The managed VNet's subnet names that gateway (`natGateway.id`) when the VNet was exported:
+        // the stand-in takes that name, so the reference resolves and the subnet egresses through it.
+        let loaded = Set(b.cluster.natGateways.map { $0.name.lowercased() })
+        let referenced = b.cluster.virtualNetworks.lazy.flatMap(\.subnets).compactMap(\.natGateway).first { !loaded.contains($0.lowercased()) }
         var g = NATGateway()
-        g.name = "natGatewayProfile"
+        g.name = referenced ?? "natGatewayProfile"
         g.publicIPs = ips
         g.source = first.at.location
         b.cluster.natGateways.insert(g, at: 0)
