@@ -5,7 +5,7 @@ import Foundation
 /// `--cluster PATH` (repeatable), shared by every command that needs the cluster model.
 struct ClusterOptions: ParsableArguments {
     @Option(name: .customLong("cluster"),
-            help: ArgumentHelp("Cluster model: a native YAML file, or a file/directory of `kubectl get -o yaml|json` and `az … -o json` exports. Repeat to merge. Default: the embedded aks-contoso cluster.",
+            help: ArgumentHelp("Cluster model: a native YAML file, or a file/directory of `kubectl get -o yaml|json` and `az … -o json` exports (- reads standard input). Repeat to merge. Default: the embedded aks-contoso cluster.",
                                valueName: "path"))
     var cluster: [String] = []
 

@@ -85,6 +85,9 @@ struct ReplayCommand: ParsableCommand {
         if files.isEmpty { throw ValidationError("give at least one capture file") }
         if readOnly && decodeOnly { throw ValidationError("--read-only and --decode-only exclude each other") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be given only once") }
+        if files.contains("-") && clusterOptions.cluster.contains("-") {
+            throw ValidationError("standard input (-) cannot be both a capture and the cluster")
+        }
         if !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64, got \(threads)") }
         if top < 0 { throw ValidationError("--top must be 0 (every row) or more, got \(top)") }
         if (readOnly || decodeOnly) && (pipelineOutputs || !clusterOptions.cluster.isEmpty || node != nil || conntrackLimit.conntrackMax != nil) {

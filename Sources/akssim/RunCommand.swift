@@ -69,6 +69,10 @@ struct RunCommand: ParsableCommand {
         do {
             var config = try configFile.map { path throws(DaemonConfigurationError) in try DaemonConfigurationFile.load(path: path) } ?? DaemonConfiguration()
             if !cluster.isEmpty { config.clusterPaths = cluster }
+            // A reload reads the model again; standard input can be read only once.
+            if config.clusterPaths.contains("-") {
+                throw DaemonConfigurationError(field: "cluster", message: "standard input (-) cannot be reloaded; give a file or directory")
+            }
             if !interfaces.isEmpty {
                 config.interfaces = try interfaces.map { arg throws(DaemonConfigurationError) in try InterfaceTap(argument: arg) }
             }

@@ -36,7 +36,7 @@ struct TraceCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("protocol"), help: "tcp, udp, sctp or icmp.")
+    @Option(name: .customLong("protocol"), help: "tcp, udp, sctp or icmp (or the IANA number: 6, 17, 132, 1).")
     var proto: String = "tcp"
 
     @Option(help: "Source address, optionally with a port: 10.224.0.20, 10.224.0.20:41000, [fd00::1]:41000.")
@@ -57,7 +57,7 @@ struct TraceCommand: ParsableCommand {
     @Option(name: .customLong("http-path"), help: "URL path of the HTTP request (for Ingress path rules; default /).")
     var httpPath: String?
 
-    @Option(help: "JSON-lines file of flows; prints one JSON object per line, in order.")
+    @Option(help: "JSON-lines file of flows (- for standard input); prints one JSON object per line, in order.")
     var flows: String?
 
     @Flag(help: "Print the trace as JSON.")
@@ -71,6 +71,9 @@ struct TraceCommand: ParsableCommand {
         }
         if flows != nil && (src != nil || dst != nil) {
             throw ValidationError("--flows cannot be combined with --src/--dst")
+        }
+        if flows == "-" && clusterOptions.cluster.contains("-") {
+            throw ValidationError("standard input (-) cannot be both the flows and the cluster")
         }
     }
 
@@ -95,7 +98,9 @@ struct TraceCommand: ParsableCommand {
     /// same message goes to stderr, the following lines are still traced, and the exit code is 2
     /// — nothing already traced is lost and the output stays aligned with the input.
     func runFlows(_ path: String, _ pipeline: Pipeline) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // "-" is standard input, as for `replay -` (the shell convention: `… | akssim trace --flows -`).
+        let read = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
+        guard let data = read else {
             let why = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw CLIFailure.badInput("\(path): \(why) (expected a file of JSON lines)")
         }
@@ -113,7 +118,7 @@ struct TraceCommand: ParsableCommand {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             do {
-                let q = try FlowText.query(jsonLine: trimmed, file: path, line: lineNo, nodes: nodes)
+                let q = try FlowText.query(jsonLine: trimmed, file: path == "-" ? "<stdin>" : path, line: lineNo, nodes: nodes)
                 out += TraceReport.json(pipeline.trace(q)).compact
             } catch let failure as CLIFailure {
                 bad += 1
@@ -148,18 +153,19 @@ enum FlowText {
     }
 
     static func proto(_ s: String) -> IPProtocol? {
+        // Names, or the IANA protocol numbers a capture's IP header carries (6, 17, 132, 1, 58).
         switch s.lowercased() {
-        case "tcp": return .tcp
-        case "udp": return .udp
-        case "sctp": return .sctp
-        case "icmp", "icmpv6": return .icmp
+        case "tcp", "6": return .tcp
+        case "udp", "17": return .udp
+        case "sctp", "132": return .sctp
+        case "icmp", "icmpv6", "1", "58": return .icmp
         default: return nil
         }
     }
 
     static func query(proto p: String, src: String, dst: String, node: String?, sni: String?, httpHost: String?,
                       httpPath: String? = nil, where field: (String) -> String) throws -> FlowQuery {
-        guard var proto = proto(p) else { throw CLIFailure.badInput("\(field("protocol")): expected tcp, udp, sctp or icmp, got \"\(p)\"") }
+        guard var proto = proto(p) else { throw CLIFailure.badInput("\(field("protocol")): expected tcp, udp, sctp or icmp (or 6, 17, 132, 1), got \"\(p)\"") }
         guard let (s, sp) = endpoint(src) else { throw CLIFailure.badInput("\(field("src")): expected IP or IP:PORT, got \"\(src)\"") }
         guard let (d, dp) = endpoint(dst) else { throw CLIFailure.badInput("\(field("dst")): expected IP:PORT, got \"\(dst)\"") }
         guard s.isIPv4 == d.isIPv4 else { throw CLIFailure.badInput("\(field("dst")): address family differs from the source") }
@@ -180,13 +186,51 @@ enum FlowText {
     struct Line: Decodable {
         var `protocol`: String
         var src: String
-        var sport: Int?
+        var sport: PortValue?
         var dst: String
-        var dport: Int?
+        var dport: PortValue?
         var node: String?
         var sni: String?
         var httpHost: String?
         var httpPath: String?
+
+        enum CodingKeys: String, CodingKey { case `protocol`, src, sport, dst, dport, node, sni, httpHost, httpPath }
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            // The protocol by name or by its IANA number (a number in JSON, as flow exports print it).
+            if let n = try? c.decode(Int.self, forKey: .protocol) { `protocol` = String(n) } else {
+                `protocol` = try c.decode(String.self, forKey: .protocol)
+            }
+            src = try c.decode(String.self, forKey: .src)
+            sport = try c.decodeIfPresent(PortValue.self, forKey: .sport)
+            dst = try c.decode(String.self, forKey: .dst)
+            dport = try c.decodeIfPresent(PortValue.self, forKey: .dport)
+            node = try c.decodeIfPresent(String.self, forKey: .node)
+            sni = try c.decodeIfPresent(String.self, forKey: .sni)
+            httpHost = try c.decodeIfPresent(String.self, forKey: .httpHost)
+            httpPath = try c.decodeIfPresent(String.self, forKey: .httpPath)
+        }
+    }
+
+    /// A port as a JSON number or as digits in a string (`"80"`): scripts that turn CSV or
+    /// tcpdump text into JSON lines often quote every value.
+    struct PortValue: Decodable {
+        var number: Int?
+        var text: String
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let n = try? c.decode(Int.self) {
+                number = n
+                text = String(n)
+            } else if let s = try? c.decode(String.self) {
+                number = Int(s.trimmingCharacters(in: .whitespaces))
+                text = "\"\(s)\""
+            } else {
+                throw DecodingError.typeMismatch(Int.self, .init(codingPath: decoder.codingPath, debugDescription: "port"))
+            }
+        }
     }
 
     static func query(jsonLine: String, file: String, line: Int, nodes: [String]) throws -> FlowQuery {
@@ -196,6 +240,9 @@ enum FlowText {
             l = try JSONDecoder().decode(Line.self, from: Data(jsonLine.utf8))
         } catch let DecodingError.keyNotFound(key, _) {
             throw CLIFailure.badInput("\(at): field \(key.stringValue): missing")
+        } catch let DecodingError.typeMismatch(_, ctx) where ctx.codingPath.isEmpty {
+            // The line is JSON but not an object (`[…]`, a string, a number).
+            throw CLIFailure.badInput("\(at): expected one JSON object per line")
         } catch let DecodingError.typeMismatch(type, ctx) {
             throw CLIFailure.badInput("\(at): field \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type == Int.self ? "a number" : "a string")")
         } catch let DecodingError.valueNotFound(type, ctx) {
@@ -203,10 +250,12 @@ enum FlowText {
         } catch {
             throw CLIFailure.badInput("\(at): expected one JSON object per line")
         }
-        func port(_ v: Int?, _ name: String) throws -> UInt16? {
+        func port(_ v: PortValue?, _ name: String) throws -> UInt16? {
             guard let v else { return nil }
-            guard (0...65535).contains(v) else { throw CLIFailure.badInput("\(at): field \(name): expected a port number 0-65535, got \(v)") }
-            return UInt16(v)
+            guard let n = v.number, (0...65535).contains(n) else {
+                throw CLIFailure.badInput("\(at): field \(name): expected a port number 0-65535, got \(v.text)")
+            }
+            return UInt16(n)
         }
         let isICMP = proto(l.protocol) == .icmp
         let sport = try port(l.sport, "sport")

@@ -80,4 +80,29 @@ final class TraceFlowsCLITests: CLITestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.hasPrefix("{\"verdict\":\"allow\""), run.stdout)
     }
+
+    /// `--flows -` reads standard input, as `replay -` does; a JSON line that is not an object
+    /// (an array) is named as such, not as a field; a port may be a number or digits in a string,
+    /// the protocol a name or its IANA number.
+    func testFlowsFromStandardInputAndNonObjectLines() throws {
+        let file = path("stdin.jsonl")
+        try """
+        {"protocol":"tcp","src":"10.224.0.20","dst":"10.0.120.10:80"}
+        [1,2]
+        {"protocol":"udp","src":"10.224.0.20","sport":"40001","dst":"10.0.0.10","dport":"53"}
+        {"protocol":17,"src":"10.224.0.20","sport":40001,"dst":"10.0.0.10:53"}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Akssim.run(["trace", "--flows", "-"], stdin: file)
+        XCTAssertEqual(run.status, 2, run.stderr)
+        let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(lines.count, 4, run.stdout)
+        XCTAssertEqual(lines[0]?["verdict"] as? String, "allow", run.stdout)
+        XCTAssertEqual(lines[1]?["error"] as? String, "<stdin>:2: expected one JSON object per line")
+        // Ports quoted as strings (scripts often quote every value) read as numbers.
+        XCTAssertEqual((lines[2]?["source"] as? [String: Any])?["port"] as? Int, 40001, run.stdout)
+        XCTAssertEqual((lines[2]?["delivered"] as? [String: Any])?["port"] as? Int, 53, run.stdout)
+        // The protocol by its IANA number, as flow exports print it.
+        XCTAssertEqual(lines[3]?["rule"] as? String, lines[2]?["rule"] as? String, run.stdout)
+        XCTAssertEqual(lines[3]?["verdict"] as? String, "allow", run.stdout)
+    }
 }

@@ -24,6 +24,9 @@ enum AzureExportCluster {
             for ip in listed(np["loadBalancerProfile"]?["effectiveOutboundIPs"], sink) {
                 if let n = AzureExportLoader.refName(ip) { b.azureLinks.outboundIPs.append((n, ip)) }
             }
+            for ip in listed(np["natGatewayProfile"]?["effectiveOutboundIPs"], sink) {
+                if let n = AzureExportLoader.refName(ip) { b.azureLinks.managedNATIPs.append((n, ip)) }
+            }
             for f in ["networkPolicy", "podCIDRs", "serviceCIDRs", "dnsServiceIP"] {
                 let key = ["podCIDRs": "podCidrs", "serviceCIDRs": "serviceCidrs", "dnsServiceIP": "dnsServiceIp"][f] ?? f
                 b.mark(f, (np[key] ?? np).object("Settings", path: (np[key] ?? np).path))

@@ -28,6 +28,9 @@ enum AzureExportLoader {
         "microsoft.network/privateendpoints": .privateEndpoint,
     ]
 
+    /// The resource types read, for messages about the others.
+    static let readTypes = "Microsoft.ContainerService/managedClusters, Microsoft.Network/virtualNetworks (and subnets), networkSecurityGroups, routeTables, networkInterfaces, applicationSecurityGroups, loadBalancers, publicIPAddresses, natGateways, azureFirewalls, firewallPolicies (and ruleCollectionGroups), ipGroups, privateEndpoints"
+
     /// Field of an az (flat) or ARM (nested `properties`) object.
     static func prop(_ c: Cursor, _ key: String) -> Cursor? { c["properties"]?[key] ?? c[key] }
 

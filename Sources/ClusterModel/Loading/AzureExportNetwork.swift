@@ -14,6 +14,15 @@ enum AzureExportNetwork {
         for p in listed(prop(c, "virtualNetworkPeerings"), sink) {
             var peer = VirtualNetworkPeering()
             peer.name = p["name"]?.scalar ?? ""
+            // Resources in peered VNets cannot communicate until the peering is Connected on both
+            // sides (learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering):
+            // an `Initiated` (other side not created yet) or `Disconnected` (other side deleted)
+            // peering carries nothing and adds nothing to the VirtualNetwork tag.
+            if let state = prop(p, "peeringState")?.scalar, !state.isEmpty, state.lowercased() != "connected" {
+                sink.add(Diagnostic(.note, "peering \(peer.name) is \(state), not Connected: no traffic crosses it; ignored",
+                                    object: "VNet \(v.name)", fieldPath: "virtualNetworkPeerings", location: p.location))
+                continue
+            }
             let space = prop(p, "remoteVirtualNetworkAddressSpace") ?? prop(p, "remoteAddressSpace")
             peer.remoteAddressSpaces = space?["addressPrefixes"]?.prefixes(sink) ?? []
             v.peerings.append(peer)
@@ -65,6 +74,17 @@ enum AzureExportNetwork {
         nsg.name = c["name"]?.scalar ?? ""
         nsg.source = c.location
         nsg.flushConnection = prop(c, "flushConnection")?.bool(sink) ?? false
+        // The association is printed on both sides (the NSG's `subnets`/`networkInterfaces` and the
+        // subnet's or NIC's `networkSecurityGroup`); the NSG side completes an export lacking the other.
+        for s in listed(prop(c, "subnets"), sink) {
+            if let ref = AzureExportLoader.subnetRef(s) { b.azureLinks.nsgSubnets.append((nsg: nsg.name, subnet: ref)) }
+        }
+        for n in listed(prop(c, "networkInterfaces"), sink) {
+            guard let id = n["id"]?.scalar else { continue }
+            let nic = resourceName(fromID: id)
+            let name = AzureExportLoader.vmssNodeName(fromID: id).map { "\($0)/\(nic)" } ?? nic
+            b.azureLinks.nsgNICs.append((nsg: nsg.name, nic: name))
+        }
         // defaultSecurityRules are skipped: the model adds the six default rules itself.
         for (i, r) in (listed(prop(c, "securityRules"), sink)).enumerated() {
             var rule = SecurityRule()

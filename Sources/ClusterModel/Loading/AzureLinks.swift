@@ -19,6 +19,11 @@ struct AzureLinks {
     var groups: [Group] = []
     var subnets: [SubnetLink] = []
     var outboundIPs: [(name: String, at: Cursor)] = []
+    /// NSG associations as the NSG export lists them (`subnets[].id`, `networkInterfaces[].id`).
+    var nsgSubnets: [(nsg: String, subnet: String)] = []
+    var nsgNICs: [(nsg: String, nic: String)] = []
+    /// `az aks show` `networkProfile.natGatewayProfile.effectiveOutboundIPs` (outboundType managedNATGateway).
+    var managedNATIPs: [(name: String, at: Cursor)] = []
     /// The API server private endpoint's NICs, when the endpoint export itself carries no address.
     var endpointNICs: [EndpointNICs] = []
 
@@ -109,5 +114,51 @@ struct AzureLinks {
                 sink.warning("outbound public IP \(o.name) not found; egress source address unknown", at: o.at)
             }
         }
+        managedNATGateway(&b, pips: pips)
+        nsgAssociations(&b)
+    }
+
+    /// A subnet or NIC exported without its `networkSecurityGroup` takes the NSG whose export lists
+    /// it (Azure allows one NSG per subnet and per NIC, so the two sides cannot disagree).
+    private static func nsgAssociations(_ b: inout ClusterBuilder) {
+        for link in b.azureLinks.nsgSubnets {
+            let parts = link.subnet.split(separator: "/", maxSplits: 1).map { $0.lowercased() }
+            guard parts.count == 2,
+                  let v = b.cluster.virtualNetworks.firstIndex(where: { $0.name.lowercased() == parts[0] }),
+                  let s = b.cluster.virtualNetworks[v].subnets.firstIndex(where: { $0.name.lowercased() == parts[1] }),
+                  b.cluster.virtualNetworks[v].subnets[s].networkSecurityGroup == nil else { continue }
+            b.cluster.virtualNetworks[v].subnets[s].networkSecurityGroup = link.nsg
+        }
+        for link in b.azureLinks.nsgNICs {
+            guard let n = b.cluster.networkInterfaces.firstIndex(where: { $0.name.lowercased() == link.nic.lowercased() }),
+                  b.cluster.networkInterfaces[n].networkSecurityGroup == nil else { continue }
+            b.cluster.networkInterfaces[n].networkSecurityGroup = link.nsg
+        }
+    }
+
+    /// With outboundType managedNATGateway AKS creates the NAT gateway itself (in the node resource
+    /// group) and `az aks show` names its public IPs in `natGatewayProfile.effectiveOutboundIPs`
+    /// (learn.microsoft.com/azure/aks/nat-gateway). When the NAT gateway's own export is absent (or
+    /// carries other addresses), the profile's IPs stand for it, first in the list: the cluster's
+    /// node egress takes them.
+    private static func managedNATGateway(_ b: inout ClusterBuilder, pips: [String: IPAddress]) {
+        let l = b.azureLinks
+        guard let first = l.managedNATIPs.first else { return }
+        var ips: [IPAddress] = []
+        for o in l.managedNATIPs {
+            if let ip = pips[o.name.lowercased()] { ips.append(ip) } else {
+                b.sink.warning("NAT gateway outbound public IP \(o.name) not found (export it with `az network public-ip list -o json`); egress source address unknown", at: o.at)
+            }
+        }
+        guard !ips.isEmpty, !b.cluster.natGateways.contains(where: { !Set($0.publicIPs).isDisjoint(with: ips) }) else { return }
+        // The managed VNet's subnet names that gateway (`natGateway.id`) when the VNet was exported:
+        // the stand-in takes that name, so the reference resolves and the subnet egresses through it.
+        let loaded = Set(b.cluster.natGateways.map { $0.name.lowercased() })
+        let referenced = b.cluster.virtualNetworks.lazy.flatMap(\.subnets).compactMap(\.natGateway).first { !loaded.contains($0.lowercased()) }
+        var g = NATGateway()
+        g.name = referenced ?? "natGatewayProfile"
+        g.publicIPs = ips
+        g.source = first.at.location
+        b.cluster.natGateways.insert(g, at: 0)
     }
 }

@@ -81,6 +81,17 @@ struct SourceReader {
     static let extensions: Set<String> = ["yaml", "yml", "json"]
 
     mutating func loadPath(_ path: String, into b: inout ClusterBuilder, origin: Cursor?) {
+        // `--cluster -`: standard input, as `kubectl get … -o yaml | akssim validate --cluster -`.
+        if path == "-" && origin == nil {
+            guard visited.insert("-").inserted else { return }
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            guard let text = Self.decodeText(data) else {
+                b.sink.add(Diagnostic(.error, "expected UTF-8 text (YAML or JSON)", location: SourceLocation(file: "<stdin>")))
+                return
+            }
+            loadText(text, file: "<stdin>", directory: FileManager.default.currentDirectoryPath, into: &b)
+            return
+        }
         let url = URL(fileURLWithPath: path).standardizedFileURL
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
@@ -94,13 +105,64 @@ struct SourceReader {
         if isDir.boolValue {
             guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil) else { return }
             var files: [URL] = []
-            for case let f as URL in walker where Self.extensions.contains(f.pathExtension.lowercased()) {
-                files.append(f)
+            var others: [URL] = []
+            for case let f as URL in walker {
+                if Self.extensions.contains(f.pathExtension.lowercased()) {
+                    files.append(f)
+                } else if !f.pathComponents.dropFirst(url.pathComponents.count).contains(where: { $0.hasPrefix(".") }),
+                          (try? f.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
+                    // (Nothing under a hidden directory such as .git is probed.)
+                    others.append(f)
+                }
+            }
+            // Exports are recognised by content, not by file name (ARCHITECTURE.md): `kubectl get
+            // … > pods.out` or `az … > nsgs` still load. A file of another extension is taken only
+            // when every document in it is one akssim recognises, so READMEs, captures and scripts
+            // kept beside the exports are passed over.
+            for f in others where Self.isClusterDocument(f) { files.append(f) }
+            if files.isEmpty {
+                // An empty model is never what was meant: every flow would meet an empty cluster.
+                let at = origin?.location ?? SourceLocation(file: path)
+                b.sink.add(Diagnostic(.error, "directory \(path): no cluster file in it (expected .yaml, .yml or .json files of kubectl/az exports or the native format)", location: at))
+                return
             }
             for f in files.sorted(by: { $0.path < $1.path }) { loadFile(f, into: &b) }
         } else {
             loadFile(url, into: &b)
         }
+    }
+
+    /// Whether a file of an unlisted extension holds cluster documents: text that parses as
+    /// YAML/JSON into at least one document, each recognised by one of the loaders.
+    static func isClusterDocument(_ url: URL) -> Bool {
+        // A binary file (a capture beside the exports) shows a NUL byte early; it is not read whole.
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        let head = (try? handle.read(upToCount: 4096)) ?? nil
+        try? handle.close()
+        guard let head, !head.isEmpty else { return false }
+        let utf16 = head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
+        if !utf16 && head.contains(0) { return false }
+        guard let data = try? Data(contentsOf: url, options: .mappedIfSafe), let text = decodeText(data) else { return false }
+        var docs: [YAMLNode] = []
+        if let parser = try? Parser(yaml: text, resolver: .basic) {
+            while let doc = try? parser.nextRoot() { docs.append(doc) }
+        }
+        if docs.isEmpty, let json = JSONFallback.parse(text) { docs = [json] }
+        let roots = docs.map { Cursor(node: $0, file: url.path, strict: false) }.filter { !$0.isNull }
+        // A native document here must consist of native keys only: `name: …` alone in a notes
+        // file is not a cluster.
+        return !roots.isEmpty && roots.allSatisfy { r in
+            (NativeLoader.recognises(r) && r.entries.allSatisfy { NativeLoader.topLevelKeys.contains($0.key) })
+                || KubernetesExportLoader.recognises(r)
+                || (r.isSequence && !r.items.isEmpty && r.items.allSatisfy(KubernetesExportLoader.recognises))
+                || (AzureExportLoader.recognises(r) && !(r.isSequence && r.items.isEmpty))
+        }
+    }
+
+    /// UTF-8, or UTF-16 with a byte-order mark: Windows PowerShell 5.1 writes `az … -o json > file` so.
+    static func decodeText(_ data: Data) -> String? {
+        let utf16BOM = data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF])
+        return utf16BOM ? String(data: data, encoding: .utf16) : String(data: data, encoding: .utf8)
     }
 
     private mutating func loadFile(_ url: URL, into b: inout ClusterBuilder) {
@@ -112,9 +174,7 @@ struct SourceReader {
             b.sink.add(Diagnostic(.error, "cannot read file", location: SourceLocation(file: display)))
             return
         }
-        // Windows PowerShell 5.1 writes `az … -o json > file` as UTF-16 with a byte-order mark.
-        let utf16BOM = data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF])
-        guard let text = utf16BOM ? String(data: data, encoding: .utf16) : String(data: data, encoding: .utf8) else {
+        guard let text = Self.decodeText(data) else {
             b.sink.add(Diagnostic(.error, "expected UTF-8 text (YAML or JSON)", location: SourceLocation(file: display)))
             return
         }
@@ -137,7 +197,8 @@ struct SourceReader {
                 return
             }
         }
-        for doc in docs {
+        for parsed in docs {
+            let doc = MergeKeys.resolve(parsed, in: text)
             let root = Cursor(node: doc, file: file, strict: false)
             if root.isNull { continue }
             if NativeLoader.recognises(root) {
@@ -155,10 +216,20 @@ struct SourceReader {
                 for item in root.items { KubernetesExportLoader.load(item, into: &b) }
             } else if AzureExportLoader.recognises(root) {
                 AzureExportLoader.load(root, into: &b)
+            } else if let type = Self.azureType(root) {
+                // An az/ARM export of a resource akssim does not model (`az vm show`): say which.
+                b.sink.add(Diagnostic(.error, "Azure resource type \(type) is not one akssim reads; expected az/ARM exports of \(AzureExportLoader.readTypes)", location: root.location))
             } else {
                 b.sink.add(Diagnostic(.error, "unrecognised document: expected the native format (keys such as settings, nodes, pods), a Kubernetes object (apiVersion/kind) or an az/ARM JSON export", location: root.location))
             }
         }
+    }
+
+    /// The ARM `type` of an unrecognised az export (or of the first item of an `az … list` array).
+    static func azureType(_ root: Cursor) -> String? {
+        let first = root.isSequence ? root.items.first : root
+        guard let t = first?["type"]?.scalar, t.contains("/"), t.hasPrefix("Microsoft.") || t.hasPrefix("microsoft.") else { return nil }
+        return t
     }
 
     static func describe(_ error: Error) -> String {

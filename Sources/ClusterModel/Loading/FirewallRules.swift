@@ -10,6 +10,12 @@ enum FirewallRules {
         "translatedPort", "targetFQDNs", "fqdnTags", "webCategories", "targetURLs", "terminateTLS", "description",
     ]
 
+    /// Whether a field holds something (each refused value was reported where it stands).
+    private static func hasItems(_ c: Cursor?) -> Bool {
+        guard let c else { return false }
+        return !(c.isSequence && c.items.isEmpty)
+    }
+
     static func rule(_ c: Cursor, kind: RuleCollectionKind, _ sink: DiagnosticSink) -> FirewallRule? {
         guard c.expectMapping(nativeRuleKeys, sink) else { return nil }
         let body = c["properties"] ?? c
@@ -25,15 +31,16 @@ enum FirewallRules {
         r.sourceIPGroups = f("sourceIPGroups", "sourceIpGroups")?.strings(sink).map(resourceName(fromID:)) ?? []
         switch kind {
         case .network, .dnat:
-            if let p = f("ipProtocols") ?? (kind == .network || kind == .dnat ? f("protocols") : nil) {
-                r.ipProtocols = AzureValues.firewallProtocols(p, sink)
-            }
-            if r.ipProtocols.isEmpty { sink.error("expected ipProtocols (TCP, UDP, ICMP, Any)", at: c) }
+            // One message per mistake: a list whose values were each refused already said why.
+            let protocols = f("ipProtocols") ?? (kind == .network || kind == .dnat ? f("protocols") : nil)
+            if let p = protocols { r.ipProtocols = AzureValues.firewallProtocols(p, sink) }
+            if r.ipProtocols.isEmpty && !Self.hasItems(protocols) { sink.error("expected ipProtocols (TCP, UDP, ICMP, Any)", at: c) }
             r.destinationAddresses = AzureValues.firewallAddresses(f("destinationAddresses"), allowTags: kind == .network, sink)
             r.destinationIPGroups = f("destinationIPGroups", "destinationIpGroups")?.strings(sink).map(resourceName(fromID:)) ?? []
             r.destinationFQDNs = f("destinationFQDNs", "destinationFqdns")?.strings(sink) ?? []
-            r.destinationPorts = f("destinationPorts").map { AzureValues.firewallPorts($0, sink) } ?? []
-            if r.destinationPorts.isEmpty { sink.error("expected destinationPorts", at: c) }
+            let ports = f("destinationPorts")
+            r.destinationPorts = ports.map { AzureValues.firewallPorts($0, sink) } ?? []
+            if r.destinationPorts.isEmpty && !Self.hasItems(ports) { sink.error("expected destinationPorts", at: c) }
             if kind == .dnat {
                 r.translatedAddress = f("translatedAddress")?.ip(sink)
                 r.translatedFQDN = f("translatedFQDN", "translatedFqdn")?.text(sink)
