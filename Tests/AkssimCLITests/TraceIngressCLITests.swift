@@ -16,7 +16,7 @@ final class TraceIngressCLITests: CLITestCase {
         let j = try json(run)
         XCTAssertEqual(j["verdict"] as? String, "allow")
         let ingress = try XCTUnwrap(hop(j, stage: "ingress"), run.stdout)
-        XCTAssertEqual(ingress["rule"] as? String, "ingress:shop/shop/shop.contoso.com/")
+        XCTAssertEqual(ingress["rule"] as? String, "ingress:shop/shop.contoso.com/")
         XCTAssertTrue((ingress["detail"] as? String)?.contains("HTTP Host shop.contoso.com path /cart:") == true, run.stdout)
         let delivered = try XCTUnwrap(j["delivered"] as? [String: Any])
         XCTAssertTrue(["10.224.0.20", "10.224.0.21"].contains(delivered["ip"] as? String ?? ""), run.stdout)
@@ -74,6 +74,6 @@ final class TraceIngressCLITests: CLITestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let j = try json(run)
         XCTAssertEqual((j["stages"] as? [String: [String: Int]])?["ingress"], ["allow": 1, "drop": 0, "reject": 0])
-        XCTAssertEqual((j["rules"] as? [String: Int])?["ingress:shop/shop/shop.contoso.com/"], 1)
+        XCTAssertEqual((j["rules"] as? [String: Int])?["ingress:shop/shop.contoso.com/"], 1)
     }
 }

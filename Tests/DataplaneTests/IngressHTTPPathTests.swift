@@ -87,9 +87,9 @@ import Testing
             }
         }
         let api = decide(PacketBuilder.httpRequest(host: "Foo.Bar.com:80", path: "/api/v1/orders?limit=5"), dport: 80)
-        #expect(router.ruleName(api.rule) == "ingress:web/main/foo.bar.com/api/v1")
+        #expect(router.ruleName(api.rule) == "ingress:main/foo.bar.com/api/v1")
         let login = decide(PacketBuilder.httpRequest(host: "foo.bar.com", path: "/login"), dport: 80)
-        #expect(router.ruleName(login.rule) == "ingress:web/main/foo.bar.com/login@Exact")
+        #expect(router.ruleName(login.rule) == "ingress:main/foo.bar.com/login@Exact")
         #expect(router.backends[Int(login.backend)].service == "login-exact")
         let tls = decide(PacketBuilder.tlsClientHello(sni: "secure.example.com"), dport: 443)
         #expect(tls.outcome == .rule && tls.tlsHostListed && router.backends[Int(tls.backend)].port == 8443)
@@ -97,7 +97,7 @@ import Testing
         #expect(strict.outcome == .noMatch && !strict.forwarded)
         // No payload at all: no host, path `/` → the host-less rule.
         let bare = decide([], dport: 80)
-        #expect(router.ruleName(bare.rule) == "ingress:web/main/*/")
+        #expect(router.ruleName(bare.rule) == "ingress:main/*/")
     }
 
     /// Spans that do not fit the buffer (a packet decoded from other bytes) read as empty.
@@ -110,6 +110,6 @@ import Testing
         p.payloadLength = 400
         let short = [UInt8](repeating: 0x41, count: 64)
         let d = short.withUnsafeBytes { router.route(controller: 0, packet: p, bytes: $0) }
-        #expect(router.ruleName(d.rule) == "ingress:web/main/*/")
+        #expect(router.ruleName(d.rule) == "ingress:main/*/")
     }
 }

@@ -37,7 +37,7 @@ import Testing
         let t = trace(Pipeline(cluster: Fixture.defaultCluster()), dport: 443, sni: "shop.contoso.com")
         #expect(t.verdict == .allow)
         let hop = t.hops.first { $0.stage == .ingress }
-        #expect(hop?.rule == "ingress:shop/shop/shop.contoso.com/" && hop?.result == .forward)
+        #expect(hop?.rule == "ingress:shop/shop.contoso.com/" && hop?.result == .forward)
         #expect(hop?.detail.contains("TLS SNI shop.contoso.com (path unknown, routed as /)") == true)
         #expect(hop?.detail.contains("host listed in spec.tls") == true)
         #expect(["10.224.0.20", "10.224.0.21"].contains("\(t.delivered!.ip)") && t.delivered?.port == 8080)
@@ -49,17 +49,17 @@ import Testing
         // `/` Prefix → shop/frontend: allowed through to a frontend pod.
         let root = trace(p, host: "shop.contoso.com", path: "/cart/items")
         #expect(root.verdict == .allow && root.delivered?.port == 8080)
-        #expect(root.hops.contains { $0.stage == .ingress && $0.rule == "ingress:shop/shop/shop.contoso.com/" })
+        #expect(root.hops.contains { $0.stage == .ingress && $0.rule == "ingress:shop/shop.contoso.com/" })
         // `/api` Exact → shop/backend, whose NetworkPolicy (backend-allow-frontend) admits only frontends:
         // the controller's second leg is dropped.
         let api = trace(p, host: "shop.contoso.com", path: "/api")
-        #expect(api.hops.contains { $0.stage == .ingress && $0.rule == "ingress:shop/shop/shop.contoso.com/api" })
+        #expect(api.hops.contains { $0.stage == .ingress && $0.rule == "ingress:shop/shop.contoso.com/api" })
         #expect(api.verdict == .drop && api.stage == .networkPolicy && api.rule == "netpol:default-deny")
         // Exact: /api/v1 is not /api, so `/` takes it; a query string is not part of the path.
         #expect(trace(p, host: "shop.contoso.com", path: "/api/v1").verdict == .allow)
         #expect(trace(p, host: "shop.contoso.com", path: "/api?x=1").verdict == .drop)
         // Without a path the request is for `/`.
-        #expect(trace(p, host: "shop.contoso.com").hops.contains { $0.rule == "ingress:shop/shop/shop.contoso.com/" })
+        #expect(trace(p, host: "shop.contoso.com").hops.contains { $0.rule == "ingress:shop/shop.contoso.com/" })
     }
 
     @Test func secondLegMeetsNetworkPolicy() {
@@ -84,7 +84,7 @@ import Testing
         let t = trace(Pipeline(cluster: Self.cluster()), host: "shop.contoso.com", path: "/gone/x")
         #expect(t.verdict == .allow && t.delivered == Self.controllerPod)
         let last = t.hops.last
-        #expect(last?.result == .pass && last?.rule == "ingress:shop/shop/shop.contoso.com/gone")
+        #expect(last?.result == .pass && last?.rule == "ingress:shop/shop.contoso.com/gone")
         #expect(last?.detail.contains("the controller answers 503") == true)
     }
 
@@ -110,7 +110,7 @@ import Testing
         #expect(t.verdict == .allow && t.delivered == Self.controllerPod)
         #expect(!t.hops.contains { $0.stage == .serviceProxy && $0.rule.hasPrefix("kube-proxy:no-endpoints") })
         let last = t.hops.last
-        #expect(last?.stage == .ingress && last?.result == .pass && last?.rule == "ingress:shop/shop/shop.contoso.com/empty")
+        #expect(last?.stage == .ingress && last?.result == .pass && last?.rule == "ingress:shop/shop.contoso.com/empty")
         #expect(last?.detail.contains("no ready endpoint: the controller answers 503") == true)
     }
 
@@ -129,7 +129,7 @@ import Testing
         #expect(!t.hops.contains { $0.stage == .ingress })
         let direct = p.trace(FlowQuery(proto: .tcp, src: addr("10.224.0.20"), dst: addr("10.224.0.50"), dport: 80,
                                        httpHost: "shop.contoso.com"))
-        #expect(direct.hops.contains { $0.stage == .ingress && $0.rule == "ingress:shop/shop/shop.contoso.com/" })
+        #expect(direct.hops.contains { $0.stage == .ingress && $0.rule == "ingress:shop/shop.contoso.com/" })
     }
 
     // MARK: replay
@@ -177,11 +177,11 @@ import Testing
         ])
         #expect(o.map(\.verdict) == Array(repeating: .allow, count: 6))
         #expect(o[0].newFlow && o[0].stage != .ingress)
-        #expect(o[3].stage == .ingress && p.ruleNames.name(o[3].rule) == "ingress:shop/shop/shop.contoso.com/")
+        #expect(o[3].stage == .ingress && p.ruleNames.name(o[3].rule) == "ingress:shop/shop.contoso.com/")
         #expect(!o[3].reply && !o[3].newFlow)
         // Only the first request is routed; the reply and later payload are the established flow.
         #expect(o[4].stage == .conntrack && o[4].reply && o[5].stage == .conntrack)
-        #expect(count(p, "ingress:shop/shop/shop.contoso.com/") == 1)
+        #expect(count(p, "ingress:shop/shop.contoso.com/") == 1)
         #expect(p.counters.stage(.ingress, .allow) == 1)
     }
 
@@ -195,7 +195,7 @@ import Testing
              tcp(Self.client, sport, Self.nginxLB, 80, [.psh, .ack], PacketBuilder.httpRequest(host: host, path: path), at: 1.02)]
         }
         let api = run(p, request(52000, host: "shop.contoso.com", path: "/api?page=2"))
-        #expect(api[2].stage == .ingress && p.ruleNames.name(api[2].rule) == "ingress:shop/shop/shop.contoso.com/api")
+        #expect(api[2].stage == .ingress && p.ruleNames.name(api[2].rule) == "ingress:shop/shop.contoso.com/api")
         let miss = run(p, request(52001, host: "www.contoso.com", path: "/"))
         #expect(miss[2].verdict == .allow && miss[2].stage == .ingress && p.ruleNames.name(miss[2].rule) == "ingress:no-match")
         #expect(count(p, "ingress:no-match") == 1)
@@ -217,7 +217,7 @@ import Testing
         let o = run(p, [tcp(Self.client, 53000, Self.nginxLB, 80, [.psh, .ack],
                             PacketBuilder.httpRequest(host: "shop.contoso.com", path: "/"), at: 1.0)])
         #expect(o[0].newFlow && o[0].stage == .ingress && o[0].verdict == .allow)
-        #expect(p.ruleNames.name(o[0].rule) == "ingress:shop/shop/shop.contoso.com/")
+        #expect(p.ruleNames.name(o[0].rule) == "ingress:shop/shop.contoso.com/")
         #expect(o[0].rules.all.count > 1, "the walk's rules are counted too")
     }
 }

@@ -81,7 +81,7 @@ import Testing
                     guard matches else { continue }
                     var normalized = p.path
                     while rank == 1 && normalized.hasSuffix("/") { normalized.removeLast() }
-                    let cand = (normalized.count, rank, "ingress:web/\(ing.name)/\(key.isEmpty ? "*" : key)\(p.path)", p.backend.serviceName)
+                    let cand = (normalized.count, rank, "ingress:\(ing.name)/\(key.isEmpty ? "*" : key)\(p.path)", p.backend.serviceName)
                     if let b = best, (b.len > cand.0 || (b.len == cand.0 && b.rank >= rank)) { continue }
                     best = cand
                 }
@@ -129,7 +129,7 @@ import Testing
             let host = i % 10 == 9 ? "x.w\(i).example.com" : "H\(i).example.com"
             let d = r.route(controller: IngressFixture.nginx, host: host, path: "/p\(i % 7)/q")
             let pattern = i % 10 == 9 ? "*.w\(i).example.com" : "h\(i).example.com"
-            #expect(r.ruleName(d.rule) == "ingress:web/many/\(pattern)/p\(i % 7)", "\(host)")
+            #expect(r.ruleName(d.rule) == "ingress:many/\(pattern)/p\(i % 7)", "\(host)")
             #expect(d.host == (i % 10 == 9 ? .wildcard : .exact))
             let miss = r.route(controller: IngressFixture.nginx, host: i % 10 == 9 ? "a.b.w\(i).example.com" : "h\(i)x.example.com", path: "/p\(i % 7)")
             #expect(miss.outcome == .noMatch && miss.host == .none)

@@ -46,7 +46,7 @@ public struct IngressDecision: Sendable, Equatable {
     }
 
     public var outcome: Outcome
-    /// `ingress:<ns>/<ingress>/<host><path>` (`*` for a rule without host; `@Exact`/`@Prefix`/
+    /// `ingress:<ingress>/<host><path>` (§5 of the Azure note) (`*` for a rule without host; `@Exact`/`@Prefix`/
     /// `@ImplementationSpecific` appended when one Ingress writes the same host and path with two
     /// path types), `ingress:default-backend`, or `ingress:no-match`.
     public var rule: RuleID

@@ -104,7 +104,10 @@ struct IngressRouterBuilder {
                         note(.warning, "path \"\(p.path)\" does not start with /; the path is ignored", object, "\(field).path", ing.source)
                         continue
                     }
-                    var name = "ingress:\(ing.namespace)/\(ing.name)/\(host.isEmpty ? "*" : host)\(p.path)"
+                    // §5 of the Azure note names the rule `ingress:<ingress>/<host><path>`: the Ingress's
+                    // name without its namespace. Two same-named Ingresses of different namespaces
+                    // routing the same host and path share the name (and its counter).
+                    var name = "ingress:\(ing.name)/\(host.isEmpty ? "*" : host)\(p.path)"
                     // The §5 name has no path type: an Exact and a Prefix path written alike in
                     // one Ingress would share a counter, so the later one is told apart.
                     if let used = pathTypeOfName[name], used != p.pathType { name += "@\(p.pathType.rawValue)" }
