@@ -93,6 +93,27 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertTrue(c.hops.first?.detail.contains("virtual appliance 10.1.1.250") ?? false)
     }
 
+    // virtual-networks-udr-overview: a NIC that forwards traffic for other addresses must have
+    // "Enable IP forwarding"; without it the appliance's NIC drops what the route hands it.
+    func testVirtualApplianceNICNeedsIPForwarding() {
+        func nva(forwarding: Bool) -> AzureNetwork {
+            net([route("nva", "0.0.0.0/0", .VirtualAppliance, "10.1.1.5")]) { c in
+                var n = NetworkInterface()
+                n.name = "nva-nic"
+                n.ipAddresses = [ip("10.1.1.5")]
+                n.subnet = "v/plain"
+                n.enableIPForwarding = forwarding
+                c.networkInterfaces.append(n)
+            }
+        }
+        let off = nva(forwarding: false).send("10.1.1.4", "1.1.1.1", 443)
+        XCTAssertDrop(off, .route, "route:0.0.0.0/0->VirtualAppliance")
+        XCTAssertTrue(off.hops.last?.detail.contains("nva-nic without IP forwarding") ?? false)
+        XCTAssertAllow(nva(forwarding: true).send("10.1.1.4", "1.1.1.1", 443), landed: -1)
+        // Traffic addressed to the appliance itself is ordinary VNet traffic.
+        XCTAssertAllow(nva(forwarding: false).send("10.1.1.4", "10.1.1.5", 443))
+    }
+
     func testServiceTagRouteIsExpanded() {
         var r = route("storage-none", "0.0.0.0/32", .None)
         r.serviceTag = "Storage"

@@ -175,6 +175,7 @@ extension AzureNetwork {
         // Hosts.
         var entries: [HostEntry] = []
         nicNames = cluster.networkInterfaces.map(\.name)
+        nicIPForwarding = cluster.networkInterfaces.map(\.enableIPForwarding)
         let nicGroups = cluster.networkInterfaces.enumerated().map { i, nic in group(nic.networkSecurityGroup, subnet: nicSubnets[i], object: "NetworkInterface \(nic.name)") }
         indexSecurityGroups()
         for (i, _) in cluster.nodes.enumerated() {

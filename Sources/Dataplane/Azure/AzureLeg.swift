@@ -230,6 +230,15 @@ extension AzureNetwork {
                     recorder.add(Hop(stage: .route, result: .forward, rule: self.names.name(r.name), detail: "\(leg.flow.dst) via node \(nodeNames[Int(h.index)])"))
                     return deliverToNode(Int(h.index), &leg, &recorder)
                 }
+                if h.kind == .nic, h.index >= 0, !nicIPForwarding[Int(h.index)] {
+                    // virtual-networks-udr-overview (Virtual appliance): "Any network interface attached
+                    // to a virtual machine that forwards network traffic to an address other than its
+                    // own must have the Azure Enable IP forwarding option enabled for it" — without it
+                    // Azure's source/destination check drops the packet at the appliance's NIC.
+                    recorder.add(Hop(stage: .route, result: .drop, rule: self.names.name(r.name),
+                                     detail: "next hop \(r.nextHopIP) is NIC \(nicNames[Int(h.index)]) without IP forwarding: Azure drops traffic for \(leg.flow.dst) there"))
+                    return drop(leg, .route, r.name)
+                }
             }
             recorder.add(Hop(stage: .route, result: .forward, rule: self.names.name(r.name), detail: "handed to virtual appliance \(r.nextHopIP) (not modelled further)"))
             return allow(leg, landed: -1)

@@ -198,6 +198,8 @@ public struct AzureNetwork: Sendable {
     var nodePublicIPs: [PublicAddresses] = []
     var nodeNames: [String] = []
     var nicNames: [String] = []
+    /// `enableIPForwarding` per NIC: only such a NIC may be a VirtualAppliance next hop.
+    var nicIPForwarding: [Bool] = []
 
     var firewalls: [CompiledFirewall] = []
     var firewallRules: ContiguousArray<CompiledFirewallRule> = []
