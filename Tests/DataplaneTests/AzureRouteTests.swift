@@ -306,6 +306,69 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertDrop(n.send("192.0.2.99", "20.62.30.1", 443), .apiServer, "apiserver:authorized-ip-ranges")
     }
 
+    /// A node-egress cluster (outboundType loadBalancer, no route table) with one public LB.
+    func lbEgress(_ edit: (inout LoadBalancer) -> Void) -> AzureNetwork {
+        var cl = F.defaultCluster()
+        cl.settings.outboundType = .loadBalancer
+        cl.routeTables = []
+        cl.virtualNetworks[0].subnets[0].routeTable = nil
+        var lb = LoadBalancer()
+        lb.name = "kubernetes"
+        var fe = FrontendIPConfiguration()
+        fe.name = "fe-1"
+        fe.address = ip("20.62.40.1")
+        lb.frontends = [fe]
+        var pool = BackendPool()
+        pool.name = "kubernetes"
+        pool.nodeNames = F.nodeNames
+        lb.backendPools = [pool]
+        edit(&lb)
+        cl.loadBalancers = [lb]
+        return AzureNetwork.compiled(cl)
+    }
+
+    // outbound-rules.md: an outbound rule chooses "which protocols to provide outbound translation
+    // for"; a Tcp-only rule leaves UDP egress without a public source.
+    func testOutboundRuleProtocolLimitsSNAT() {
+        let n = lbEgress { lb in
+            var o = OutboundRule()
+            o.name = "tcp-only"
+            o.frontends = ["fe-1"]
+            o.backendPool = "kubernetes"
+            o.proto = "Tcp"
+            lb.outboundRules = [o]
+        }
+        XCTAssertEqual(n.send("10.224.0.4", "93.184.215.14", 443).flow.src, ip("20.62.40.1"))
+        let dns = n.send(.udp, "10.224.0.4", 5000, "93.184.215.14", 53)
+        XCTAssertDrop(dns, .snat, "snat:no-outbound-ip")
+        XCTAssertTrue(dns.hops.last?.detail.contains("translate TCP only") ?? false)
+    }
+
+    // Load-balancer outbound connections: without outbound rules, a public load-balancing rule with
+    // outbound SNAT left on (disableOutboundSnat false, the ARM default) SNATs its backends through
+    // its frontend, for the rule's transport protocol; with it disabled there is no outbound path.
+    func testLoadBalancingRuleImplicitOutboundSNAT() {
+        func withRule(disableOutboundSnat: Bool) -> AzureNetwork {
+            lbEgress { lb in
+                var r = LoadBalancingRule()
+                r.name = "web-TCP-80"
+                r.frontend = "fe-1"
+                r.backendPool = "kubernetes"
+                r.frontendPort = 80
+                r.backendPort = 80
+                r.proto = "Tcp"
+                r.disableOutboundSnat = disableOutboundSnat
+                lb.rules = [r]
+            }
+        }
+        let on = withRule(disableOutboundSnat: false)
+        let web = on.send("10.224.0.4", "93.184.215.14", 443)
+        XCTAssertAllow(web)
+        XCTAssertEqual(web.flow.src, ip("20.62.40.1"))
+        XCTAssertDrop(on.send(.udp, "10.224.0.4", 5000, "93.184.215.14", 53), .snat, "snat:no-outbound-ip")
+        XCTAssertDrop(withRule(disableOutboundSnat: true).send("10.224.0.4", "93.184.215.14", 443), .snat, "snat:no-outbound-ip")
+    }
+
     func privateCluster() -> AzureNetwork {
         var cl = F.defaultCluster()
         cl.settings.apiServer.privateCluster = true

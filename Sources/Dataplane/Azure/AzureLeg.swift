@@ -275,6 +275,11 @@ extension AzureNetwork {
         }
         if isNode, outboundType == .loadBalancer, let ip = loadBalancerOutboundIP.matching(before.src) {
             guard portMapped else { return unsupportedSNAT(&leg, "load balancer outbound rule", &recorder) }
+            guard before.proto == .tcp ? loadBalancerOutboundProtocols.tcp : loadBalancerOutboundProtocols.udp else {
+                recorder.add(Hop(stage: .snat, result: .drop, rule: self.names.name(noOutboundRule),
+                                 detail: "the load balancer's outbound rules translate \(loadBalancerOutboundProtocols.tcp ? "TCP" : "UDP") only: \(before.proto) from \(before.src) gets no public source"))
+                return drop(leg, .snat, noOutboundRule)
+            }
             leg.flow.src = ip
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(ip):\(before.srcPort) (load balancer outbound rule)"))
             return nil

@@ -224,6 +224,8 @@ public struct AzureNetwork: Sendable {
     var outboundType: OutboundType = .loadBalancer
     /// The LB outbound-rule frontend IPs (`loadBalancerOutboundIPs`, else the outbound rules' frontends).
     var loadBalancerOutboundIP = PublicAddresses()
+    /// The transport protocols those addresses translate (outbound rule / LB rule `protocol`).
+    var loadBalancerOutboundProtocols: (tcp: Bool, udp: Bool) = (true, true)
     /// First NAT gateway's IPs, for managed/userAssigned NAT outbound types when no subnet association is modelled.
     var clusterNATIP = PublicAddresses()
     var apiAuthorized = AddressSet.anyAddress
