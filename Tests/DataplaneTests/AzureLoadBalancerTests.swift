@@ -97,6 +97,20 @@ final class AzureLoadBalancerTests: XCTestCase {
         XCTAssertDrop(net().send(.udp, client, 5000, "20.62.20.30", 80), .loadBalancer, "kubernetes/no-matching-rule")
     }
 
+    // HA ports (protocol All, port 0) carry every TCP and UDP port, but load-balancing rules never
+    // carry ICMP or other IP protocols (load-balancer overview, limitations).
+    func testHAPortsRuleCarriesTCPAndUDPButNotICMP() {
+        let n = net { c in
+            c.loadBalancers[0].rules[0].proto = "All"
+            c.loadBalancers[0].rules[0].frontendPort = 0
+            c.loadBalancers[0].rules[0].backendPort = 0
+        }
+        let fe = "20.62.20.30"
+        XCTAssertEqual(n.send(.tcp, client, 5000, fe, 8080).hops.first?.rule, "kubernetes/frontend-TCP-80")
+        XCTAssertEqual(n.send(.udp, client, 5000, fe, 53).hops.first?.rule, "kubernetes/frontend-TCP-80")
+        XCTAssertDrop(n.send(.icmp, client, 7, fe, 7), .loadBalancer, "kubernetes/no-matching-rule")
+    }
+
     func testNotReadyNodeGetsNoFlows() {
         let n = net { c in c.nodes[1].ready = false }
         for port in UInt16(42000)..<42032 { XCTAssertNotEqual(n.send(.tcp, client, port, "20.62.20.30", 80).landed, 1) }

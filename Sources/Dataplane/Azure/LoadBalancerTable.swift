@@ -187,7 +187,12 @@ extension AzureNetwork {
 
     /// Picks the LB rule for a packet to frontend `fe`.
     func lbRule(_ fe: Int, _ f: FlowKey) -> Int? {
+        // Load-balancing rules carry TCP and UDP only — `All` (HA ports too) means both, never ICMP
+        // or other IP protocols (load-balancer overview, limitations: "Load balancing rules and
+        // inbound NAT rules are supported for TCP and UDP and not supported for other IP protocols
+        // including ICMP").
         let bit: UInt8 = f.proto == .tcp ? 1 : (f.proto == .udp ? 2 : 0)
+        guard bit != 0 else { return nil }
         for i in frontends[fe].rules {
             let r = lbRules[i]
             if r.protocols == 3 && r.frontendPort == 0 { return i }
