@@ -65,6 +65,35 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertDrop(net([route("blackhole-vnet", "10.1.0.0/16", .None)]).send("10.1.1.4", "10.1.1.9", 80), .route, "route:10.1.0.0/16->None")
     }
 
+    // The IPv6 default system route is ::/0 → Internet: a user ::/0 route (IPv6 forced tunnelling)
+    // replaces it on equal prefix, as 0.0.0.0/0 does for IPv4.
+    func testUserIPv6DefaultRouteOverridesSystemDefault() {
+        func dualStack(_ routes: [Route]) -> AzureNetwork {
+            net(routes) { c in
+                c.virtualNetworks[0].addressSpaces.append(cidr("fd00:1::/48"))
+                c.virtualNetworks[0].subnets[0].prefixes.append(cidr("fd00:1:0:1::/64"))
+                c.networkInterfaces[0].ipAddresses.append(ip("fd00:1:0:1::4"))
+            }
+        }
+        XCTAssertDrop(dualStack([route("v6-none", "::/0", .None)]).send("fd00:1:0:1::4", "2001:db8::1", 443), .route, "route:::/0->None")
+        let out = dualStack([]).send("fd00:1:0:1::4", "2001:db8::1", 443)
+        XCTAssertEqual(out.hops.first { $0.stage == .route }?.rule, "route:::/0->Internet")
+        XCTAssertEqual(dualStack([route("v6-none", "::/0", .None)]).send("fd00:1:0:1::4", "fd00:1:0:1::9", 443).hops.first?.rule,
+                       "route:fd00:1::/48->VnetLocal")
+    }
+
+    // Azure Firewall does not support IPv6: an IPv6 default route to it leaves IPv6 egress nowhere
+    // to go (never translated to the firewall's IPv4 address).
+    func testIPv6RoutedToTheFirewallIsDropped() {
+        var c = F.defaultCluster()
+        c.virtualNetworks[0].addressSpaces.append(cidr("fd00:1::/48"))
+        c.virtualNetworks[0].subnets[0].prefixes.append(cidr("fd00:1:0:1::/64"))
+        c.routeTables[0].routes.append(route("v6-default", "::/0", .VirtualAppliance, c.firewalls[0].privateIP.description))
+        let out = AzureNetwork.compiled(c).send("fd00:1:0:1::4", "2001:db8::1", 443, sni: "github.com")
+        XCTAssertDrop(out, .firewall, "default-deny")
+        XCTAssertTrue(out.hops.last?.detail.contains("does not carry IPv6") ?? false)
+    }
+
     func testVnetRouteBeatsDefaultUDR() {
         let c = net([route("default", "0.0.0.0/0", .None)]).send("10.1.1.4", "10.1.1.9", 80)
         XCTAssertAllow(c, landed: -1)

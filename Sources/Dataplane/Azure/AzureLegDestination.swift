@@ -12,6 +12,13 @@ extension AzureNetwork {
     func throughFirewall(_ k: Int, _ leg: inout Leg, _ sni: UnsafeRawBufferPointer, _ httpHost: UnsafeRawBufferPointer,
                          _ recorder: inout HopRecorder) -> AzureLegResult {
         let fw = firewalls[k]
+        // Azure Firewall is IPv4-only (firewall known issues: no IPv6 support): an IPv6 packet a
+        // route hands to it is not filtered and forwarded, let alone translated to its IPv4 address.
+        guard leg.flow.dst.isIPv4 == fw.privateIP.isIPv4 else {
+            recorder.add(Hop(stage: .firewall, result: .drop, rule: self.names.name(defaultDenyRule),
+                             detail: "\(fw.name): Azure Firewall does not carry IPv6 traffic (\(leg.flow.dst))"))
+            return drop(leg, .firewall, defaultDenyRule)
+        }
         let d = evaluateFirewall(k, leg.flow, sni: sni, httpHost: httpHost, inboundDNATOnly: false, request: leg.request)
         if d.threatAlert {
             recorder.add(Hop(stage: .firewall, result: .pass, rule: self.names.name(threatIntelRule), detail: "threat intelligence alert (mode Alert): logged, not blocked"))
