@@ -111,6 +111,19 @@ final class AzureLoadBalancerTests: XCTestCase {
         XCTAssertDrop(n.send(.icmp, client, 7, fe, 7), .loadBalancer, "kubernetes/no-matching-rule")
     }
 
+    // HA ports without floating IP: the backend is the node address, the destination port stays.
+    func testHAPortsWithoutFloatingIPKeepsTheDestinationPort() {
+        let n = net { c in
+            c.loadBalancers[0].rules[0].proto = "All"
+            c.loadBalancers[0].rules[0].frontendPort = 0
+            c.loadBalancers[0].rules[0].backendPort = 0
+            c.loadBalancers[0].rules[0].enableFloatingIP = false
+        }
+        let c = n.send(.udp, client, 5000, "20.62.20.30", 4789)
+        XCTAssertEqual(c.flow.dstPort, 4789)
+        XCTAssertTrue(["10.224.0.4", "10.224.0.5", "10.224.0.6"].map(ip).contains(c.flow.dst))
+    }
+
     func testNotReadyNodeGetsNoFlows() {
         let n = net { c in c.nodes[1].ready = false }
         for port in UInt16(42000)..<42032 { XCTAssertNotEqual(n.send(.tcp, client, port, "20.62.20.30", 80).landed, 1) }

@@ -188,7 +188,9 @@ extension AzureNetwork {
         if !r.floatingIP {
             let before = leg.flow
             leg.flow.dst = nodeIPs[node]
-            leg.flow.dstPort = r.backendPort
+            // HA ports (frontend and backend port 0) keep the packet's own destination port
+            // (load-balancer-ha-ports-overview: all ports are load-balanced, not rewritten).
+            if r.frontendPort != 0 { leg.flow.dstPort = r.backendPort }
             recorder.add(Hop(stage: .loadBalancer, result: .nat, detail: "\(before.dst):\(before.dstPort) -> \(leg.flow.dst):\(leg.flow.dstPort)"))
         }
         return deliverToNode(node, &leg, &recorder)
