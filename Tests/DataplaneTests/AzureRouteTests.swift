@@ -116,6 +116,15 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertEqual(gw.hops.first?.rule, "route:192.168.100.0/24->VirtualNetworkGateway")
     }
 
+    // Gateway route propagation disabled on the route table: the on-premises prefixes learned by the
+    // gateway are not in the subnet's routes (192.168.100.7 then falls to the reserved None route).
+    func testDisabledGatewayRoutePropagation() {
+        let off = net([], gateway: true) { c in c.routeTables[0].disableBgpRoutePropagation = true }
+        XCTAssertDrop(off.send("10.1.1.4", "192.168.100.7", 80), .route, "route:192.168.0.0/16->None")
+        let on = net([], gateway: true).send("10.1.1.4", "192.168.100.7", 80)
+        XCTAssertEqual(on.hops.first?.rule, "route:192.168.100.0/24->VirtualNetworkGateway")
+    }
+
     func testVirtualApplianceThatIsNotAFirewall() {
         let c = net([route("nva", "0.0.0.0/0", .VirtualAppliance, "10.1.1.250")]).send("10.1.1.4", "1.1.1.1", 443)
         XCTAssertAllow(c, landed: -1)

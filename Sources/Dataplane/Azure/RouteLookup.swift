@@ -60,7 +60,12 @@ enum RouteCompiler {
         }
         for p in vnet.addressSpaces { add(p, .vnetLocal, nil, user: false) }
         for peer in vnet.peerings { for p in peer.remoteAddressSpaces { add(p, .peering, nil, user: false) } }
-        for p in vnet.gatewayPrefixes { add(p, .gateway, nil, user: false) }
+        // virtual-networks-udr-overview (Border gateway protocol): a route table with gateway route
+        // propagation disabled (`disableBgpRoutePropagation`) keeps the virtual network gateway's
+        // routes out of its subnets; the on-premises prefixes then take the remaining routes.
+        if table?.disableBgpRoutePropagation != true {
+            for p in vnet.gatewayPrefixes { add(p, .gateway, nil, user: false) }
+        }
         for ip in privateEndpoints { add(IPPrefix(host: ip), .endpoint, nil, user: false) }
         add(.anyIPv4, .internet, nil, user: false)
         // IPv6 default system route: ::/0 → Internet, like 0.0.0.0/0 — so a user route for ::/0
