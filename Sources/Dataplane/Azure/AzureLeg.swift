@@ -142,10 +142,15 @@ extension AzureNetwork {
         let dst = leg.flow.dst
         let subnetGroup = src.subnet >= 0 ? subnets[Int(src.subnet)].group : -1
         // §1.2 rule 6: DHCP/DNS/IMDS to the host virtual IPs skip user NSG rules unless a rule
-        // names an AzurePlatform* tag.
+        // names the service's AzurePlatform* tag (network-security-groups-overview, Azure platform
+        // considerations: the tags are how that one service's traffic is brought under the rules;
+        // a rule naming AzurePlatformIMDS does not subject DNS to a deny-all). Other host-IP
+        // traffic is filtered once any platform tag is named.
         if dst == WellKnown.azureHostIP || dst == WellKnown.imdsIP {
-            let filtered = (src.nicGroup >= 0 && securityGroups[Int(src.nicGroup)].filtersPlatform)
-                || (subnetGroup >= 0 && securityGroups[Int(subnetGroup)].filtersPlatform)
+            let need: UInt8 = dst == WellKnown.imdsIP ? PlatformTag.imds : (leg.flow.dstPort == 53 ? PlatformTag.dns : 0xff)
+            let named = (src.nicGroup >= 0 ? securityGroups[Int(src.nicGroup)].filtersPlatform : 0)
+                | (subnetGroup >= 0 ? securityGroups[Int(subnetGroup)].filtersPlatform : 0)
+            let filtered = named & need != 0
             if !filtered {
                 let rule = dst == WellKnown.imdsIP ? platformRules[1] : (leg.flow.dstPort == 53 ? platformRules[0] : platformRules[2])
                 recorder.add(Hop(stage: .nsg, result: .allow, rule: self.names.name(rule), detail: "platform traffic to \(dst) is exempt from NSG rules"))
