@@ -63,7 +63,6 @@ enum SecurityRuleCompiler {
         }
     }
 
-
     /// Intervals for one NSG address; nil = `*`.
     static func intervals(_ a: NSGAddress, _ ctx: SecurityTagContext, nsg: String, rule: String,
                           diagnostics: inout [Diagnostic]) -> [AddressInterval]? {
