@@ -124,6 +124,27 @@ final class AzureLoadBalancerTests: XCTestCase {
         XCTAssertTrue(["10.224.0.4", "10.224.0.5", "10.224.0.6"].map(ip).contains(c.flow.dst))
     }
 
+    // A backend pool by IP address holding a VM that is not a node (an NVA, a VM pool): the LB
+    // forwards to it and its subnet/NIC NSGs decide, instead of "empty backend pool".
+    func testBackendPoolAddressOfAVMNotANode() {
+        let n = net { c in
+            var vm = NetworkInterface()
+            vm.name = "nva"
+            vm.ipAddresses = [ip("10.224.0.90")]
+            vm.subnet = "aks-vnet/aks-subnet"
+            c.networkInterfaces.append(vm)
+            var pool = BackendPool()
+            pool.name = "vms"
+            pool.addresses = [ip("10.224.0.90")]
+            c.loadBalancers[0].backendPools.append(pool)
+            c.loadBalancers[0].rules[0].backendPool = "vms"
+        }
+        let c = n.send(client, "20.62.20.30", 80)
+        XCTAssertAllow(c, rule: "aks-agentpool-nsg/k8s-azure-lb_allow_frontend_80", landed: -1)
+        XCTAssertTrue(c.hops.first?.detail.contains("backend VM 10.224.0.90") ?? false, "\(c.hops)")
+        XCTAssertEqual(c.hops.map(\.stage), [.loadBalancer, .nsg])
+    }
+
     func testNotReadyNodeGetsNoFlows() {
         let n = net { c in c.nodes[1].ready = false }
         for port in UInt16(42000)..<42032 { XCTAssertNotEqual(n.send(.tcp, client, port, "20.62.20.30", 80).landed, 1) }

@@ -220,6 +220,8 @@ public struct AzureNetwork: Sendable {
     var frontends: [CompiledFrontend] = []
     var lbRules: [CompiledLBRule] = []
     var lbBackends: ContiguousArray<Int32> = []
+    /// Addresses of VM (non-node) LB backends; `lbBackends` holds them as -1 - index.
+    var lbBackendIPs: ContiguousArray<IPAddress> = []
 
     var outboundType: OutboundType = .loadBalancer
     /// The LB outbound-rule frontend IPs (`loadBalancerOutboundIPs`, else the outbound rules' frontends).
