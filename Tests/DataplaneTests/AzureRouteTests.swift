@@ -379,7 +379,7 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertEqual(n.send("10.224.0.4", "93.184.215.14", 443).flow.src, ip("20.62.40.1"))
         let dns = n.send(.udp, "10.224.0.4", 5000, "93.184.215.14", 53)
         XCTAssertDrop(dns, .snat, "snat:no-outbound-ip")
-        XCTAssertTrue(dns.hops.last?.detail.contains("translate TCP only") ?? false)
+        XCTAssertTrue(dns.hops.last?.detail.contains("covers TCP only") ?? false)
     }
 
     // Load-balancer outbound connections: without outbound rules, a public load-balancing rule with

@@ -282,7 +282,7 @@ extension AzureNetwork {
             guard portMapped else { return unsupportedSNAT(&leg, "load balancer outbound rule", &recorder) }
             guard before.proto == .tcp ? loadBalancerOutboundProtocols.tcp : loadBalancerOutboundProtocols.udp else {
                 recorder.add(Hop(stage: .snat, result: .drop, rule: self.names.name(noOutboundRule),
-                                 detail: "the load balancer's outbound rules translate \(loadBalancerOutboundProtocols.tcp ? "TCP" : "UDP") only: \(before.proto) from \(before.src) gets no public source"))
+                                 detail: "the load balancer's outbound SNAT (outbound rules, or a load-balancing rule's) covers \(loadBalancerOutboundProtocols.tcp ? "TCP" : "UDP") only: \(before.proto) from \(before.src) gets no public source"))
                 return drop(leg, .snat, noOutboundRule)
             }
             leg.flow.src = ip
