@@ -178,6 +178,25 @@ final class ValidationTests: XCTestCase {
         XCTAssertTrue(c.notes.contains { $0.severity == .note && $0.description.contains("derived from 0 matching pod(s)") })
     }
 
+    // Service tag names resolve case-insensitively in the data plane (`Storage.EastUS` in the tags
+    // JSON, `Storage.eastus` in rules); validation must not call such a tag unknown.
+    func testServiceTagCaseDoesNotWarn() throws {
+        let rules = """
+              - {name: st, priority: 200, direction: Outbound, access: Allow, protocol: Tcp, source: "*", destination: storage.EASTUS, destinationPorts: "443"}
+              - {name: gone, priority: 210, direction: Outbound, access: Allow, protocol: Tcp, source: "*", destination: Sql.WestUS, destinationPorts: "1433"}
+        nodes:
+        """
+        let yaml = Self.base.replacingOccurrences(of: "nodes:", with: rules) + """
+        serviceTags:
+          - {name: Storage.EastUS, prefixes: [20.38.0.0/16]}
+
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "t.yaml")
+        let warnings = c.notes.filter { $0.severity == .warning }.map(\.description)
+        XCTAssertEqual(warnings.count, 1, "\(warnings)")
+        XCTAssertTrue(warnings.first?.contains("service tag Sql.WestUS has no known prefixes") ?? false, "\(warnings)")
+    }
+
     func testPolicyEngineNoneWithPoliciesWarns() throws {
         let yaml = Self.base.replacingOccurrences(of: "networkPlugin: azure", with: "networkPlugin: azure\n  networkPolicy: none") + """
         networkPolicies:

@@ -97,6 +97,54 @@ final class AzureLoadBalancerTests: XCTestCase {
         XCTAssertDrop(net().send(.udp, client, 5000, "20.62.20.30", 80), .loadBalancer, "kubernetes/no-matching-rule")
     }
 
+    // HA ports (protocol All, port 0) carry every TCP and UDP port, but load-balancing rules never
+    // carry ICMP or other IP protocols (load-balancer overview, limitations).
+    func testHAPortsRuleCarriesTCPAndUDPButNotICMP() {
+        let n = net { c in
+            c.loadBalancers[0].rules[0].proto = "All"
+            c.loadBalancers[0].rules[0].frontendPort = 0
+            c.loadBalancers[0].rules[0].backendPort = 0
+        }
+        let fe = "20.62.20.30"
+        XCTAssertEqual(n.send(.tcp, client, 5000, fe, 8080).hops.first?.rule, "kubernetes/frontend-TCP-80")
+        XCTAssertEqual(n.send(.udp, client, 5000, fe, 53).hops.first?.rule, "kubernetes/frontend-TCP-80")
+        XCTAssertDrop(n.send(.icmp, client, 7, fe, 7), .loadBalancer, "kubernetes/no-matching-rule")
+    }
+
+    // HA ports without floating IP: the backend is the node address, the destination port stays.
+    func testHAPortsWithoutFloatingIPKeepsTheDestinationPort() {
+        let n = net { c in
+            c.loadBalancers[0].rules[0].proto = "All"
+            c.loadBalancers[0].rules[0].frontendPort = 0
+            c.loadBalancers[0].rules[0].backendPort = 0
+            c.loadBalancers[0].rules[0].enableFloatingIP = false
+        }
+        let c = n.send(.udp, client, 5000, "20.62.20.30", 4789)
+        XCTAssertEqual(c.flow.dstPort, 4789)
+        XCTAssertTrue(["10.224.0.4", "10.224.0.5", "10.224.0.6"].map(ip).contains(c.flow.dst))
+    }
+
+    // A backend pool by IP address holding a VM that is not a node (an NVA, a VM pool): the LB
+    // forwards to it and its subnet/NIC NSGs decide, instead of "empty backend pool".
+    func testBackendPoolAddressOfAVMNotANode() {
+        let n = net { c in
+            var vm = NetworkInterface()
+            vm.name = "nva"
+            vm.ipAddresses = [ip("10.224.0.90")]
+            vm.subnet = "aks-vnet/aks-subnet"
+            c.networkInterfaces.append(vm)
+            var pool = BackendPool()
+            pool.name = "vms"
+            pool.addresses = [ip("10.224.0.90")]
+            c.loadBalancers[0].backendPools.append(pool)
+            c.loadBalancers[0].rules[0].backendPool = "vms"
+        }
+        let c = n.send(client, "20.62.20.30", 80)
+        XCTAssertAllow(c, rule: "aks-agentpool-nsg/k8s-azure-lb_allow_frontend_80", landed: -1)
+        XCTAssertTrue(c.hops.first?.detail.contains("backend VM 10.224.0.90") ?? false, "\(c.hops)")
+        XCTAssertEqual(c.hops.map(\.stage), [.loadBalancer, .nsg])
+    }
+
     func testNotReadyNodeGetsNoFlows() {
         let n = net { c in c.nodes[1].ready = false }
         for port in UInt16(42000)..<42032 { XCTAssertNotEqual(n.send(.tcp, client, port, "20.62.20.30", 80).landed, 1) }

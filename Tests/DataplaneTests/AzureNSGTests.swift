@@ -303,6 +303,17 @@ final class AzureNSGTests: XCTestCase {
         XCTAssertDrop(n.send(.udp, "10.1.2.4", 5353, "168.63.129.16", 53), .nsg, "app-nsg/deny-platform-dns")
     }
 
+    // Naming one platform tag lifts that service's exemption only: an IMDS rule next to a deny-all
+    // leaves DNS to 168.63.129.16 exempt, while IMDS now meets the rules.
+    func testPlatformTagLiftsOnlyItsOwnServiceExemption() {
+        let n = Self.net(app: [
+            F.nsgRule("deny-imds", 100, .Outbound, .Deny, proto: .any, dst: [.serviceTag("AzurePlatformIMDS")]),
+            F.nsgRule("deny-everything-out", 200, .Outbound, .Deny, proto: .any),
+        ])
+        XCTAssertAllow(n.send(.udp, "10.1.2.4", 5353, "168.63.129.16", 53), rule: "platform:DNS")
+        XCTAssertDrop(n.send("10.1.2.4", "169.254.169.254", 80), .nsg, "app-nsg/deny-imds")
+    }
+
     func testDuplicatePriorityIsReported() {
         let c = Self.cluster(app: [F.nsgRule("a", 100, dstPorts: [ssh]), F.nsgRule("b", 100, .Inbound, .Deny, dstPorts: [ssh])])
         let n = AzureNetwork.compiled(c)

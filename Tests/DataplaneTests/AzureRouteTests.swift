@@ -65,6 +65,35 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertDrop(net([route("blackhole-vnet", "10.1.0.0/16", .None)]).send("10.1.1.4", "10.1.1.9", 80), .route, "route:10.1.0.0/16->None")
     }
 
+    // The IPv6 default system route is ::/0 → Internet: a user ::/0 route (IPv6 forced tunnelling)
+    // replaces it on equal prefix, as 0.0.0.0/0 does for IPv4.
+    func testUserIPv6DefaultRouteOverridesSystemDefault() {
+        func dualStack(_ routes: [Route]) -> AzureNetwork {
+            net(routes) { c in
+                c.virtualNetworks[0].addressSpaces.append(cidr("fd00:1::/48"))
+                c.virtualNetworks[0].subnets[0].prefixes.append(cidr("fd00:1:0:1::/64"))
+                c.networkInterfaces[0].ipAddresses.append(ip("fd00:1:0:1::4"))
+            }
+        }
+        XCTAssertDrop(dualStack([route("v6-none", "::/0", .None)]).send("fd00:1:0:1::4", "2001:db8::1", 443), .route, "route:::/0->None")
+        let out = dualStack([]).send("fd00:1:0:1::4", "2001:db8::1", 443)
+        XCTAssertEqual(out.hops.first { $0.stage == .route }?.rule, "route:::/0->Internet")
+        XCTAssertEqual(dualStack([route("v6-none", "::/0", .None)]).send("fd00:1:0:1::4", "fd00:1:0:1::9", 443).hops.first?.rule,
+                       "route:fd00:1::/48->VnetLocal")
+    }
+
+    // Azure Firewall does not support IPv6: an IPv6 default route to it leaves IPv6 egress nowhere
+    // to go (never translated to the firewall's IPv4 address).
+    func testIPv6RoutedToTheFirewallIsDropped() {
+        var c = F.defaultCluster()
+        c.virtualNetworks[0].addressSpaces.append(cidr("fd00:1::/48"))
+        c.virtualNetworks[0].subnets[0].prefixes.append(cidr("fd00:1:0:1::/64"))
+        c.routeTables[0].routes.append(route("v6-default", "::/0", .VirtualAppliance, c.firewalls[0].privateIP.description))
+        let out = AzureNetwork.compiled(c).send("fd00:1:0:1::4", "2001:db8::1", 443, sni: "github.com")
+        XCTAssertDrop(out, .firewall, "default-deny")
+        XCTAssertTrue(out.hops.last?.detail.contains("does not carry IPv6") ?? false)
+    }
+
     func testVnetRouteBeatsDefaultUDR() {
         let c = net([route("default", "0.0.0.0/0", .None)]).send("10.1.1.4", "10.1.1.9", 80)
         XCTAssertAllow(c, landed: -1)
@@ -87,10 +116,40 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertEqual(gw.hops.first?.rule, "route:192.168.100.0/24->VirtualNetworkGateway")
     }
 
+    // Gateway route propagation disabled on the route table: the on-premises prefixes learned by the
+    // gateway are not in the subnet's routes (192.168.100.7 then falls to the reserved None route).
+    func testDisabledGatewayRoutePropagation() {
+        let off = net([], gateway: true) { c in c.routeTables[0].disableBgpRoutePropagation = true }
+        XCTAssertDrop(off.send("10.1.1.4", "192.168.100.7", 80), .route, "route:192.168.0.0/16->None")
+        let on = net([], gateway: true).send("10.1.1.4", "192.168.100.7", 80)
+        XCTAssertEqual(on.hops.first?.rule, "route:192.168.100.0/24->VirtualNetworkGateway")
+    }
+
     func testVirtualApplianceThatIsNotAFirewall() {
         let c = net([route("nva", "0.0.0.0/0", .VirtualAppliance, "10.1.1.250")]).send("10.1.1.4", "1.1.1.1", 443)
         XCTAssertAllow(c, landed: -1)
         XCTAssertTrue(c.hops.first?.detail.contains("virtual appliance 10.1.1.250") ?? false)
+    }
+
+    // virtual-networks-udr-overview: a NIC that forwards traffic for other addresses must have
+    // "Enable IP forwarding"; without it the appliance's NIC drops what the route hands it.
+    func testVirtualApplianceNICNeedsIPForwarding() {
+        func nva(forwarding: Bool) -> AzureNetwork {
+            net([route("nva", "0.0.0.0/0", .VirtualAppliance, "10.1.1.5")]) { c in
+                var n = NetworkInterface()
+                n.name = "nva-nic"
+                n.ipAddresses = [ip("10.1.1.5")]
+                n.subnet = "v/plain"
+                n.enableIPForwarding = forwarding
+                c.networkInterfaces.append(n)
+            }
+        }
+        let off = nva(forwarding: false).send("10.1.1.4", "1.1.1.1", 443)
+        XCTAssertDrop(off, .route, "route:0.0.0.0/0->VirtualAppliance")
+        XCTAssertTrue(off.hops.last?.detail.contains("nva-nic without IP forwarding") ?? false)
+        XCTAssertAllow(nva(forwarding: true).send("10.1.1.4", "1.1.1.1", 443), landed: -1)
+        // Traffic addressed to the appliance itself is ordinary VNet traffic.
+        XCTAssertAllow(nva(forwarding: false).send("10.1.1.4", "10.1.1.5", 443))
     }
 
     func testServiceTagRouteIsExpanded() {
@@ -283,6 +342,69 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertEqual(c.flow.src, ip("20.62.40.1"))
         XCTAssertAllow(n.send("203.0.113.9", "20.62.30.1", 443), rule: "apiserver:authorized-ip-ranges")
         XCTAssertDrop(n.send("192.0.2.99", "20.62.30.1", 443), .apiServer, "apiserver:authorized-ip-ranges")
+    }
+
+    /// A node-egress cluster (outboundType loadBalancer, no route table) with one public LB.
+    func lbEgress(_ edit: (inout LoadBalancer) -> Void) -> AzureNetwork {
+        var cl = F.defaultCluster()
+        cl.settings.outboundType = .loadBalancer
+        cl.routeTables = []
+        cl.virtualNetworks[0].subnets[0].routeTable = nil
+        var lb = LoadBalancer()
+        lb.name = "kubernetes"
+        var fe = FrontendIPConfiguration()
+        fe.name = "fe-1"
+        fe.address = ip("20.62.40.1")
+        lb.frontends = [fe]
+        var pool = BackendPool()
+        pool.name = "kubernetes"
+        pool.nodeNames = F.nodeNames
+        lb.backendPools = [pool]
+        edit(&lb)
+        cl.loadBalancers = [lb]
+        return AzureNetwork.compiled(cl)
+    }
+
+    // outbound-rules.md: an outbound rule chooses "which protocols to provide outbound translation
+    // for"; a Tcp-only rule leaves UDP egress without a public source.
+    func testOutboundRuleProtocolLimitsSNAT() {
+        let n = lbEgress { lb in
+            var o = OutboundRule()
+            o.name = "tcp-only"
+            o.frontends = ["fe-1"]
+            o.backendPool = "kubernetes"
+            o.proto = "Tcp"
+            lb.outboundRules = [o]
+        }
+        XCTAssertEqual(n.send("10.224.0.4", "93.184.215.14", 443).flow.src, ip("20.62.40.1"))
+        let dns = n.send(.udp, "10.224.0.4", 5000, "93.184.215.14", 53)
+        XCTAssertDrop(dns, .snat, "snat:no-outbound-ip")
+        XCTAssertTrue(dns.hops.last?.detail.contains("covers TCP only") ?? false)
+    }
+
+    // Load-balancer outbound connections: without outbound rules, a public load-balancing rule with
+    // outbound SNAT left on (disableOutboundSnat false, the ARM default) SNATs its backends through
+    // its frontend, for the rule's transport protocol; with it disabled there is no outbound path.
+    func testLoadBalancingRuleImplicitOutboundSNAT() {
+        func withRule(disableOutboundSnat: Bool) -> AzureNetwork {
+            lbEgress { lb in
+                var r = LoadBalancingRule()
+                r.name = "web-TCP-80"
+                r.frontend = "fe-1"
+                r.backendPool = "kubernetes"
+                r.frontendPort = 80
+                r.backendPort = 80
+                r.proto = "Tcp"
+                r.disableOutboundSnat = disableOutboundSnat
+                lb.rules = [r]
+            }
+        }
+        let on = withRule(disableOutboundSnat: false)
+        let web = on.send("10.224.0.4", "93.184.215.14", 443)
+        XCTAssertAllow(web)
+        XCTAssertEqual(web.flow.src, ip("20.62.40.1"))
+        XCTAssertDrop(on.send(.udp, "10.224.0.4", 5000, "93.184.215.14", 53), .snat, "snat:no-outbound-ip")
+        XCTAssertDrop(withRule(disableOutboundSnat: true).send("10.224.0.4", "93.184.215.14", 443), .snat, "snat:no-outbound-ip")
     }
 
     func privateCluster() -> AzureNetwork {

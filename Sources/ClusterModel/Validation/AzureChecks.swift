@@ -16,7 +16,9 @@ extension Validator {
 
     mutating func securityGroups() {
         let asgs = knownASGs
-        let tags = Set(c.serviceTags.map(\.name)).union(Self.builtinTags)
+        // Tag names compare case-insensitively, as the data plane resolves them (`Storage.EastUS`
+        // in the service-tags JSON, `Storage.eastus` in many rules).
+        let tags = Set(c.serviceTags.map { $0.name.lowercased() }).union(Self.builtinTags.map { $0.lowercased() })
         for nsg in c.networkSecurityGroups {
             let id = "NSG \(nsg.name)"
             var seen: [String: String] = [:]
@@ -42,7 +44,7 @@ extension Validator {
                     }
                 }
                 for a in r.sourceAddresses + r.destinationAddresses {
-                    if case .serviceTag(let t) = a, !tags.contains(t) {
+                    if case .serviceTag(let t) = a, !tags.contains(t.lowercased()) {
                         warning(id, field: "rules[\(i)]", at: r.source ?? nsg.source,
                                 "rule \(r.name): service tag \(t) has no known prefixes (add it under serviceTags or load `az network list-service-tags` output); it matches nothing")
                     }
@@ -118,7 +120,7 @@ extension Validator {
     private mutating func firewallReferences() {
         let policies = Set(c.firewallPolicies.map(\.name))
         let groups = Set(c.ipGroups.map(\.name))
-        let tags = Set(c.serviceTags.map(\.name))
+        let tags = Set(c.serviceTags.map { $0.name.lowercased() })
         let fqdnTags = Set(c.fqdnTags.map(\.name)).union(["AzureKubernetesService"])
         func rules(_ owner: String, _ prefix: String, _ collections: [FirewallRuleCollection], at loc: SourceLocation?) {
             for (ci, rc) in collections.enumerated() {
@@ -127,7 +129,7 @@ extension Validator {
                     for g in r.sourceIPGroups + r.destinationIPGroups where !groups.contains(g) {
                         missing(owner, field: path, at: loc, "IP group", g, loadedAny: !groups.isEmpty, context: "rule \(r.name): ")
                     }
-                    for a in r.destinationAddresses where a != "*" && IPRange(a) == nil && !tags.contains(a) {
+                    for a in r.destinationAddresses where a != "*" && IPRange(a) == nil && !tags.contains(a.lowercased()) {
                         warning(owner, field: path, at: loc, "rule \(r.name): service tag \(a) has no known prefixes; it matches nothing")
                     }
                     for t in r.fqdnTags where !fqdnTags.contains(t) {

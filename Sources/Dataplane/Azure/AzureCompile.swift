@@ -175,6 +175,7 @@ extension AzureNetwork {
         // Hosts.
         var entries: [HostEntry] = []
         nicNames = cluster.networkInterfaces.map(\.name)
+        nicIPForwarding = cluster.networkInterfaces.map(\.enableIPForwarding)
         let nicGroups = cluster.networkInterfaces.enumerated().map { i, nic in group(nic.networkSecurityGroup, subnet: nicSubnets[i], object: "NetworkInterface \(nic.name)") }
         indexSecurityGroups()
         for (i, _) in cluster.nodes.enumerated() {
@@ -241,16 +242,45 @@ extension AzureNetwork {
         // Outbound.
         var lbOutbound = s.loadBalancerOutboundIPs
         if lbOutbound.isEmpty {
+            // outbound-rules.md: an outbound rule also says "which protocols to provide outbound
+            // translation for" (Tcp, Udp or All).
+            var tcp = false, udp = false
             for lb in cluster.loadBalancers {
                 for o in lb.outboundRules {
                     for n in o.frontends {
                         let name = n.split(separator: "/").last.map(String.init) ?? n
                         if let fe = lb.frontends.first(where: { $0.name == name }), !lbOutbound.contains(fe.address) { lbOutbound.append(fe.address) }
                     }
+                    let p = o.proto.lowercased()
+                    tcp = tcp || p != "udp"
+                    udp = udp || p != "tcp"
                 }
             }
+            loadBalancerOutboundProtocols = (tcp, udp)
         }
         loadBalancerOutboundIP = PublicAddresses(lbOutbound)
+        if lbOutbound.isEmpty {
+            // Without any outbound rule, a public load-balancing rule that leaves outbound SNAT on
+            // (`disableOutboundSnat` false, the ARM default) gives its backends default SNAT through
+            // the rule's frontend, for the rule's transport protocol only (load-balancer outbound
+            // connections: "Outbound SNAT programming depends on the transport protocol of the
+            // inbound load-balancing rule"; AKS turns it off and writes outbound rules instead).
+            var implicit: [IPAddress] = []
+            var tcp = false, udp = false
+            for lb in cluster.loadBalancers {
+                for r in lb.rules where !r.disableOutboundSnat {
+                    let name = r.frontend.split(separator: "/").last.map(String.init) ?? r.frontend
+                    guard let fe = lb.frontends.first(where: { $0.name == name }), fe.subnet == nil,
+                          !WellKnown.nonInternet.contains(where: { $0.contains(fe.address) }) else { continue }
+                    if !implicit.contains(fe.address) { implicit.append(fe.address) }
+                    let p = r.proto.lowercased()
+                    tcp = tcp || p != "udp"
+                    udp = udp || p != "tcp"
+                }
+            }
+            loadBalancerOutboundIP = PublicAddresses(implicit)
+            loadBalancerOutboundProtocols = (tcp, udp)
+        }
         clusterNATIP = PublicAddresses(cluster.natGateways.first?.publicIPs ?? [])
         // §3.5 (api-server-authorized-ip-ranges.md, "Allow only the outbound public IP of the Standard
         // SKU load balancer"): with authorized ranges on, the cluster's Standard LB outbound public IPs

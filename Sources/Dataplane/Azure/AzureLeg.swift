@@ -142,10 +142,15 @@ extension AzureNetwork {
         let dst = leg.flow.dst
         let subnetGroup = src.subnet >= 0 ? subnets[Int(src.subnet)].group : -1
         // §1.2 rule 6: DHCP/DNS/IMDS to the host virtual IPs skip user NSG rules unless a rule
-        // names an AzurePlatform* tag.
+        // names the service's AzurePlatform* tag (network-security-groups-overview, Azure platform
+        // considerations: the tags are how that one service's traffic is brought under the rules;
+        // a rule naming AzurePlatformIMDS does not subject DNS to a deny-all). Other host-IP
+        // traffic is filtered once any platform tag is named.
         if dst == WellKnown.azureHostIP || dst == WellKnown.imdsIP {
-            let filtered = (src.nicGroup >= 0 && securityGroups[Int(src.nicGroup)].filtersPlatform)
-                || (subnetGroup >= 0 && securityGroups[Int(subnetGroup)].filtersPlatform)
+            let need: UInt8 = dst == WellKnown.imdsIP ? PlatformTag.imds : (leg.flow.dstPort == 53 ? PlatformTag.dns : 0xff)
+            let named = (src.nicGroup >= 0 ? securityGroups[Int(src.nicGroup)].filtersPlatform : 0)
+                | (subnetGroup >= 0 ? securityGroups[Int(subnetGroup)].filtersPlatform : 0)
+            let filtered = named & need != 0
             if !filtered {
                 let rule = dst == WellKnown.imdsIP ? platformRules[1] : (leg.flow.dstPort == 53 ? platformRules[0] : platformRules[2])
                 recorder.add(Hop(stage: .nsg, result: .allow, rule: self.names.name(rule), detail: "platform traffic to \(dst) is exempt from NSG rules"))
@@ -230,6 +235,15 @@ extension AzureNetwork {
                     recorder.add(Hop(stage: .route, result: .forward, rule: self.names.name(r.name), detail: "\(leg.flow.dst) via node \(nodeNames[Int(h.index)])"))
                     return deliverToNode(Int(h.index), &leg, &recorder)
                 }
+                if h.kind == .nic, h.index >= 0, !nicIPForwarding[Int(h.index)] {
+                    // virtual-networks-udr-overview (Virtual appliance): "Any network interface attached
+                    // to a virtual machine that forwards network traffic to an address other than its
+                    // own must have the Azure Enable IP forwarding option enabled for it" — without it
+                    // Azure's source/destination check drops the packet at the appliance's NIC.
+                    recorder.add(Hop(stage: .route, result: .drop, rule: self.names.name(r.name),
+                                     detail: "next hop \(r.nextHopIP) is NIC \(nicNames[Int(h.index)]) without IP forwarding: Azure drops traffic for \(leg.flow.dst) there"))
+                    return drop(leg, .route, r.name)
+                }
             }
             recorder.add(Hop(stage: .route, result: .forward, rule: self.names.name(r.name), detail: "handed to virtual appliance \(r.nextHopIP) (not modelled further)"))
             return allow(leg, landed: -1)
@@ -266,6 +280,11 @@ extension AzureNetwork {
         }
         if isNode, outboundType == .loadBalancer, let ip = loadBalancerOutboundIP.matching(before.src) {
             guard portMapped else { return unsupportedSNAT(&leg, "load balancer outbound rule", &recorder) }
+            guard before.proto == .tcp ? loadBalancerOutboundProtocols.tcp : loadBalancerOutboundProtocols.udp else {
+                recorder.add(Hop(stage: .snat, result: .drop, rule: self.names.name(noOutboundRule),
+                                 detail: "the load balancer's outbound SNAT (outbound rules, or a load-balancing rule's) covers \(loadBalancerOutboundProtocols.tcp ? "TCP" : "UDP") only: \(before.proto) from \(before.src) gets no public source"))
+                return drop(leg, .snat, noOutboundRule)
+            }
             leg.flow.src = ip
             recorder.add(Hop(stage: .snat, result: .nat, detail: "\(before.src):\(before.srcPort) -> \(ip):\(before.srcPort) (load balancer outbound rule)"))
             return nil

@@ -12,6 +12,13 @@ extension AzureNetwork {
     func throughFirewall(_ k: Int, _ leg: inout Leg, _ sni: UnsafeRawBufferPointer, _ httpHost: UnsafeRawBufferPointer,
                          _ recorder: inout HopRecorder) -> AzureLegResult {
         let fw = firewalls[k]
+        // Azure Firewall is IPv4-only (firewall known issues: no IPv6 support): an IPv6 packet a
+        // route hands to it is not filtered and forwarded, let alone translated to its IPv4 address.
+        guard leg.flow.dst.isIPv4 == fw.privateIP.isIPv4 else {
+            recorder.add(Hop(stage: .firewall, result: .drop, rule: self.names.name(defaultDenyRule),
+                             detail: "\(fw.name): Azure Firewall does not carry IPv6 traffic (\(leg.flow.dst))"))
+            return drop(leg, .firewall, defaultDenyRule)
+        }
         let d = evaluateFirewall(k, leg.flow, sni: sni, httpHost: httpHost, inboundDNATOnly: false, request: leg.request)
         if d.threatAlert {
             recorder.add(Hop(stage: .firewall, result: .pass, rule: self.names.name(threatIntelRule), detail: "threat intelligence alert (mode Alert): logged, not blocked"))
@@ -173,7 +180,9 @@ extension AzureNetwork {
                              detail: "no healthy backend: \(r.healthNote.isEmpty ? "empty backend pool" : r.healthNote)"))
             return drop(leg, .loadBalancer, r.name)
         }
-        let node = Int(lbBackends[r.backends.lowerBound + Int(r.distribution.hash(leg.flow) % UInt64(count))])
+        let backend = Int(lbBackends[r.backends.lowerBound + Int(r.distribution.hash(leg.flow) % UInt64(count))])
+        if backend < 0 { return toVMBackend(lbBackendIPs[-1 - backend], r, count, &leg, &recorder) }
+        let node = backend
         recorder.add(Hop(stage: .loadBalancer, result: .forward, rule: self.names.name(r.name),
                          detail: "backend \(nodeNames[node]) (\(count) healthy\(r.floatingIP ? ", floating IP: destination stays \(leg.flow.dst)" : ""))\(r.healthNote.isEmpty ? "" : "; \(r.healthNote)")"))
         leg.allowed(r.name)
@@ -181,10 +190,28 @@ extension AzureNetwork {
         if !r.floatingIP {
             let before = leg.flow
             leg.flow.dst = nodeIPs[node]
-            leg.flow.dstPort = r.backendPort
+            // HA ports (frontend and backend port 0) keep the packet's own destination port
+            // (load-balancer-ha-ports-overview: all ports are load-balanced, not rewritten).
+            if r.frontendPort != 0 { leg.flow.dstPort = r.backendPort }
             recorder.add(Hop(stage: .loadBalancer, result: .nat, detail: "\(before.dst):\(before.dstPort) -> \(leg.flow.dst):\(leg.flow.dstPort)"))
         }
         return deliverToNode(node, &leg, &recorder)
+    }
+
+    /// A VM (non-node) backend: the same rule semantics, then the VM NIC's inbound NSGs.
+    private func toVMBackend(_ vm: IPAddress, _ r: CompiledLBRule, _ count: Int, _ leg: inout Leg, _ recorder: inout HopRecorder) -> AzureLegResult {
+        recorder.add(Hop(stage: .loadBalancer, result: .forward, rule: self.names.name(r.name),
+                         detail: "backend VM \(vm) (\(count) healthy\(r.floatingIP ? ", floating IP: destination stays \(leg.flow.dst)" : ""))"))
+        leg.allowed(r.name)
+        leg.lastStage = .loadBalancer
+        if !r.floatingIP {
+            let before = leg.flow
+            leg.flow.dst = vm
+            if r.frontendPort != 0 { leg.flow.dstPort = r.backendPort }
+            recorder.add(Hop(stage: .loadBalancer, result: .nat, detail: "\(before.dst):\(before.dstPort) -> \(leg.flow.dst):\(leg.flow.dstPort)"))
+        }
+        guard let h = host(vm) else { return allow(leg, landed: -1) }
+        return deliverToNIC(h, &leg, &recorder)
     }
 
     // MARK: destination side
@@ -202,11 +229,7 @@ extension AzureNetwork {
         case .node, .pod:
             return deliverToHost(h, &leg, &recorder)
         case .nic:
-            let sg = h.subnet >= 0 ? subnets[Int(h.subnet)].group : -1
-            if let denied = applyGroup(sg, inbound: true, level: "subnet", &leg, &recorder) { return denied }
-            if let denied = applyGroup(h.nicGroup, inbound: true, level: "NIC", &leg, &recorder) { return denied }
-            if let denied = returnPath(h.subnet, &leg, &recorder) { return denied }
-            return allow(leg, landed: -1)
+            return deliverToNIC(h, &leg, &recorder)
         case .lbFrontend:
             return inboundLB(Int(h.index), &leg, &recorder)
         case .firewallPrivate:
@@ -222,6 +245,15 @@ extension AzureNetwork {
         case .apiPublic, .firewallPublic, .nodePublic:
             return onInternet(&leg, sni, httpHost, &recorder)
         }
+    }
+
+    /// A VM NIC: subnet NSG inbound, then NIC NSG inbound (§1.2 rule 3), then the return path.
+    func deliverToNIC(_ h: HostEntry, _ leg: inout Leg, _ recorder: inout HopRecorder) -> AzureLegResult {
+        let sg = h.subnet >= 0 ? subnets[Int(h.subnet)].group : -1
+        if let denied = applyGroup(sg, inbound: true, level: "subnet", &leg, &recorder) { return denied }
+        if let denied = applyGroup(h.nicGroup, inbound: true, level: "NIC", &leg, &recorder) { return denied }
+        if let denied = returnPath(h.subnet, &leg, &recorder) { return denied }
+        return allow(leg, landed: -1)
     }
 
     /// Subnet NSG inbound, then NIC NSG inbound (§1.2 rule 3), then the return-path check.

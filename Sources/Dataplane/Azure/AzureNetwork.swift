@@ -198,6 +198,8 @@ public struct AzureNetwork: Sendable {
     var nodePublicIPs: [PublicAddresses] = []
     var nodeNames: [String] = []
     var nicNames: [String] = []
+    /// `enableIPForwarding` per NIC: only such a NIC may be a VirtualAppliance next hop.
+    var nicIPForwarding: [Bool] = []
 
     var firewalls: [CompiledFirewall] = []
     var firewallRules: ContiguousArray<CompiledFirewallRule> = []
@@ -218,10 +220,14 @@ public struct AzureNetwork: Sendable {
     var frontends: [CompiledFrontend] = []
     var lbRules: [CompiledLBRule] = []
     var lbBackends: ContiguousArray<Int32> = []
+    /// Addresses of VM (non-node) LB backends; `lbBackends` holds them as -1 - index.
+    var lbBackendIPs: ContiguousArray<IPAddress> = []
 
     var outboundType: OutboundType = .loadBalancer
     /// The LB outbound-rule frontend IPs (`loadBalancerOutboundIPs`, else the outbound rules' frontends).
     var loadBalancerOutboundIP = PublicAddresses()
+    /// The transport protocols those addresses translate (outbound rule / LB rule `protocol`).
+    var loadBalancerOutboundProtocols: (tcp: Bool, udp: Bool) = (true, true)
     /// First NAT gateway's IPs, for managed/userAssigned NAT outbound types when no subnet association is modelled.
     var clusterNATIP = PublicAddresses()
     var apiAuthorized = AddressSet.anyAddress

@@ -119,8 +119,16 @@ extension AzureNetwork {
                     let poolName = r.backendPool.split(separator: "/").last.map(String.init) ?? r.backendPool
                     let pool = lb.backendPools.first { $0.name == poolName }
                     var members: [Int] = (pool?.nodeNames ?? []).compactMap { nodeIndex[$0] }
+                    // Backend addresses that are not nodes but modelled VM NICs (an NVA behind HA
+                    // ports, a VM pool): encoded as -1 - index into `lbBackendIPs`.
+                    var vmMembers: [Int32] = []
                     for a in pool?.addresses ?? [] {
-                        if let i = nodeIPs.firstIndex(of: a), !members.contains(i) { members.append(i) }
+                        if let i = nodeIPs.firstIndex(of: a) {
+                            if !members.contains(i) { members.append(i) }
+                        } else if let h = host(a), h.kind == .nic {
+                            vmMembers.append(-1 - Int32(lbBackendIPs.count))
+                            lbBackendIPs.append(a)
+                        }
                     }
                     let probe = r.probe.flatMap { n in lb.probes.first { $0.name == (n.split(separator: "/").last.map(String.init) ?? n) } }
                     let proto: UInt8 = r.proto.lowercased() == "udp" ? 2 : (r.proto.lowercased() == "all" ? 3 : 1)
@@ -159,6 +167,7 @@ extension AzureNetwork {
                     }
                     let bstart = lbBackends.count
                     lbBackends.append(contentsOf: healthy.map { Int32($0) })
+                    lbBackends.append(contentsOf: vmMembers)
                     lbRules.append(CompiledLBRule(
                         name: names.intern("\(lb.name)/\(r.name)"), protocols: proto,
                         frontendPort: UInt16(clamping: r.frontendPort), backendPort: UInt16(clamping: r.backendPort == 0 ? r.frontendPort : r.backendPort),
@@ -187,7 +196,12 @@ extension AzureNetwork {
 
     /// Picks the LB rule for a packet to frontend `fe`.
     func lbRule(_ fe: Int, _ f: FlowKey) -> Int? {
+        // Load-balancing rules carry TCP and UDP only — `All` (HA ports too) means both, never ICMP
+        // or other IP protocols (load-balancer overview, limitations: "Load balancing rules and
+        // inbound NAT rules are supported for TCP and UDP and not supported for other IP protocols
+        // including ICMP").
         let bit: UInt8 = f.proto == .tcp ? 1 : (f.proto == .udp ? 2 : 0)
+        guard bit != 0 else { return nil }
         for i in frontends[fe].rules {
             let r = lbRules[i]
             if r.protocols == 3 && r.frontendPort == 0 { return i }

@@ -60,10 +60,18 @@ enum RouteCompiler {
         }
         for p in vnet.addressSpaces { add(p, .vnetLocal, nil, user: false) }
         for peer in vnet.peerings { for p in peer.remoteAddressSpaces { add(p, .peering, nil, user: false) } }
-        for p in vnet.gatewayPrefixes { add(p, .gateway, nil, user: false) }
+        // virtual-networks-udr-overview (Border gateway protocol): a route table with gateway route
+        // propagation disabled (`disableBgpRoutePropagation`) keeps the virtual network gateway's
+        // routes out of its subnets; the on-premises prefixes then take the remaining routes.
+        if table?.disableBgpRoutePropagation != true {
+            for p in vnet.gatewayPrefixes { add(p, .gateway, nil, user: false) }
+        }
         for ip in privateEndpoints { add(IPPrefix(host: ip), .endpoint, nil, user: false) }
         add(.anyIPv4, .internet, nil, user: false)
-        add(IPPrefix("2000::/3")!, .internet, nil, user: false)
+        // IPv6 default system route: ::/0 → Internet, like 0.0.0.0/0 — so a user route for ::/0
+        // (IPv6 forced tunnelling to an appliance) overrides it on equal prefix instead of losing to
+        // a more specific system route. Non-global destinations still end at the Internet edge.
+        add(IPPrefix("::/0")!, .internet, nil, user: false)
         for p in reservedNone where !vnet.addressSpaces.contains(where: { $0.contains(p) }) {
             add(p, .none, nil, user: false)
         }
@@ -95,7 +103,7 @@ enum RouteCompiler {
 }
 
 extension AzureNetwork {
-    /// The route a subnet uses for `dst`, or nil when nothing covers it (e.g. IPv6 outside 2000::/3).
+    /// The route a subnet uses for `dst`, or nil when nothing covers it (no subnet: the Internet side).
     func route(subnet: Int32, _ dst: IPAddress) -> CompiledRoute? {
         guard subnet >= 0 else { return nil }
         for i in subnets[Int(subnet)].routes where routes[i].prefix.contains(dst) {

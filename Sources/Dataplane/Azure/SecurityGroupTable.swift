@@ -25,9 +25,9 @@ struct CompiledSecurityGroup: Sendable {
     var name: String
     var inbound: Range<Int>
     var outbound: Range<Int>
-    /// True when some rule names AzurePlatformDNS/IMDS/LKM: then flows to the host virtual IPs
-    /// are evaluated instead of exempted (§1.2 rule 6).
-    var filtersPlatform: Bool
+    /// The AzurePlatformDNS/IMDS/LKM tags some rule names (`PlatformTag` bits): flows to those
+    /// services at the host virtual IPs are evaluated instead of exempted (§1.2 rule 6).
+    var filtersPlatform: UInt8
 }
 
 /// What a group decided.
@@ -62,8 +62,6 @@ enum SecurityRuleCompiler {
         case .ah: return IPProtocol.ah.rawValue
         }
     }
-
-    static let platformTags: Set<String> = ["azureplatformdns", "azureplatformimds", "azureplatformlkm"]
 
     /// Intervals for one NSG address; nil = `*`.
     static func intervals(_ a: NSGAddress, _ ctx: SecurityTagContext, nsg: String, rule: String,
@@ -113,7 +111,7 @@ enum SecurityRuleCompiler {
     static func compile(_ nsg: NetworkSecurityGroup, _ ctx: SecurityTagContext, rules: inout ContiguousArray<CompiledSecurityRule>,
                         pool: inout IntervalPool, ports: inout PortPool, names: inout RuleNames,
                         diagnostics: inout [Diagnostic]) -> CompiledSecurityGroup {
-        var filtersPlatform = false
+        var filtersPlatform: UInt8 = 0
         var seen: [String: String] = [:]
         func build(_ dir: RuleDirection) -> Range<Int> {
             // §1.2 rule 1: ascending priority; default rules (65000+) sort after every user rule.
@@ -128,8 +126,8 @@ enum SecurityRuleCompiler {
                     }
                     seen[key] = r.name
                 }
-                for case .serviceTag(let t) in r.sourceAddresses + r.destinationAddresses where platformTags.contains(t.lowercased()) {
-                    filtersPlatform = true
+                for case .serviceTag(let t) in r.sourceAddresses + r.destinationAddresses {
+                    filtersPlatform |= PlatformTag.bit(t)
                 }
                 rules.append(CompiledSecurityRule(
                     name: names.intern("\(nsg.name)/\(r.name)"),
@@ -146,5 +144,20 @@ enum SecurityRuleCompiler {
         let inbound = build(.Inbound)
         let outbound = build(.Outbound)
         return CompiledSecurityGroup(name: nsg.name, inbound: inbound, outbound: outbound, filtersPlatform: filtersPlatform)
+    }
+}
+
+/// The AzurePlatform* tags, one bit each: naming one in an NSG subjects that service's traffic
+/// (and only that service's) to the NSG's rules.
+enum PlatformTag {
+    static let dns: UInt8 = 1, imds: UInt8 = 2, lkm: UInt8 = 4
+
+    static func bit(_ tag: String) -> UInt8 {
+        switch tag.lowercased() {
+        case "azureplatformdns": return dns
+        case "azureplatformimds": return imds
+        case "azureplatformlkm": return lkm
+        default: return 0
+        }
     }
 }
