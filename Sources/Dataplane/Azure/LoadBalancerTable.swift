@@ -111,7 +111,6 @@ extension AzureNetwork {
 
     mutating func compileLoadBalancers(_ cluster: Cluster, names: inout RuleNames) {
         let nodeIndex = Dictionary(cluster.nodes.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
-        let podNode = Dictionary(cluster.pods.flatMap { p in p.ips.map { ($0, p.nodeName) } }, uniquingKeysWith: { a, _ in a })
         for lb in cluster.loadBalancers + AzureNetwork.synthesizedLoadBalancers(cluster) {
             for fe in lb.frontends {
                 let start = lbRules.count
@@ -133,8 +132,10 @@ extension AzureNetwork {
                     if let svc, svc.externalTrafficPolicy == .Local {
                         var set = Set<String>()
                         for slice in cluster.endpointSlices where slice.namespace == svc.namespace && slice.serviceName == svc.name {
+                            // kube-proxy's health server counts local ready endpoints, local meaning
+                            // `nodeName` is this node (LocalReadyEndpoints / EndpointSliceCache.isLocal).
                             for ep in slice.endpoints where ep.isReady {
-                                if let n = ep.nodeName { set.insert(n) } else if let a = ep.addresses.first, let n = podNode[a] { set.insert(n) }
+                                if let n = ep.nodeName { set.insert(n) }
                             }
                         }
                         localNodes = set

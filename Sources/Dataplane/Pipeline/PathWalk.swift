@@ -52,8 +52,9 @@ extension CompiledCluster {
             guard serviceProxy(fd, door, &f, &d, source: source, node: node,
                                affinity: affinity, now: now, rec: &rec) else { return d }
             dnatDone = true
-        } else if fd < 0, proxy.table.vips.find(f.dst) >= 0 {
-            // A Service IP on a port/protocol it does not serve: nothing answers.
+        } else if fd < 0, proxy.table.clusterVIPs.find(f.dst) >= 0 {
+            // A ClusterIP on a port/protocol it does not serve: nothing answers. (An externalIP or
+            // LB IP on an undeclared port matches no kube-proxy rule and is routed on.)
             let v: Verdict = proxy.rejectUnservedPorts ? .reject : .drop
             d.decide(v, .serviceProxy, proxy.unservedPortRule)
             rec.add(Hop(stage: .serviceProxy, result: v == .reject ? .reject : .drop, rule: names.name(proxy.unservedPortRule),

@@ -92,12 +92,18 @@ public struct ServiceTable: Sendable {
     public var byAddress = LookupTable<FrontDoorKey>(capacity: 16)
     /// Every address that is some front door (for placement: "service address").
     public var vips = LookupTable<IPAddress>(capacity: 16)
+    /// The ClusterIPs only: kube-proxy answers for unserved ports of these (nftables mode's
+    /// `cluster-ips` set: "Reject traffic to invalid ports of ClusterIPs"; iptables mode loses
+    /// them). An externalIP or LB ingress IP on a port no Service declares matches no rule at all
+    /// and is routed like any other packet (it may be a real host's address).
+    public var clusterVIPs = LookupTable<IPAddress>(capacity: 16)
 
     public init() {}
 
     public init(_ cluster: Cluster, topology: Topology, names: inout RuleNames) {
         byAddress = LookupTable(capacity: cluster.services.count * 4 + 16)
         vips = LookupTable(capacity: cluster.services.count * 2 + 16)
+        clusterVIPs = LookupTable(capacity: cluster.services.count * 2 + 16)
         var podByName: [String: Int32] = [:]
         for (i, p) in cluster.pods.enumerated() { podByName[p.qualifiedName] = Int32(i) }
         var nodeByName: [String: Int32] = [:]
@@ -165,7 +171,7 @@ public struct ServiceTable: Sendable {
                         byAddress.insert(FrontDoorKey(ip: ip, port: UInt16(port), proto: sp.proto), Int32(frontDoors.count), aux: door.packed)
                         frontDoors.append(door)
                     }
-                    for ip in families { add(ip, sp.port, .clusterIP); vips.insert(ip, spIndex) }
+                    for ip in families { add(ip, sp.port, .clusterIP); vips.insert(ip, spIndex); clusterVIPs.insert(ip, spIndex) }
                     for ip in externals {
                         let kind: FrontDoorKind = svc.loadBalancerIngressIPs.contains(ip) && !svc.externalIPs.contains(ip)
                             ? .loadBalancer : .externalIP
@@ -192,18 +198,32 @@ public struct ServiceTable: Sendable {
                           topology: Topology, podByName: [String: Int32], nodeByName: [String: Int32]) -> [CompiledEndpoint] {
         var out: [CompiledEndpoint] = []
         if !slices.isEmpty {
+            // kube-proxy's EndpointSliceCache.addEndpoints (pkg/proxy/endpointslicecache.go):
+            // - only `addresses[0]` is used ("No semantics are defined for additional addresses
+            //   beyond the first, and kube-proxy does not look at them", discovery/v1 API), and an
+            //   endpoint whose first address is of the other family is skipped;
+            // - an endpoint is local only when its `nodeName` names the node (`isLocal`): a
+            //   hand-written endpoint without nodeName is local nowhere, whatever pod owns the address;
+            // - the same IP:port in several slices is one endpoint (the set is keyed by it; a
+            //   local copy is preferred).
+            var seen: [IPPort: Int] = [:]
             for s in slices where (s.addressType == "IPv6") == v6 && s.addressType != "FQDN" {
                 guard let p = s.ports.first(where: { $0.name == sp.name && $0.proto == sp.proto }),
                       p.port > 0, p.port <= 65535 else { continue }
                 for e in s.endpoints {
-                    for a in e.addresses where a.isIPv4 != v6 {
-                        var pod: Int32 = e.podRef.flatMap { podByName[$0] } ?? -1
-                        if pod < 0 { pod = topology.pod(a) }
-                        var node: Int32 = e.nodeName.flatMap { nodeByName[$0] } ?? -1
-                        if node < 0 && pod >= 0 { node = topology.pods[Int(pod)].node }
-                        out.append(CompiledEndpoint(ip: a, port: UInt16(p.port), pod: pod, node: node, ready: e.isReady,
-                                                    servingTerminating: e.isServing && e.isTerminating))
+                    guard let a = e.addresses.first, a.isIPv4 != v6 else { continue }
+                    var pod: Int32 = e.podRef.flatMap { podByName[$0] } ?? -1
+                    if pod < 0 { pod = topology.pod(a) }
+                    let node: Int32 = e.nodeName.flatMap { nodeByName[$0] } ?? -1
+                    let ep = CompiledEndpoint(ip: a, port: UInt16(p.port), pod: pod, node: node, ready: e.isReady,
+                                              servingTerminating: e.isServing && e.isTerminating)
+                    let key = IPPort(ip: a, port: UInt16(p.port))
+                    if let i = seen[key] {
+                        if out[i].node < 0 && node >= 0 { out[i] = ep }
+                        continue
                     }
+                    seen[key] = out.count
+                    out.append(ep)
                 }
             }
             return out

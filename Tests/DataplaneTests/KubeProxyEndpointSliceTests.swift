@@ -1,0 +1,81 @@
+import ClusterModel
+import Dataplane
+import NetworkAddress
+import Testing
+
+// Hand-written EndpointSlices read the way kube-proxy's EndpointSliceCache reads them
+// (pkg/proxy/endpointslicecache.go addEndpoints), and which Service addresses kube-proxy answers
+// for on ports no Service declares (nftables `cluster-ips` set: ClusterIPs only).
+
+let endpointSliceCases: [KubeProxyCase] = [
+    KubeProxyCase(pins: "an endpoint without nodeName is local nowhere (isLocal reads nodeName only): internalTrafficPolicy Local drops, though the address is a pod on the client's node",
+                  cluster: Variation.with { c in
+                      Variation.webService(&c, endpoints: [("10.224.0.20", true, true, false)])
+                      Variation.slice(&c, "web") { $0.endpoints[0].nodeName = nil; $0.endpoints[0].podRef = "shop/frontend-1" }
+                      Variation.service(&c, "default", "web") { $0.internalTrafficPolicy = .Local }
+                  },
+                  src: "10.224.0.40", dst: "10.0.70.70", dport: 80, verdict: .drop,
+                  proxyRule: "kube-proxy:no-local-endpoints:default/web:80", rule: "kube-proxy:no-local-endpoints:default/web:80"),
+    KubeProxyCase(pins: "the same endpoint with nodeName: internalTrafficPolicy Local delivers to it",
+                  cluster: Variation.with { c in
+                      Variation.webService(&c, endpoints: [("10.224.0.20", true, true, false)])
+                      Variation.service(&c, "default", "web") { $0.internalTrafficPolicy = .Local }
+                  },
+                  src: "10.224.0.40", dst: "10.0.70.70", dport: 80, proxyRule: "svc:default/web:80",
+                  delivered: ["10.224.0.20"], deliveredPort: 8080),
+    KubeProxyCase(pins: "an externalIP on a port the Service does not declare matches no kube-proxy rule: routed on to the host owning it (here a node's sshd)",
+                  cluster: Variation.with { c in Variation.service(&c, "shop", "backend") { $0.externalIPs = [addr("10.224.0.5")] } },
+                  src: "10.224.0.20", dst: "10.224.0.5", dport: 22, proxyRule: nil,
+                  delivered: ["10.224.0.5"], deliveredPort: 22),
+    KubeProxyCase(pins: "nftables mode rejects unserved ports of ClusterIPs only, not of externalIPs",
+                  cluster: Variation.with { c in
+                      c.settings.kubeProxy.mode = .nftables
+                      Variation.service(&c, "shop", "backend") { $0.externalIPs = [addr("10.224.0.5")] }
+                  },
+                  src: "10.224.0.20", dst: "10.224.0.5", dport: 22, proxyRule: nil,
+                  delivered: ["10.224.0.5"], deliveredPort: 22),
+    KubeProxyCase(pins: "the declared port of that externalIP is still a front door (eTP Cluster: masqueraded)",
+                  cluster: Variation.with { c in Variation.service(&c, "shop", "frontend") { $0.externalIPs = [addr("10.224.0.5")] } },
+                  src: "10.224.0.40", dst: "10.224.0.5", dport: 80, proxyRule: "svc:shop/frontend:80",
+                  delivered: frontends, deliveredPort: 8080, source: "10.224.0.4"),
+    KubeProxyCase(pins: "a pod to an LB ingress IP on an undeclared port leaves the node (no kube-proxy rule): refused on the way out, not by kube-proxy",
+                  src: "10.224.0.20", dst: "20.62.20.30", dport: 81, verdict: .drop, proxyRule: nil),
+]
+
+@Suite struct KubeProxyEndpointSliceTests {
+    @Test(arguments: endpointSliceCases) func kubeProxy(_ c: KubeProxyCase) { c.check() }
+
+    /// "No semantics are defined for additional addresses beyond the first, and kube-proxy does
+    /// not look at them" (discovery/v1 Endpoint.addresses): only addresses[0] is an endpoint.
+    @Test func onlyTheFirstAddressOfAnEndpointIsUsed() {
+        let p = Pipeline(cluster: Variation.with { c in
+            Variation.webService(&c, endpoints: [("10.224.1.1", true, nil, nil)])
+            Variation.slice(&c, "web") { $0.endpoints[0].addresses.append(addr("10.224.1.2")) }
+        })
+        var seen = Set<String>()
+        for sport in UInt16(2000)..<UInt16(2100) {
+            let t = p.t("10.224.0.20", "10.0.70.70", 80, sport: sport)
+            #expect(t.verdict == .allow)
+            seen.insert(t.delivered.map { "\($0.ip)" } ?? "-")
+        }
+        #expect(seen == ["10.224.1.1"])
+    }
+
+    /// The same IP:port listed by two slices is one endpoint (kube-proxy keys its set by it), so
+    /// it gets an even share of the flows, not a double one.
+    @Test func duplicateEndpointsAcrossSlicesCountOnce() {
+        let p = Pipeline(cluster: Variation.with { c in
+            Variation.webService(&c, endpoints: [("10.224.1.1", true, nil, nil), ("10.224.1.2", true, nil, nil)])
+            var again = c.endpointSlices.last!
+            again.name = "web-2"
+            again.endpoints.removeLast()
+            c.endpointSlices.append(again)
+        })
+        var first = 0
+        let flows = 3000
+        for sport in UInt16(10000)..<UInt16(10000 + flows) where p.t("10.224.0.20", "10.0.70.70", 80, sport: sport).delivered?.ip == addr("10.224.1.1") {
+            first += 1
+        }
+        #expect(first > flows * 43 / 100 && first < flows * 57 / 100, "10.224.1.1 got \(first) of \(flows)")
+    }
+}
