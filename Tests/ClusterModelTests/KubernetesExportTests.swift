@@ -327,6 +327,26 @@ final class KubernetesExportTests: XCTestCase {
         XCTAssertTrue(c.notes.contains { $0.severity == .warning && $0.description.contains("backend Service shop/api not found") })
     }
 
+    /// status.loadBalancer.ingress[].ipMode (KEP-1860): Proxy addresses are kept apart; VIP and
+    /// absent are the VIP mode kube-proxy programs; anything else is an error naming the field.
+    func testLoadBalancerIngressIPMode() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s, namespace: n}
+        spec: {type: LoadBalancer, clusterIP: 10.0.0.20, ports: [{port: 80, nodePort: 30080}]}
+        status: {loadBalancer: {ingress: [{ip: 20.62.20.40, ipMode: Proxy}, {ip: 20.62.20.41, ipMode: VIP}, {ip: 20.62.20.42}]}}
+
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "s.yaml")
+        let s = try XCTUnwrap(c.services.first)
+        XCTAssertEqual(s.loadBalancerIngressIPs, ["20.62.20.40", "20.62.20.41", "20.62.20.42"].map { IPAddress($0)! })
+        XCTAssertEqual(s.loadBalancerProxyModeIPs, [IPAddress("20.62.20.40")!])
+        let bad = yaml.replacingOccurrences(of: "ipMode: VIP", with: "ipMode: Direct")
+        XCTAssertEqual(loadErrors(bad).count, 1)
+        XCTAssertTrue(loadErrors(bad).first?.contains("expected one of VIP, Proxy") == true, "\(loadErrors(bad))")
+    }
+
     func testExportFieldErrorsNameThePath() {
         let yaml = """
         apiVersion: v1

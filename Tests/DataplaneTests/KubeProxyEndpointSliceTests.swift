@@ -45,6 +45,24 @@ let endpointSliceCases: [KubeProxyCase] = [
 @Suite struct KubeProxyEndpointSliceTests {
     @Test(arguments: endpointSliceCases) func kubeProxy(_ c: KubeProxyCase) { c.check() }
 
+    /// ipMode Proxy (KEP-1860): kube-proxy programs no rule for the address, so a pod's packet to
+    /// it is not short-circuited on its node, and the load balancer (synthesized: no floating IP)
+    /// hands external traffic to a node's NodePort.
+    @Test func proxyModeLoadBalancerIPHasNoKubeProxyRule() {
+        let p = Pipeline(cluster: Variation.with { c in
+            Variation.service(&c, "shop", "frontend") { $0.loadBalancerProxyModeIPs = $0.loadBalancerIngressIPs }
+        })
+        let fromPod = p.t("10.224.0.40", "20.62.20.30", 80)
+        #expect(fromPod.hops.first?.stage != .serviceProxy, "\(fromPod.explanation)")
+        let external = p.t("198.51.100.7", "20.62.20.30", 80)
+        #expect(external.verdict == .allow, "\(external.explanation)")
+        #expect(external.hops.contains { $0.stage == .serviceProxy && $0.detail.hasPrefix("NodePort") }, "\(external.explanation)")
+        #expect(frontends.contains(external.delivered.map { "\($0.ip)" } ?? "-"))
+        // The VIP mode (default) is DNATed at the node as the LB IP.
+        let vip = Pipeline(cluster: Fixture.defaultCluster()).t("198.51.100.7", "20.62.20.30", 80)
+        #expect(vip.hops.contains { $0.stage == .serviceProxy && $0.detail.hasPrefix("LoadBalancer ingress IP") }, "\(vip.explanation)")
+    }
+
     /// "No semantics are defined for additional addresses beyond the first, and kube-proxy does
     /// not look at them" (discovery/v1 Endpoint.addresses): only addresses[0] is an endpoint.
     @Test func onlyTheFirstAddressOfAnEndpointIsUsed() {

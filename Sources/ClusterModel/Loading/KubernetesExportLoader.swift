@@ -47,7 +47,11 @@ enum KubernetesExportLoader {
                 b.mark("clusterIPs", spec["clusterIPs"] ?? spec["clusterIP"])
                 b.mark("selector", spec["selector"])
             }
-            s.loadBalancerIngressIPs = (listed(o["status"]?["loadBalancer"]?["ingress"], sink)).compactMap { $0["ip"]?.ip(sink) }
+            for ing in listed(o["status"]?["loadBalancer"]?["ingress"], sink) {
+                guard let ip = ing["ip"]?.ip(sink) else { continue }
+                s.loadBalancerIngressIPs.append(ip)
+                if KubernetesSpecs.loadBalancerIPMode(ing["ipMode"], sink) == "Proxy" { s.loadBalancerProxyModeIPs.append(ip) }
+            }
             if s.loadBalancerIngressIPs.isEmpty, let lbip = o["spec"]?["loadBalancerIP"]?.ip(sink) { s.loadBalancerIngressIPs = [lbip] }
             b.cluster.services.append(s)
         case "EndpointSlice":

@@ -60,6 +60,16 @@ extension KubernetesSpecs {
         if let p = c["publishNotReadyAddresses"] { svc.publishNotReadyAddresses = p.bool(sink) ?? false }
     }
 
+    /// `status.loadBalancer.ingress[].ipMode`: `VIP` (also when absent) or `Proxy`.
+    static func loadBalancerIPMode(_ c: Cursor?, _ sink: DiagnosticSink) -> String? {
+        guard let c, let v = c.text(sink), !v.isEmpty else { return nil }
+        guard v == "VIP" || v == "Proxy" else {
+            sink.error("unknown value \"\(v)\"; expected one of VIP, Proxy", at: c)
+            return nil
+        }
+        return v
+    }
+
     /// Older clusters and some docs write `Cluster`/`Local`; very old ones `Global`.
     private static func trafficPolicy(_ c: Cursor, _ sink: DiagnosticSink) -> TrafficPolicy? {
         if c.scalar == "Global" { return .Cluster }

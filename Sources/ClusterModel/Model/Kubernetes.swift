@@ -115,6 +115,9 @@ public struct Service: Sendable, Hashable {
     public var externalIPs: [IPAddress] = []
     /// `status.loadBalancer.ingress[].ip`.
     public var loadBalancerIngressIPs: [IPAddress] = []
+    /// The ingress IPs with `ipMode: Proxy` (KEP-1860, GA 1.32): the load balancer proxies to the
+    /// nodes, so kube-proxy programs no rule for the address (only `VIP`, the default, is captured).
+    public var loadBalancerProxyModeIPs: [IPAddress] = []
     public var loadBalancerSourceRanges: [IPPrefix] = []
     public var externalTrafficPolicy: TrafficPolicy = .Cluster
     public var internalTrafficPolicy: TrafficPolicy = .Cluster

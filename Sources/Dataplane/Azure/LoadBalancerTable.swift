@@ -95,6 +95,12 @@ extension AzureNetwork {
                     rule.proto = p.proto == .udp ? "Udp" : "Tcp"
                     rule.frontendPort = p.port
                     rule.backendPort = p.port
+                    // ipMode Proxy: the LB proxies rather than delivering the VIP (kube-proxy has no
+                    // rule for it), so the synthesized rule sends to the node's NodePort instead.
+                    if svc.loadBalancerProxyModeIPs.contains(ip) {
+                        rule.enableFloatingIP = false
+                        rule.backendPort = p.nodePort ?? p.port
+                    }
                     // cloud-provider-azure: sessionAffinity ClientIP → loadDistribution SourceIP.
                     if svc.sessionAffinityClientIP { rule.loadDistribution = "SourceIP" }
                     // §3.4: UDP Cluster services get no probe.

@@ -31,7 +31,8 @@ extension CompiledCluster {
     func serviceProxy(_ fd: Int32, _ door: FrontDoor, _ f: inout FlowKey, _ d: inout FlowDecision, source: ProxySource, node: Int32,
                       affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> Bool {
         let sp = proxy.table.servicePorts[Int(door.servicePort)]
-        let remembered = sp.affinity ? affinity.lookup(client: f.src, servicePort: door.servicePort, now: now) : -1
+        let remembered = sp.affinity ? affinity.lookup(client: f.src, servicePort: door.servicePort, now: now,
+                                                       inclusive: settings.kubeProxy.mode == .iptables) : -1
         let pd = proxy.decide(fd, door: door, flow: f, source: source, node: node, affinityEndpoint: remembered)
         switch pd.action {
         case .reject, .drop:

@@ -134,8 +134,10 @@ public struct ServiceTable: Sendable {
                 guard sp.port > 0, sp.port <= 65535 else { continue }
                 for v6 in [false, true] {
                     let families = svc.clusterIPs.filter { $0.isIPv4 != v6 }
-                    let externals = (svc.externalIPs + (svc.type == .LoadBalancer ? svc.loadBalancerIngressIPs : []))
-                        .filter { $0.isIPv4 != v6 }
+                    // LB ingress IPs with ipMode Proxy get no rule (kube-proxy's LoadBalancerVIPs
+                    // keeps `proxyutil.IsVIPMode` ones only): the LB forwards to the nodes itself.
+                    let lbVIPs = svc.type == .LoadBalancer ? svc.loadBalancerIngressIPs.filter { !svc.loadBalancerProxyModeIPs.contains($0) } : []
+                    let externals = (svc.externalIPs + lbVIPs).filter { $0.isIPv4 != v6 }
                     // A family is served when it has a VIP: a ClusterIP, an external address, or a
                     // NodePort on a node address of that family (exports may omit the ClusterIP).
                     // allocateLoadBalancerNodePorts: false only stops the API server allocating
