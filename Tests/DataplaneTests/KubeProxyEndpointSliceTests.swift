@@ -63,6 +63,43 @@ let endpointSliceCases: [KubeProxyCase] = [
         #expect(vip.hops.contains { $0.stage == .serviceProxy && $0.detail.hasPrefix("LoadBalancer ingress IP") }, "\(vip.explanation)")
     }
 
+    /// Topology-aware routing (kube-proxy's canUseTopology): with `trafficDistribution` set and
+    /// every ready endpoint hinted, a node uses the endpoints hinted for its zone; a node whose zone
+    /// no endpoint is hinted for, a Service without the field, or one unhinted ready endpoint all
+    /// mean the cluster-wide choice.
+    @Test func zoneHintsNarrowTheChoice() {
+        func cluster(distribution: String?, hintAll: Bool) -> Cluster {
+            Variation.with { c in
+                // Endpoints on nodes 0, 1, 2 (zones "1", "2", "3"); hinted for zones "1", "2", and "2" or none.
+                Variation.webService(&c, endpoints: [("10.224.1.1", true, nil, nil), ("10.224.1.2", true, nil, nil),
+                                                     ("10.224.1.3", true, nil, nil)])
+                Variation.slice(&c, "web") { s in
+                    s.endpoints[0].zoneHints = ["1"]
+                    s.endpoints[1].zoneHints = ["2"]
+                    s.endpoints[2].zoneHints = hintAll ? ["2"] : []
+                }
+                Variation.service(&c, "default", "web") { $0.trafficDistribution = distribution }
+            }
+        }
+        func reached(_ p: Pipeline, from src: String) -> Set<String> {
+            var seen = Set<String>()
+            for sport in UInt16(3000)..<UInt16(3060) { seen.insert(p.t(src, "10.0.70.70", 80, sport: sport).delivered.map { "\($0.ip)" } ?? "-") }
+            return seen
+        }
+        let hinted = Pipeline(cluster: cluster(distribution: "PreferClose", hintAll: true))
+        #expect(reached(hinted, from: "10.224.0.20") == ["10.224.1.1"], "node 0, zone 1")
+        #expect(reached(hinted, from: "10.224.0.21") == ["10.224.1.2", "10.224.1.3"], "node 1, zone 2")
+        #expect(reached(hinted, from: "10.224.0.31") == ["10.224.1.1", "10.224.1.2", "10.224.1.3"], "node 2: zone 3 has no hinted endpoint")
+        let all: Set<String> = ["10.224.1.1", "10.224.1.2", "10.224.1.3"]
+        #expect(reached(Pipeline(cluster: cluster(distribution: nil, hintAll: true)), from: "10.224.0.20") == all)
+        #expect(reached(Pipeline(cluster: cluster(distribution: "PreferClose", hintAll: false)), from: "10.224.0.20") == all)
+        let annotated = Variation.with { c in
+            c = cluster(distribution: nil, hintAll: true)
+            Variation.service(&c, "default", "web") { $0.annotations["service.kubernetes.io/topology-mode"] = "Auto" }
+        }
+        #expect(reached(Pipeline(cluster: annotated), from: "10.224.0.20") == ["10.224.1.1"])
+    }
+
     /// "No semantics are defined for additional addresses beyond the first, and kube-proxy does
     /// not look at them" (discovery/v1 Endpoint.addresses): only addresses[0] is an endpoint.
     @Test func onlyTheFirstAddressOfAnEndpointIsUsed() {

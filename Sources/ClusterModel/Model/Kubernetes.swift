@@ -128,11 +128,22 @@ public struct Service: Sendable, Hashable {
     public var allocateLoadBalancerNodePorts: Bool = true
     /// `publishNotReadyAddresses`: the endpoint-slice controller marks every endpoint ready.
     public var publishNotReadyAddresses: Bool = false
+    /// `spec.trafficDistribution` (`PreferClose`, …): kube-proxy honours EndpointSlice zone hints.
+    public var trafficDistribution: String?
     public var externalName: String?
     public var source: SourceLocation?
     public init() {}
 
     public var qualifiedName: String { "\(namespace)/\(name)" }
+
+    /// kube-proxy's canUseTopology precondition (pkg/proxy/topology.go): zone hints are honoured
+    /// when `trafficDistribution` is set or the `service.kubernetes.io/topology-mode` (formerly
+    /// `topology-aware-hints`) annotation is `Auto`.
+    public var usesTopologyHints: Bool {
+        if let t = trafficDistribution, !t.isEmpty { return true }
+        let mode = annotations["service.kubernetes.io/topology-mode"] ?? annotations["service.kubernetes.io/topology-aware-hints"]
+        return mode == "Auto" || mode == "auto"
+    }
     /// `service.beta.kubernetes.io/azure-load-balancer-internal: "true"`.
     public var isInternalLoadBalancer: Bool {
         annotations["service.beta.kubernetes.io/azure-load-balancer-internal"]?.lowercased() == "true"
@@ -147,6 +158,8 @@ public struct Endpoint: Sendable, Hashable {
     public var terminating: Bool?
     public var nodeName: String?
     public var zone: String?
+    /// `hints.forZones[].name`: the zones whose nodes should use this endpoint (topology-aware routing).
+    public var zoneHints: [String] = []
     /// `targetRef` of kind Pod: "namespace/name".
     public var podRef: String?
     public init() {}

@@ -124,14 +124,19 @@ public struct ServiceProxy: Sendable {
             d.reason = door.kind == .clusterIP ? .noLocalEndpointsInternal : .noLocalEndpointsExternal
             return d
         }
-        if affinityEndpoint >= 0, isUsable(affinityEndpoint, sp, localTo: local) {
+        // Topology-aware routing (kube-proxy's canUseTopology, pkg/proxy/topology.go) narrows the
+        // cluster-wide ready endpoints to those hinted for this node's zone — when the Service asks
+        // for hints, every ready endpoint has some and one is for this zone; never for Local policy.
+        var zone: UInt64 = 0
+        if local < 0, node >= 0, Int(node) < table.nodeZoneBits.count { zone = sp.topologyZones & table.nodeZoneBits[Int(node)] }
+        if affinityEndpoint >= 0, isUsable(affinityEndpoint, sp, localTo: local, zone: zone) {
             d.endpoint = affinityEndpoint
         } else {
             // Deterministic replacement of kube-proxy's random choice: ClientIP affinity hashes the
             // client address, otherwise the original 5-tuple; both mixed with the seed (EndpointChoice).
             let h = sp.affinity ? EndpointChoice.hash(client: flow.src, seed: seed)
                                 : EndpointChoice.hash(flow: flow, seed: seed)
-            d.endpoint = pick(sp, localTo: local, hash: h)
+            d.endpoint = pick(sp, localTo: local, zone: zone, hash: h)
         }
         if d.endpoint >= 0, source.pod >= 0, table.endpoints[Int(d.endpoint)].pod == source.pod, !d.masquerade {
             d.masquerade = true; d.reason = .hairpin
@@ -159,23 +164,31 @@ public struct ServiceProxy: Sendable {
         return false
     }
 
-    func isUsable(_ e: Int32, _ sp: CompiledServicePort, localTo node: Int32) -> Bool {
+    /// `zone` (a zone bit, 0 = none): ready endpoints must be hinted for it. A zone is only passed
+    /// when some ready endpoint is, so the ready set stays non-empty.
+    func isUsable(_ e: Int32, _ sp: CompiledServicePort, localTo node: Int32, zone: UInt64 = 0) -> Bool {
         guard e >= sp.endpointStart, e < sp.endpointStart + sp.endpointCount else { return false }
         let ep = table.endpoints[Int(e)]
         if node >= 0 && ep.node != node { return false }
-        return ep.ready || (ep.servingTerminating && !hasReady(sp, localTo: node))
+        if ep.ready { return zone == 0 || ep.zoneHints & zone != 0 }
+        return ep.servingTerminating && !hasReady(sp, localTo: node)
     }
 
-    func pick(_ sp: CompiledServicePort, localTo node: Int32, hash: UInt64) -> Int32 {
+    func pick(_ sp: CompiledServicePort, localTo node: Int32, zone: UInt64 = 0, hash: UInt64) -> Int32 {
         let useReady = hasReady(sp, localTo: node)
-        let n = usableCount(sp, localTo: node)
-        guard n > 0 else { return -1 }
-        var k = Int(hash % UInt64(n))
+        var n = 0
         let end = Int(sp.endpointStart + sp.endpointCount)
         for i in Int(sp.endpointStart)..<end {
             let e = table.endpoints[i]
             if node >= 0 && e.node != node { continue }
-            guard useReady ? e.ready : (!e.ready && e.servingTerminating) else { continue }
+            if useReady ? (e.ready && (zone == 0 || e.zoneHints & zone != 0)) : (!e.ready && e.servingTerminating) { n += 1 }
+        }
+        guard n > 0 else { return -1 }
+        var k = Int(hash % UInt64(n))
+        for i in Int(sp.endpointStart)..<end {
+            let e = table.endpoints[i]
+            if node >= 0 && e.node != node { continue }
+            guard useReady ? (e.ready && (zone == 0 || e.zoneHints & zone != 0)) : (!e.ready && e.servingTerminating) else { continue }
             if k == 0 { return Int32(i) }
             k -= 1
         }
