@@ -38,6 +38,12 @@ let endpointSliceCases: [KubeProxyCase] = [
                   cluster: Variation.with { c in Variation.service(&c, "shop", "frontend") { $0.externalIPs = [addr("10.224.0.5")] } },
                   src: "10.224.0.40", dst: "10.224.0.5", dport: 80, proxyRule: "svc:shop/frontend:80",
                   delivered: frontends, deliveredPort: 8080, source: "10.224.0.4"),
+    KubeProxyCase(pins: "nftables mode drops traffic to an unallocated address of the service CIDR (cluster-ips-check)",
+                  cluster: Variation.with { $0.settings.kubeProxy.mode = .nftables },
+                  src: "10.224.0.20", dst: "10.0.200.200", dport: 80, verdict: .drop,
+                  proxyRule: "kube-proxy:unallocated-cluster-ip", rule: "kube-proxy:unallocated-cluster-ip"),
+    KubeProxyCase(pins: "iptables mode has no such rule: the unallocated service address is routed on (and lost there)",
+                  src: "10.224.0.20", dst: "10.0.200.200", dport: 80, verdict: .drop, proxyRule: nil),
     KubeProxyCase(pins: "a pod to an LB ingress IP on an undeclared port leaves the node (no kube-proxy rule): refused on the way out, not by kube-proxy",
                   src: "10.224.0.20", dst: "20.62.20.30", dport: 81, verdict: .drop, proxyRule: nil),
 ]

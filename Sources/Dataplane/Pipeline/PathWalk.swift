@@ -60,6 +60,13 @@ extension CompiledCluster {
             rec.add(Hop(stage: .serviceProxy, result: v == .reject ? .reject : .drop, rule: names.name(proxy.unservedPortRule),
                         detail: "\(f.dst) is a Service address but no Service serves \(f.proto)\(f.proto.hasPorts ? " port \(f.dstPort)" : "") on it"))
             return d
+        } else if fd < 0, proxy.isUnallocatedClusterIP(f.dst) {
+            // nftables mode's cluster-ips-check: "Drop traffic to unallocated ClusterIPs" (an
+            // address of the service CIDR no Service holds); iptables mode routes it on.
+            d.decide(.drop, .serviceProxy, proxy.unallocatedClusterIPRule)
+            rec.add(Hop(stage: .serviceProxy, result: .drop, rule: names.name(proxy.unallocatedClusterIPRule),
+                        detail: "\(f.dst) is in the service CIDR but no Service holds it: nftables kube-proxy drops it"))
+            return d
         }
 
         // NetworkPolicy egress of the sending pod, judged on the destination after DNAT.

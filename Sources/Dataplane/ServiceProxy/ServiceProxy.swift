@@ -57,6 +57,10 @@ public struct ServiceProxy: Sendable {
     public var seed: UInt64
     public var lbSourceRangeRule: RuleID
     public var unservedPortRule: RuleID
+    /// nftables mode only: the service CIDRs, whose addresses no Service holds are dropped
+    /// (`cluster-ips-check`: "Drop traffic to unallocated ClusterIPs"); empty in other modes.
+    public var unallocatedServiceRanges: [IPPrefix] = []
+    public var unallocatedClusterIPRule: RuleID
     /// nftables mode rejects traffic to a Service IP on a port no Service serves; iptables mode
     /// leaves it unmatched and the packet is routed away from the node and lost (a drop).
     public var rejectUnservedPorts: Bool
@@ -64,10 +68,19 @@ public struct ServiceProxy: Sendable {
     public init(table: ServiceTable, masqueradeAll: Bool, seed: UInt64, rejectUnservedPorts: Bool, names: inout RuleNames) {
         self.rejectUnservedPorts = rejectUnservedPorts
         self.unservedPortRule = names.intern("kube-proxy:no-service-port")
+        self.unallocatedClusterIPRule = names.intern("kube-proxy:unallocated-cluster-ip")
         self.table = table
         self.masqueradeAll = masqueradeAll
         self.seed = seed
         self.lbSourceRangeRule = names.intern("kube-proxy:loadBalancerSourceRanges")
+    }
+
+    /// nftables mode: `dst` lies in a service CIDR but is no ClusterIP (checked after the front-door
+    /// and ClusterIP lookups failed).
+    @inline(__always)
+    public func isUnallocatedClusterIP(_ dst: IPAddress) -> Bool {
+        for r in unallocatedServiceRanges where r.contains(dst) { return true }
+        return false
     }
 
     /// Decides for a packet to front door `fd` handled on `node`. `affinityEndpoint` is a still-valid
