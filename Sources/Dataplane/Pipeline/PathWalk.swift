@@ -45,6 +45,7 @@ extension CompiledCluster {
         // kube-proxy on the sending node. NodePorts match only this node's addresses
         // (`-m addrtype --dst-type LOCAL`); a NodePort of another node is handled there.
         var dnatDone = false
+        let beforeProxy = f.src
         let (fd, door) = proxy.table.frontDoorEntry(f.dst, f.dstPort, f.proto)
         if fd >= 0, door.kind != .nodePort || door.node == node {
             let source = ProxySource(fromPodNetwork: srcPod >= 0 || topology.isPodNetwork(f.src),
@@ -89,7 +90,9 @@ extension CompiledCluster {
         // Same node: delivered over the node's bridge/veth, never touching Azure.
         let local = (dst.kind == .pod && dst.node == node) || (dst.kind == .node && dst.index == node)
         if local {
-            return arrive(f, at: node, d: d, input: input, affinity: affinity, now: now, rec: &rec, dnatDone: true)
+            // A kube-proxy masquerade on this node happens after the FORWARD-chain policy check.
+            return arrive(f, at: node, d: d, input: input, affinity: affinity, now: now, rec: &rec, dnatDone: true,
+                          policySource: beforeProxy)
         }
 
         // Node SNAT by network plugin for pod traffic leaving the node with its pod address.
