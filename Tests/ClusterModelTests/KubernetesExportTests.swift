@@ -389,6 +389,22 @@ final class KubernetesExportTests: XCTestCase {
         XCTAssertEqual(c.endpointSlices.first { $0.serviceName == "derived" }?.endpoints.first?.zoneHints, ["eastus-1"])
     }
 
+    /// A pending LoadBalancer (spec.loadBalancerIP requested, no status yet) has no ingress IP:
+    /// kube-proxy reads status.loadBalancer.ingress only. A warning says why.
+    func testPendingLoadBalancerIPIsNotAnIngressIP() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s, namespace: n}
+        spec: {type: LoadBalancer, clusterIP: 10.0.0.20, loadBalancerIP: 20.62.20.50, ports: [{port: 80, nodePort: 30080}]}
+        status: {loadBalancer: {}}
+
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "s.yaml")
+        XCTAssertEqual(c.services.first?.loadBalancerIngressIPs, [])
+        XCTAssertTrue(c.notes.contains { $0.severity == .warning && $0.description.contains("load balancer pending") }, "\(c.notes)")
+    }
+
     func testExportFieldErrorsNameThePath() {
         let yaml = """
         apiVersion: v1

@@ -52,7 +52,12 @@ enum KubernetesExportLoader {
                 s.loadBalancerIngressIPs.append(ip)
                 if KubernetesSpecs.loadBalancerIPMode(ing["ipMode"], sink) == "Proxy" { s.loadBalancerProxyModeIPs.append(ip) }
             }
-            if s.loadBalancerIngressIPs.isEmpty, let lbip = o["spec"]?["loadBalancerIP"]?.ip(sink) { s.loadBalancerIngressIPs = [lbip] }
+            // spec.loadBalancerIP is only a request to the cloud provider: until the LB is provisioned
+            // and written to status.loadBalancer.ingress, kube-proxy (LoadBalancerVIPs reads the
+            // status only) programs nothing for it, and no Azure frontend holds it.
+            if s.loadBalancerIngressIPs.isEmpty, let requested = o["spec"]?["loadBalancerIP"], requested.scalar?.isEmpty == false {
+                sink.warning("spec.loadBalancerIP is not in status.loadBalancer.ingress (load balancer pending): no front door", at: requested)
+            }
             b.cluster.services.append(s)
         case "EndpointSlice":
             var s = EndpointSlice()
