@@ -34,6 +34,14 @@ let endpointSliceCases: [KubeProxyCase] = [
                   },
                   src: "10.224.0.20", dst: "10.224.0.5", dport: 22, proxyRule: nil,
                   delivered: ["10.224.0.5"], deliveredPort: 22),
+    KubeProxyCase(pins: "IPVS mode rejects unserved ports of every address bound to kube-ipvs0, externalIPs included (KUBE-IPVS-FILTER)",
+                  cluster: Variation.with { c in
+                      c.settings.kubeProxy.mode = .ipvs
+                      Variation.service(&c, "shop", "backend") { $0.externalIPs = [addr("10.224.0.5")] }
+                  },
+                  src: "10.224.0.20", dst: "10.224.0.5", dport: 22, verdict: .reject, proxyRule: "kube-proxy:no-service-port"),
+    KubeProxyCase(pins: "IPVS mode rejects an unserved port of a ClusterIP", cluster: Variation.with { $0.settings.kubeProxy.mode = .ipvs },
+                  src: "10.224.0.20", dst: "10.0.120.10", dport: 81, verdict: .reject, proxyRule: "kube-proxy:no-service-port"),
     KubeProxyCase(pins: "the declared port of that externalIP is still a front door (eTP Cluster: masqueraded)",
                   cluster: Variation.with { c in Variation.service(&c, "shop", "frontend") { $0.externalIPs = [addr("10.224.0.5")] } },
                   src: "10.224.0.40", dst: "10.224.0.5", dport: 80, proxyRule: "svc:shop/frontend:80",

@@ -53,9 +53,10 @@ extension CompiledCluster {
             guard serviceProxy(fd, door, &f, &d, source: source, node: node,
                                affinity: affinity, now: now, rec: &rec) else { return d }
             dnatDone = true
-        } else if fd < 0, proxy.table.clusterVIPs.find(f.dst) >= 0 {
-            // A ClusterIP on a port/protocol it does not serve: nothing answers. (An externalIP or
-            // LB IP on an undeclared port matches no kube-proxy rule and is routed on.)
+        } else if fd < 0, proxy.isUnservedServiceAddress(f.dst) {
+            // A ClusterIP on a port/protocol it does not serve: nothing answers. (In iptables and
+            // nftables modes an externalIP or LB IP on an undeclared port matches no kube-proxy
+            // rule and is routed on; IPVS binds those to kube-ipvs0 too and rejects them.)
             let v: Verdict = proxy.rejectUnservedPorts ? .reject : .drop
             d.decide(v, .serviceProxy, proxy.unservedPortRule)
             rec.add(Hop(stage: .serviceProxy, result: v == .reject ? .reject : .drop, rule: names.name(proxy.unservedPortRule),

@@ -61,9 +61,20 @@ public struct ServiceProxy: Sendable {
     /// (`cluster-ips-check`: "Drop traffic to unallocated ClusterIPs"); empty in other modes.
     public var unallocatedServiceRanges: [IPPrefix] = []
     public var unallocatedClusterIPRule: RuleID
-    /// nftables mode rejects traffic to a Service IP on a port no Service serves; iptables mode
-    /// leaves it unmatched and the packet is routed away from the node and lost (a drop).
+    /// nftables and IPVS modes reject traffic to a Service IP on a port no Service serves; iptables
+    /// mode leaves it unmatched and the packet is routed away from the node and lost (a drop).
     public var rejectUnservedPorts: Bool
+    /// IPVS mode binds every Service address (ClusterIPs, externalIPs, LB ingress IPs) to
+    /// kube-ipvs0, and KUBE-IPVS-FILTER rejects new connections to any of them on a port no Service
+    /// serves ("--ctstate NEW -m set --match-set KUBE-IPVS-IPS dst -j REJECT"); the other modes
+    /// answer for ClusterIPs only.
+    public var unservedCoversExternalAddresses = false
+
+    /// A Service address kube-proxy answers for although no front door matched (port/protocol).
+    @inline(__always)
+    public func isUnservedServiceAddress(_ dst: IPAddress) -> Bool {
+        unservedCoversExternalAddresses ? table.vips.find(dst) >= 0 : table.clusterVIPs.find(dst) >= 0
+    }
 
     public init(table: ServiceTable, masqueradeAll: Bool, seed: UInt64, rejectUnservedPorts: Bool, names: inout RuleNames) {
         self.rejectUnservedPorts = rejectUnservedPorts
