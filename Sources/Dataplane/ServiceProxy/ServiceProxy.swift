@@ -198,6 +198,13 @@ public struct ServiceProxy: Sendable {
         return ep.servingTerminating && !hasReady(sp, localTo: node)
     }
 
+    /// In the set `pick` draws from: ready (and hinted for `zone` when one applies), or — when no
+    /// endpoint is ready — serving-terminating.
+    @inline(__always)
+    static func eligible(_ e: CompiledEndpoint, ready useReady: Bool, zone: UInt64) -> Bool {
+        useReady ? (e.ready && (zone == 0 || e.zoneHints & zone != 0)) : (!e.ready && e.servingTerminating)
+    }
+
     func pick(_ sp: CompiledServicePort, localTo node: Int32, zone: UInt64 = 0, hash: UInt64) -> Int32 {
         let useReady = hasReady(sp, localTo: node)
         var n = 0
@@ -205,14 +212,14 @@ public struct ServiceProxy: Sendable {
         for i in Int(sp.endpointStart)..<end {
             let e = table.endpoints[i]
             if node >= 0 && e.node != node { continue }
-            if useReady ? (e.ready && (zone == 0 || e.zoneHints & zone != 0)) : (!e.ready && e.servingTerminating) { n += 1 }
+            if Self.eligible(e, ready: useReady, zone: zone) { n += 1 }
         }
         guard n > 0 else { return -1 }
         var k = Int(hash % UInt64(n))
         for i in Int(sp.endpointStart)..<end {
             let e = table.endpoints[i]
             if node >= 0 && e.node != node { continue }
-            guard useReady ? (e.ready && (zone == 0 || e.zoneHints & zone != 0)) : (!e.ready && e.servingTerminating) else { continue }
+            guard Self.eligible(e, ready: useReady, zone: zone) else { continue }
             if k == 0 { return Int32(i) }
             k -= 1
         }
