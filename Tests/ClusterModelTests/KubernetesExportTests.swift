@@ -327,6 +327,84 @@ final class KubernetesExportTests: XCTestCase {
         XCTAssertTrue(c.notes.contains { $0.severity == .warning && $0.description.contains("backend Service shop/api not found") })
     }
 
+    /// status.loadBalancer.ingress[].ipMode (KEP-1860): Proxy addresses are kept apart; VIP and
+    /// absent are the VIP mode kube-proxy programs; anything else is an error naming the field.
+    func testLoadBalancerIngressIPMode() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s, namespace: n}
+        spec: {type: LoadBalancer, clusterIP: 10.0.0.20, ports: [{port: 80, nodePort: 30080}]}
+        status: {loadBalancer: {ingress: [{ip: 20.62.20.40, ipMode: Proxy}, {ip: 20.62.20.41, ipMode: VIP}, {ip: 20.62.20.42}]}}
+
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "s.yaml")
+        let s = try XCTUnwrap(c.services.first)
+        XCTAssertEqual(s.loadBalancerIngressIPs, ["20.62.20.40", "20.62.20.41", "20.62.20.42"].map { IPAddress($0)! })
+        XCTAssertEqual(s.loadBalancerProxyModeIPs, [IPAddress("20.62.20.40")!])
+        let bad = yaml.replacingOccurrences(of: "ipMode: VIP", with: "ipMode: Direct")
+        XCTAssertEqual(loadErrors(bad).count, 1)
+        XCTAssertTrue(loadErrors(bad).first?.contains("expected one of VIP, Proxy") == true, "\(loadErrors(bad))")
+    }
+
+    /// EndpointSlice `hints.forZones` and Service `trafficDistribution` load; derived slices of a
+    /// PreferClose Service hint each endpoint for its own zone (endpointslice controller).
+    func testZoneHintsAndTrafficDistribution() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Node
+        metadata: {name: node-a, labels: {topology.kubernetes.io/zone: eastus-1}}
+        status: {addresses: [{type: InternalIP, address: 10.1.0.4}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: w, namespace: n, labels: {app: w}}
+        spec: {nodeName: node-a, containers: [{name: c}]}
+        status: {phase: Running, podIP: 10.1.0.5, podIPs: [{ip: 10.1.0.5}], conditions: [{type: Ready, status: "True"}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: derived, namespace: n}
+        spec: {clusterIP: 10.0.0.21, selector: {app: w}, trafficDistribution: PreferClose, ports: [{port: 80}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s, namespace: n}
+        spec: {clusterIP: 10.0.0.20, ports: [{port: 80}]}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: s-1, namespace: n, labels: {kubernetes.io/service-name: s}}
+        addressType: IPv4
+        ports: [{port: 80}]
+        endpoints:
+        - addresses: [10.1.0.5]
+          zone: eastus-1
+          hints: {forZones: [{name: eastus-1}, {name: eastus-2}]}
+
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "z.yaml")
+        XCTAssertEqual(c.services.first { $0.name == "derived" }?.trafficDistribution, "PreferClose")
+        XCTAssertEqual(c.endpointSlices.first { $0.serviceName == "s" }?.endpoints.first?.zoneHints, ["eastus-1", "eastus-2"])
+        XCTAssertEqual(c.endpointSlices.first { $0.serviceName == "derived" }?.endpoints.first?.zoneHints, ["eastus-1"])
+    }
+
+    /// A pending LoadBalancer (spec.loadBalancerIP requested, no status yet) has no ingress IP:
+    /// kube-proxy reads status.loadBalancer.ingress only. A warning says why.
+    func testPendingLoadBalancerIPIsNotAnIngressIP() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s, namespace: n}
+        spec: {type: LoadBalancer, clusterIP: 10.0.0.20, loadBalancerIP: 20.62.20.50, ports: [{port: 80, nodePort: 30080}]}
+        status: {loadBalancer: {}}
+
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "s.yaml")
+        XCTAssertEqual(c.services.first?.loadBalancerIngressIPs, [])
+        XCTAssertTrue(c.notes.contains { $0.severity == .warning && $0.description.contains("load balancer pending") }, "\(c.notes)")
+    }
+
     func testExportFieldErrorsNameThePath() {
         let yaml = """
         apiVersion: v1

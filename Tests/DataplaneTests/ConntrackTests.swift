@@ -178,7 +178,9 @@ import Testing
         let client = addr("10.224.0.20")
         t.record(client: client, servicePort: 3, endpoint: 7, now: 0, timeout: 10_800 * S)
         #expect(t.lookup(client: client, servicePort: 3, now: 10_799 * S) == 7)
-        #expect(t.lookup(client: client, servicePort: 3, now: 10_800 * S) == -1)
+        #expect(t.lookup(client: client, servicePort: 3, now: 10_800 * S) == -1, "nftables: expired at the timeout")
+        #expect(t.lookup(client: client, servicePort: 3, now: 10_800 * S, inclusive: true) == 7, "iptables xt_recent: still within --seconds")
+        #expect(t.lookup(client: client, servicePort: 3, now: 10_800 * S + 1, inclusive: true) == -1)
         #expect(t.lookup(client: client, servicePort: 4, now: 1) == -1, "per Service port")
         #expect(t.lookup(client: addr("10.224.0.21"), servicePort: 3, now: 1) == -1, "per client")
     }

@@ -190,9 +190,9 @@ let policyCases: [PolicyCase] = [
     PolicyCase(pins: "…but another node is judged like any destination",
                policies: [np("deny-both", select: sel(), types: [.Ingress, .Egress])],
                src: api, dst: "10.224.0.5", dport: 10250, verdict: .drop, policyRule: deny),
-    PolicyCase(pins: "a pod reaching itself through its Service (hairpin, masqueraded to its node) is allowed under deny-all",
+    PolicyCase(pins: "a pod reaching itself through its Service (hairpin) is allowed under deny-all: judged in FORWARD, before the masquerade to its node, as the pod itself",
                policies: [np("deny-both", select: sel(), types: [.Ingress, .Egress])],
-               src: api, dst: "10.0.80.10", dport: 80, verdict: .allow, policyRule: "platform:node-to-local-pod"),
+               src: api, dst: "10.0.80.10", dport: 80, verdict: .allow, policyRule: "platform:pod-to-itself"),
     // After translation
     PolicyCase(pins: "judged after Service DNAT: ClusterIP port 80 is allowed by a rule for target port 8080",
                policies: [np("p", ingress: [rule([pods(["app": "web"])], [port(8080)])])],

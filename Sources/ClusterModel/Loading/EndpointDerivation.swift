@@ -51,7 +51,12 @@ enum EndpointDerivation {
                 ep.serving = svc.publishNotReadyAddresses || pod.ready
                 ep.terminating = pod.terminating
                 ep.nodeName = pod.nodeName.isEmpty ? nil : pod.nodeName
-                if let z = nodeZone[pod.nodeName], !z.isEmpty { ep.zone = z }
+                if let z = nodeZone[pod.nodeName], !z.isEmpty {
+                    ep.zone = z
+                    // trafficDistribution PreferClose (endpointslice controller's trafficdist
+                    // heuristic): each endpoint with a zone is hinted for its own zone.
+                    if svc.trafficDistribution != nil { ep.zoneHints = [z] }
+                }
                 ep.podRef = pod.qualifiedName
                 if ep.ready == true { ready += 1 }
                 for family in families {

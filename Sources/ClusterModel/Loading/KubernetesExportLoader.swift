@@ -47,8 +47,17 @@ enum KubernetesExportLoader {
                 b.mark("clusterIPs", spec["clusterIPs"] ?? spec["clusterIP"])
                 b.mark("selector", spec["selector"])
             }
-            s.loadBalancerIngressIPs = (listed(o["status"]?["loadBalancer"]?["ingress"], sink)).compactMap { $0["ip"]?.ip(sink) }
-            if s.loadBalancerIngressIPs.isEmpty, let lbip = o["spec"]?["loadBalancerIP"]?.ip(sink) { s.loadBalancerIngressIPs = [lbip] }
+            for ing in listed(o["status"]?["loadBalancer"]?["ingress"], sink) {
+                guard let ip = ing["ip"]?.ip(sink) else { continue }
+                s.loadBalancerIngressIPs.append(ip)
+                if KubernetesSpecs.loadBalancerIPMode(ing["ipMode"], sink) == "Proxy" { s.loadBalancerProxyModeIPs.append(ip) }
+            }
+            // spec.loadBalancerIP is only a request to the cloud provider: until the LB is provisioned
+            // and written to status.loadBalancer.ingress, kube-proxy (LoadBalancerVIPs reads the
+            // status only) programs nothing for it, and no Azure frontend holds it.
+            if s.loadBalancerIngressIPs.isEmpty, let requested = o["spec"]?["loadBalancerIP"], requested.scalar?.isEmpty == false {
+                sink.warning("spec.loadBalancerIP is not in status.loadBalancer.ingress (load balancer pending): no front door", at: requested)
+            }
             b.cluster.services.append(s)
         case "EndpointSlice":
             var s = EndpointSlice()

@@ -96,7 +96,7 @@ enum NativeKubernetes {
 
     static func service(_ c: Cursor, into b: inout ClusterBuilder) {
         let sink = b.sink
-        let keys = ["name", "namespace", "labels", "annotations", "loadBalancerIngressIPs"] + KubernetesSpecs.serviceSpecKeys
+        let keys = ["name", "namespace", "labels", "annotations", "loadBalancerIngressIPs", "loadBalancerIPMode"] + KubernetesSpecs.serviceSpecKeys
         guard let (name, ns, o) = identity(c, kind: "Service", namespaced: true, keys: keys, sink) else { return }
         var s = Service()
         s.name = name
@@ -109,6 +109,7 @@ enum NativeKubernetes {
         b.mark("selector", o["selector"])
         // In the native format `loadBalancerIP` is the assigned ingress IP (status), for brevity.
         s.loadBalancerIngressIPs = (o["loadBalancerIngressIPs"] ?? o["loadBalancerIP"])?.ips(sink) ?? []
+        if KubernetesSpecs.loadBalancerIPMode(o["loadBalancerIPMode"], sink) == "Proxy" { s.loadBalancerProxyModeIPs = s.loadBalancerIngressIPs }
         b.cluster.services.append(s)
     }
 

@@ -58,6 +58,17 @@ extension KubernetesSpecs {
         if let a = c["allocateLoadBalancerNodePorts"] { svc.allocateLoadBalancerNodePorts = a.bool(sink) ?? true }
         if let n = c["externalName"] { svc.externalName = n.text(sink) }
         if let p = c["publishNotReadyAddresses"] { svc.publishNotReadyAddresses = p.bool(sink) ?? false }
+        if let t = c["trafficDistribution"]?.text(sink), !t.isEmpty { svc.trafficDistribution = t }
+    }
+
+    /// `status.loadBalancer.ingress[].ipMode`: `VIP` (also when absent) or `Proxy`.
+    static func loadBalancerIPMode(_ c: Cursor?, _ sink: DiagnosticSink) -> String? {
+        guard let c, let v = c.text(sink), !v.isEmpty else { return nil }
+        guard v == "VIP" || v == "Proxy" else {
+            sink.error("unknown value \"\(v)\"; expected one of VIP, Proxy", at: c)
+            return nil
+        }
+        return v
     }
 
     /// Older clusters and some docs write `Cluster`/`Local`; very old ones `Global`.
@@ -89,6 +100,9 @@ extension KubernetesSpecs {
             ep.terminating = cond["terminating"]?.bool(sink)
             ep.nodeName = e["nodeName"]?.text(sink)
             ep.zone = e["zone"]?.text(sink)
+            for z in listed(e["hints"]?["forZones"], sink) {
+                if let n = z["name"]?.text(sink), !n.isEmpty { ep.zoneHints.append(n) }
+            }
             if let p = e["pod"]?.text(sink) {
                 ep.podRef = p.contains("/") ? p : "\(slice.namespace)/\(p)"
             } else if let t = e["targetRef"], t["kind"]?.scalar == "Pod", let n = t["name"]?.scalar {

@@ -115,6 +115,9 @@ public struct Service: Sendable, Hashable {
     public var externalIPs: [IPAddress] = []
     /// `status.loadBalancer.ingress[].ip`.
     public var loadBalancerIngressIPs: [IPAddress] = []
+    /// The ingress IPs with `ipMode: Proxy` (KEP-1860, GA 1.32): the load balancer proxies to the
+    /// nodes, so kube-proxy programs no rule for the address (only `VIP`, the default, is captured).
+    public var loadBalancerProxyModeIPs: [IPAddress] = []
     public var loadBalancerSourceRanges: [IPPrefix] = []
     public var externalTrafficPolicy: TrafficPolicy = .Cluster
     public var internalTrafficPolicy: TrafficPolicy = .Cluster
@@ -125,11 +128,22 @@ public struct Service: Sendable, Hashable {
     public var allocateLoadBalancerNodePorts: Bool = true
     /// `publishNotReadyAddresses`: the endpoint-slice controller marks every endpoint ready.
     public var publishNotReadyAddresses: Bool = false
+    /// `spec.trafficDistribution` (`PreferClose`, …): kube-proxy honours EndpointSlice zone hints.
+    public var trafficDistribution: String?
     public var externalName: String?
     public var source: SourceLocation?
     public init() {}
 
     public var qualifiedName: String { "\(namespace)/\(name)" }
+
+    /// kube-proxy's canUseTopology precondition (pkg/proxy/topology.go): zone hints are honoured
+    /// when `trafficDistribution` is set or the `service.kubernetes.io/topology-mode` (formerly
+    /// `topology-aware-hints`) annotation is `Auto`.
+    public var usesTopologyHints: Bool {
+        if let t = trafficDistribution, !t.isEmpty { return true }
+        let mode = annotations["service.kubernetes.io/topology-mode"] ?? annotations["service.kubernetes.io/topology-aware-hints"]
+        return mode == "Auto" || mode == "auto"
+    }
     /// `service.beta.kubernetes.io/azure-load-balancer-internal: "true"`.
     public var isInternalLoadBalancer: Bool {
         annotations["service.beta.kubernetes.io/azure-load-balancer-internal"]?.lowercased() == "true"
@@ -144,6 +158,8 @@ public struct Endpoint: Sendable, Hashable {
     public var terminating: Bool?
     public var nodeName: String?
     public var zone: String?
+    /// `hints.forZones[].name`: the zones whose nodes should use this endpoint (topology-aware routing).
+    public var zoneHints: [String] = []
     /// `targetRef` of kind Pod: "namespace/name".
     public var podRef: String?
     public init() {}

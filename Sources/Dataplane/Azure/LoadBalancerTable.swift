@@ -95,6 +95,12 @@ extension AzureNetwork {
                     rule.proto = p.proto == .udp ? "Udp" : "Tcp"
                     rule.frontendPort = p.port
                     rule.backendPort = p.port
+                    // ipMode Proxy: the LB proxies rather than delivering the VIP (kube-proxy has no
+                    // rule for it), so the synthesized rule sends to the node's NodePort instead.
+                    if svc.loadBalancerProxyModeIPs.contains(ip) {
+                        rule.enableFloatingIP = false
+                        rule.backendPort = p.nodePort ?? p.port
+                    }
                     // cloud-provider-azure: sessionAffinity ClientIP → loadDistribution SourceIP.
                     if svc.sessionAffinityClientIP { rule.loadDistribution = "SourceIP" }
                     // §3.4: UDP Cluster services get no probe.
@@ -111,7 +117,6 @@ extension AzureNetwork {
 
     mutating func compileLoadBalancers(_ cluster: Cluster, names: inout RuleNames) {
         let nodeIndex = Dictionary(cluster.nodes.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
-        let podNode = Dictionary(cluster.pods.flatMap { p in p.ips.map { ($0, p.nodeName) } }, uniquingKeysWith: { a, _ in a })
         for lb in cluster.loadBalancers + AzureNetwork.synthesizedLoadBalancers(cluster) {
             for fe in lb.frontends {
                 let start = lbRules.count
@@ -141,8 +146,10 @@ extension AzureNetwork {
                     if let svc, svc.externalTrafficPolicy == .Local {
                         var set = Set<String>()
                         for slice in cluster.endpointSlices where slice.namespace == svc.namespace && slice.serviceName == svc.name {
+                            // kube-proxy's health server counts local ready endpoints, local meaning
+                            // `nodeName` is this node (LocalReadyEndpoints / EndpointSliceCache.isLocal).
                             for ep in slice.endpoints where ep.isReady {
-                                if let n = ep.nodeName { set.insert(n) } else if let a = ep.addresses.first, let n = podNode[a] { set.insert(n) }
+                                if let n = ep.nodeName { set.insert(n) }
                             }
                         }
                         localNodes = set

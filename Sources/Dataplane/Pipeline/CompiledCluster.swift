@@ -44,9 +44,12 @@ public final class CompiledCluster: @unchecked Sendable {
         let topology = Topology(cluster)
         self.topology = topology
         let table = ServiceTable(cluster, topology: topology, names: &names)
-        proxy = ServiceProxy(table: table, masqueradeAll: cluster.settings.kubeProxy.masqueradeAll,
-                             seed: cluster.settings.kubeProxy.seed,
-                             rejectUnservedPorts: cluster.settings.kubeProxy.mode == .nftables, names: &names)
+        var proxy = ServiceProxy(table: table, masqueradeAll: cluster.settings.kubeProxy.masqueradeAll,
+                                 seed: cluster.settings.kubeProxy.seed,
+                                 rejectUnservedPorts: cluster.settings.kubeProxy.mode != .iptables, names: &names)
+        proxy.unservedCoversExternalAddresses = cluster.settings.kubeProxy.mode == .ipvs
+        if cluster.settings.kubeProxy.mode == .nftables { proxy.unallocatedServiceRanges = cluster.settings.serviceCIDRs }
+        self.proxy = proxy
         policies = PolicySet(cluster, names: &names)
         azure = AzureNetwork.compile(cluster, names: &names)
         settings = cluster.settings

@@ -31,7 +31,8 @@ extension CompiledCluster {
     func serviceProxy(_ fd: Int32, _ door: FrontDoor, _ f: inout FlowKey, _ d: inout FlowDecision, source: ProxySource, node: Int32,
                       affinity: AffinityTable, now: Int64, rec: inout HopRecorder) -> Bool {
         let sp = proxy.table.servicePorts[Int(door.servicePort)]
-        let remembered = sp.affinity ? affinity.lookup(client: f.src, servicePort: door.servicePort, now: now) : -1
+        let remembered = sp.affinity ? affinity.lookup(client: f.src, servicePort: door.servicePort, now: now,
+                                                       inclusive: settings.kubeProxy.mode == .iptables) : -1
         let pd = proxy.decide(fd, door: door, flow: f, source: source, node: node, affinityEndpoint: remembered)
         switch pd.action {
         case .reject, .drop:
@@ -110,10 +111,14 @@ extension CompiledCluster {
 
     /// The packet is on `node` (or outside every node when -1): kube-proxy for front doors not yet
     /// translated, a further Azure leg when the endpoint is elsewhere, then NetworkPolicy ingress.
+    /// `policySource`: the source NetworkPolicy judges when kube-proxy on this node masqueraded a
+    /// packet to a local endpoint — the pre-SNAT one, since MASQUERADE runs in POSTROUTING, after
+    /// the FORWARD chain where Azure NPM and Calico enforce policy.
     func arrive(_ flow: FlowKey, at node: Int32, d dIn: FlowDecision, input: FlowInput, affinity: AffinityTable,
-                now: Int64, rec: inout HopRecorder, dnatDone: Bool = false) -> FlowDecision {
+                now: Int64, rec: inout HopRecorder, dnatDone: Bool = false, policySource: IPAddress? = nil) -> FlowDecision {
         var f = flow
         var d = dIn
+        var policySrc = policySource
         if d.node < 0 { d.node = node }
         if node < 0 {
             d.delivered = f
@@ -125,8 +130,10 @@ extension CompiledCluster {
                 let srcNode = topology.node(f.src)
                 let source = ProxySource(fromPodNetwork: topology.isPodNetwork(f.src), fromThisNode: srcNode == node,
                                          pod: topology.pod(f.src))
+                let beforeProxy = f.src
                 guard serviceProxy(fd, door, &f, &d, source: source, node: node,
                                    affinity: affinity, now: now, rec: &rec) else { return d }
+                policySrc = beforeProxy
                 let dst = topology.place(f.dst)
                 let target: Int32 = dst.kind == .pod ? dst.node : (dst.kind == .node ? dst.index : -1)
                 if target != node {
@@ -142,19 +149,20 @@ extension CompiledCluster {
             let pod = dst.index
             d.namespace = dst.namespace
             let podNode = dst.node
+            let src = policySrc ?? f.src
             // The node reaching its own pods (kubelet probes) is allowed by every engine AKS ships.
-            if podNode >= 0, topology.node(f.src) == podNode {
+            if podNode >= 0, topology.node(src) == podNode {
                 d.pass(.networkPolicy, nodeLocal)
                 rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(nodeLocal),
                             detail: "from node \(nodeName(podNode)) to its own pod \(topology.podNames[Int(pod)]): always allowed (kubelet probes)"))
-            } else if topology.pod(f.src) == pod, policies.enforced {
+            } else if topology.pod(src) == pod, policies.enforced {
                 // "a pod cannot block access to itself" (kubernetes.io "Network Policies").
                 d.pass(.networkPolicy, podSelf)
                 rec.add(Hop(stage: .networkPolicy, result: .allow, rule: names.name(podSelf),
                             detail: "ingress of \(topology.podNames[Int(pod)]) from itself: always allowed (a pod cannot block access to itself)"))
             } else {
-                let srcPod = topology.pod(f.src)
-                let peer = PolicyPeer(ip: f.src, pod: srcPod, isClusterAddress: srcPod >= 0 || topology.node(f.src) >= 0)
+                let srcPod = topology.pod(src)
+                let peer = PolicyPeer(ip: src, pod: srcPod, isClusterAddress: srcPod >= 0 || topology.node(src) >= 0)
                 guard networkPolicy(ingress: true, subject: pod, peer: peer, dstPod: pod, f, &d, &rec) else { return d }
             }
         }

@@ -45,6 +45,7 @@ extension CompiledCluster {
         // kube-proxy on the sending node. NodePorts match only this node's addresses
         // (`-m addrtype --dst-type LOCAL`); a NodePort of another node is handled there.
         var dnatDone = false
+        let beforeProxy = f.src
         let (fd, door) = proxy.table.frontDoorEntry(f.dst, f.dstPort, f.proto)
         if fd >= 0, door.kind != .nodePort || door.node == node {
             let source = ProxySource(fromPodNetwork: srcPod >= 0 || topology.isPodNetwork(f.src),
@@ -52,12 +53,21 @@ extension CompiledCluster {
             guard serviceProxy(fd, door, &f, &d, source: source, node: node,
                                affinity: affinity, now: now, rec: &rec) else { return d }
             dnatDone = true
-        } else if fd < 0, proxy.table.vips.find(f.dst) >= 0 {
-            // A Service IP on a port/protocol it does not serve: nothing answers.
+        } else if fd < 0, proxy.isUnservedServiceAddress(f.dst) {
+            // A ClusterIP on a port/protocol it does not serve: nothing answers. (In iptables and
+            // nftables modes an externalIP or LB IP on an undeclared port matches no kube-proxy
+            // rule and is routed on; IPVS binds those to kube-ipvs0 too and rejects them.)
             let v: Verdict = proxy.rejectUnservedPorts ? .reject : .drop
             d.decide(v, .serviceProxy, proxy.unservedPortRule)
             rec.add(Hop(stage: .serviceProxy, result: v == .reject ? .reject : .drop, rule: names.name(proxy.unservedPortRule),
                         detail: "\(f.dst) is a Service address but no Service serves \(f.proto)\(f.proto.hasPorts ? " port \(f.dstPort)" : "") on it"))
+            return d
+        } else if fd < 0, proxy.isUnallocatedClusterIP(f.dst) {
+            // nftables mode's cluster-ips-check: "Drop traffic to unallocated ClusterIPs" (an
+            // address of the service CIDR no Service holds); iptables mode routes it on.
+            d.decide(.drop, .serviceProxy, proxy.unallocatedClusterIPRule)
+            rec.add(Hop(stage: .serviceProxy, result: .drop, rule: names.name(proxy.unallocatedClusterIPRule),
+                        detail: "\(f.dst) is in the service CIDR but no Service holds it: nftables kube-proxy drops it"))
             return d
         }
 
@@ -81,7 +91,9 @@ extension CompiledCluster {
         // Same node: delivered over the node's bridge/veth, never touching Azure.
         let local = (dst.kind == .pod && dst.node == node) || (dst.kind == .node && dst.index == node)
         if local {
-            return arrive(f, at: node, d: d, input: input, affinity: affinity, now: now, rec: &rec, dnatDone: true)
+            // A kube-proxy masquerade on this node happens after the FORWARD-chain policy check.
+            return arrive(f, at: node, d: d, input: input, affinity: affinity, now: now, rec: &rec, dnatDone: true,
+                          policySource: beforeProxy)
         }
 
         // Node SNAT by network plugin for pod traffic leaving the node with its pod address.

@@ -57,17 +57,41 @@ public struct ServiceProxy: Sendable {
     public var seed: UInt64
     public var lbSourceRangeRule: RuleID
     public var unservedPortRule: RuleID
-    /// nftables mode rejects traffic to a Service IP on a port no Service serves; iptables mode
-    /// leaves it unmatched and the packet is routed away from the node and lost (a drop).
+    /// nftables mode only: the service CIDRs, whose addresses no Service holds are dropped
+    /// (`cluster-ips-check`: "Drop traffic to unallocated ClusterIPs"); empty in other modes.
+    public var unallocatedServiceRanges: [IPPrefix] = []
+    public var unallocatedClusterIPRule: RuleID
+    /// nftables and IPVS modes reject traffic to a Service IP on a port no Service serves; iptables
+    /// mode leaves it unmatched and the packet is routed away from the node and lost (a drop).
     public var rejectUnservedPorts: Bool
+    /// IPVS mode binds every Service address (ClusterIPs, externalIPs, LB ingress IPs) to
+    /// kube-ipvs0, and KUBE-IPVS-FILTER rejects new connections to any of them on a port no Service
+    /// serves ("--ctstate NEW -m set --match-set KUBE-IPVS-IPS dst -j REJECT"); the other modes
+    /// answer for ClusterIPs only.
+    public var unservedCoversExternalAddresses = false
+
+    /// A Service address kube-proxy answers for although no front door matched (port/protocol).
+    @inline(__always)
+    public func isUnservedServiceAddress(_ dst: IPAddress) -> Bool {
+        unservedCoversExternalAddresses ? table.vips.find(dst) >= 0 : table.clusterVIPs.find(dst) >= 0
+    }
 
     public init(table: ServiceTable, masqueradeAll: Bool, seed: UInt64, rejectUnservedPorts: Bool, names: inout RuleNames) {
         self.rejectUnservedPorts = rejectUnservedPorts
         self.unservedPortRule = names.intern("kube-proxy:no-service-port")
+        self.unallocatedClusterIPRule = names.intern("kube-proxy:unallocated-cluster-ip")
         self.table = table
         self.masqueradeAll = masqueradeAll
         self.seed = seed
         self.lbSourceRangeRule = names.intern("kube-proxy:loadBalancerSourceRanges")
+    }
+
+    /// nftables mode: `dst` lies in a service CIDR but is no ClusterIP (checked after the front-door
+    /// and ClusterIP lookups failed).
+    @inline(__always)
+    public func isUnallocatedClusterIP(_ dst: IPAddress) -> Bool {
+        for r in unallocatedServiceRanges where r.contains(dst) { return true }
+        return false
     }
 
     /// Decides for a packet to front door `fd` handled on `node`. `affinityEndpoint` is a still-valid
@@ -124,14 +148,19 @@ public struct ServiceProxy: Sendable {
             d.reason = door.kind == .clusterIP ? .noLocalEndpointsInternal : .noLocalEndpointsExternal
             return d
         }
-        if affinityEndpoint >= 0, isUsable(affinityEndpoint, sp, localTo: local) {
+        // Topology-aware routing (kube-proxy's canUseTopology, pkg/proxy/topology.go) narrows the
+        // cluster-wide ready endpoints to those hinted for this node's zone — when the Service asks
+        // for hints, every ready endpoint has some and one is for this zone; never for Local policy.
+        var zone: UInt64 = 0
+        if local < 0, node >= 0, Int(node) < table.nodeZoneBits.count { zone = sp.topologyZones & table.nodeZoneBits[Int(node)] }
+        if affinityEndpoint >= 0, isUsable(affinityEndpoint, sp, localTo: local, zone: zone) {
             d.endpoint = affinityEndpoint
         } else {
             // Deterministic replacement of kube-proxy's random choice: ClientIP affinity hashes the
             // client address, otherwise the original 5-tuple; both mixed with the seed (EndpointChoice).
             let h = sp.affinity ? EndpointChoice.hash(client: flow.src, seed: seed)
                                 : EndpointChoice.hash(flow: flow, seed: seed)
-            d.endpoint = pick(sp, localTo: local, hash: h)
+            d.endpoint = pick(sp, localTo: local, zone: zone, hash: h)
         }
         if d.endpoint >= 0, source.pod >= 0, table.endpoints[Int(d.endpoint)].pod == source.pod, !d.masquerade {
             d.masquerade = true; d.reason = .hairpin
@@ -159,23 +188,38 @@ public struct ServiceProxy: Sendable {
         return false
     }
 
-    func isUsable(_ e: Int32, _ sp: CompiledServicePort, localTo node: Int32) -> Bool {
+    /// `zone` (a zone bit, 0 = none): ready endpoints must be hinted for it. A zone is only passed
+    /// when some ready endpoint is, so the ready set stays non-empty.
+    func isUsable(_ e: Int32, _ sp: CompiledServicePort, localTo node: Int32, zone: UInt64 = 0) -> Bool {
         guard e >= sp.endpointStart, e < sp.endpointStart + sp.endpointCount else { return false }
         let ep = table.endpoints[Int(e)]
         if node >= 0 && ep.node != node { return false }
-        return ep.ready || (ep.servingTerminating && !hasReady(sp, localTo: node))
+        if ep.ready { return zone == 0 || ep.zoneHints & zone != 0 }
+        return ep.servingTerminating && !hasReady(sp, localTo: node)
     }
 
-    func pick(_ sp: CompiledServicePort, localTo node: Int32, hash: UInt64) -> Int32 {
+    /// In the set `pick` draws from: ready (and hinted for `zone` when one applies), or — when no
+    /// endpoint is ready — serving-terminating.
+    @inline(__always)
+    static func eligible(_ e: CompiledEndpoint, ready useReady: Bool, zone: UInt64) -> Bool {
+        useReady ? (e.ready && (zone == 0 || e.zoneHints & zone != 0)) : (!e.ready && e.servingTerminating)
+    }
+
+    func pick(_ sp: CompiledServicePort, localTo node: Int32, zone: UInt64 = 0, hash: UInt64) -> Int32 {
         let useReady = hasReady(sp, localTo: node)
-        let n = usableCount(sp, localTo: node)
-        guard n > 0 else { return -1 }
-        var k = Int(hash % UInt64(n))
+        var n = 0
         let end = Int(sp.endpointStart + sp.endpointCount)
         for i in Int(sp.endpointStart)..<end {
             let e = table.endpoints[i]
             if node >= 0 && e.node != node { continue }
-            guard useReady ? e.ready : (!e.ready && e.servingTerminating) else { continue }
+            if Self.eligible(e, ready: useReady, zone: zone) { n += 1 }
+        }
+        guard n > 0 else { return -1 }
+        var k = Int(hash % UInt64(n))
+        for i in Int(sp.endpointStart)..<end {
+            let e = table.endpoints[i]
+            if node >= 0 && e.node != node { continue }
+            guard Self.eligible(e, ready: useReady, zone: zone) else { continue }
             if k == 0 { return Int32(i) }
             k -= 1
         }

@@ -9,10 +9,12 @@ public struct CompiledEndpoint: Sendable {
     public var port: UInt16
     /// Index of the backing pod, or -1 (endpoints without a pod, e.g. a VM).
     public var pod: Int32
-    /// Node index from `nodeName` (or the pod's node), -1 when unknown.
+    /// Node index from `nodeName` (kube-proxy's locality), -1 when absent or unknown.
     public var node: Int32
     public var ready: Bool
     public var servingTerminating: Bool
+    /// `hints.forZones` as bits of `ServiceTable.zoneIndex` (0: no hints).
+    public var zoneHints: UInt64 = 0
     /// `svc:<ns>/<name>:<port>@<ip>:<port>`: counts connections per endpoint.
     public var rule: RuleID = .none
 }
@@ -36,6 +38,9 @@ public struct CompiledServicePort: Sendable {
     public var dnatRule: RuleID
     public var noEndpointsRule: RuleID
     public var noLocalEndpointsRule: RuleID
+    /// Topology-aware routing: the zones (bits) some ready endpoint is hinted for, when the
+    /// Service asks for hints and every ready endpoint carries some; 0 = cluster-wide choice.
+    public var topologyZones: UInt64 = 0
 }
 
 /// How a front door was reached (kube-proxy's chains differ per kind).
@@ -89,15 +94,24 @@ public struct ServiceTable: Sendable {
     /// Per `sourceRanges` entry, per node: some range contains the node's primary address
     /// (kube-proxy's `allowFromNode`).
     public var sourceRangesCoverNodes: [[Bool]] = []
+    /// Per node: the bit of its zone (`topology.kubernetes.io/zone`) among the zones the cluster
+    /// names (nodes first, then hints; the first 64), 0 when it has none.
+    public var nodeZoneBits: [UInt64] = []
     public var byAddress = LookupTable<FrontDoorKey>(capacity: 16)
     /// Every address that is some front door (for placement: "service address").
     public var vips = LookupTable<IPAddress>(capacity: 16)
+    /// The ClusterIPs only: kube-proxy answers for unserved ports of these (nftables mode's
+    /// `cluster-ips` set: "Reject traffic to invalid ports of ClusterIPs"; iptables mode loses
+    /// them). An externalIP or LB ingress IP on a port no Service declares matches no rule at all
+    /// and is routed like any other packet (it may be a real host's address).
+    public var clusterVIPs = LookupTable<IPAddress>(capacity: 16)
 
     public init() {}
 
     public init(_ cluster: Cluster, topology: Topology, names: inout RuleNames) {
         byAddress = LookupTable(capacity: cluster.services.count * 4 + 16)
         vips = LookupTable(capacity: cluster.services.count * 2 + 16)
+        clusterVIPs = LookupTable(capacity: cluster.services.count * 2 + 16)
         var podByName: [String: Int32] = [:]
         for (i, p) in cluster.pods.enumerated() { podByName[p.qualifiedName] = Int32(i) }
         var nodeByName: [String: Int32] = [:]
@@ -110,6 +124,12 @@ public struct ServiceTable: Sendable {
         }
 
         serviceNames = cluster.services.map(\.qualifiedName)
+        var zoneIndex: [String: Int] = [:]
+        for z in cluster.nodes.map(\.zone) + cluster.endpointSlices.flatMap({ $0.endpoints.flatMap(\.zoneHints) })
+        where !z.isEmpty && zoneIndex[z] == nil && zoneIndex.count < 64 {
+            zoneIndex[z] = zoneIndex.count
+        }
+        nodeZoneBits = cluster.nodes.map { n in zoneIndex[n.zone].map { UInt64(1) << UInt64($0) } ?? 0 }
         for (si, svc) in cluster.services.enumerated() {
             // ExternalName: DNS only, no data-plane entry; headless: no VIP (clients use pod IPs).
             if svc.type == .ExternalName || svc.headless { continue }
@@ -128,8 +148,10 @@ public struct ServiceTable: Sendable {
                 guard sp.port > 0, sp.port <= 65535 else { continue }
                 for v6 in [false, true] {
                     let families = svc.clusterIPs.filter { $0.isIPv4 != v6 }
-                    let externals = (svc.externalIPs + (svc.type == .LoadBalancer ? svc.loadBalancerIngressIPs : []))
-                        .filter { $0.isIPv4 != v6 }
+                    // LB ingress IPs with ipMode Proxy get no rule (kube-proxy's LoadBalancerVIPs
+                    // keeps `proxyutil.IsVIPMode` ones only): the LB forwards to the nodes itself.
+                    let lbVIPs = svc.type == .LoadBalancer ? svc.loadBalancerIngressIPs.filter { !svc.loadBalancerProxyModeIPs.contains($0) } : []
+                    let externals = (svc.externalIPs + lbVIPs).filter { $0.isIPv4 != v6 }
                     // A family is served when it has a VIP: a ClusterIP, an external address, or a
                     // NodePort on a node address of that family (exports may omit the ClusterIP).
                     // allocateLoadBalancerNodePorts: false only stops the API server allocating
@@ -141,8 +163,12 @@ public struct ServiceTable: Sendable {
                     guard !families.isEmpty || !externals.isEmpty || nodeFamily else { continue }
                     let start = Int32(endpoints.count)
                     let label = "\(svc.qualifiedName):\(sp.port)"
+                    var topologyZones: UInt64 = 0
+                    var everyReadyHinted = true
                     for var e in ServiceTable.endpoints(for: svc, port: sp, v6: v6, slices: slices, cluster: cluster,
-                                                        topology: topology, podByName: podByName, nodeByName: nodeByName) {
+                                                        topology: topology, podByName: podByName, nodeByName: nodeByName,
+                                                        zoneIndex: zoneIndex) {
+                        if e.ready { topologyZones |= e.zoneHints; everyReadyHinted = everyReadyHinted && e.zoneHints != 0 }
                         e.rule = names.intern("svc:\(label)@\(e.ip.isIPv4 ? "\(e.ip)" : "[\(e.ip)]"):\(e.port)")
                         endpoints.append(e)
                     }
@@ -158,14 +184,15 @@ public struct ServiceTable: Sendable {
                         sourceRanges: ranges,
                         dnatRule: names.intern("svc:\(label)"),
                         noEndpointsRule: names.intern("kube-proxy:no-endpoints:\(label)"),
-                        noLocalEndpointsRule: names.intern("kube-proxy:no-local-endpoints:\(label)")))
+                        noLocalEndpointsRule: names.intern("kube-proxy:no-local-endpoints:\(label)"),
+                        topologyZones: svc.usesTopologyHints && everyReadyHinted ? topologyZones : 0))
                     func add(_ ip: IPAddress, _ port: Int, _ kind: FrontDoorKind, node: Int32 = -1) {
                         guard port > 0, port <= 65535 else { return }
                         let door = FrontDoor(servicePort: spIndex, kind: kind, node: node)
                         byAddress.insert(FrontDoorKey(ip: ip, port: UInt16(port), proto: sp.proto), Int32(frontDoors.count), aux: door.packed)
                         frontDoors.append(door)
                     }
-                    for ip in families { add(ip, sp.port, .clusterIP); vips.insert(ip, spIndex) }
+                    for ip in families { add(ip, sp.port, .clusterIP); vips.insert(ip, spIndex); clusterVIPs.insert(ip, spIndex) }
                     for ip in externals {
                         let kind: FrontDoorKind = svc.loadBalancerIngressIPs.contains(ip) && !svc.externalIPs.contains(ip)
                             ? .loadBalancer : .externalIP
@@ -189,21 +216,37 @@ public struct ServiceTable: Sendable {
     /// name and protocol), or — when the model has no slice for a selector Service — derived from the
     /// ready pods the selector matches, as the EndpointSlice controller would.
     static func endpoints(for svc: Service, port sp: ServicePort, v6: Bool, slices: [EndpointSlice], cluster: Cluster,
-                          topology: Topology, podByName: [String: Int32], nodeByName: [String: Int32]) -> [CompiledEndpoint] {
+                          topology: Topology, podByName: [String: Int32], nodeByName: [String: Int32],
+                          zoneIndex: [String: Int]) -> [CompiledEndpoint] {
         var out: [CompiledEndpoint] = []
         if !slices.isEmpty {
+            // kube-proxy's EndpointSliceCache.addEndpoints (pkg/proxy/endpointslicecache.go):
+            // - only `addresses[0]` is used ("No semantics are defined for additional addresses
+            //   beyond the first, and kube-proxy does not look at them", discovery/v1 API), and an
+            //   endpoint whose first address is of the other family is skipped;
+            // - an endpoint is local only when its `nodeName` names the node (`isLocal`): a
+            //   hand-written endpoint without nodeName is local nowhere, whatever pod owns the address;
+            // - the same IP:port in several slices is one endpoint (the set is keyed by it; a
+            //   local copy is preferred).
+            var seen: [IPPort: Int] = [:]
             for s in slices where (s.addressType == "IPv6") == v6 && s.addressType != "FQDN" {
                 guard let p = s.ports.first(where: { $0.name == sp.name && $0.proto == sp.proto }),
                       p.port > 0, p.port <= 65535 else { continue }
                 for e in s.endpoints {
-                    for a in e.addresses where a.isIPv4 != v6 {
-                        var pod: Int32 = e.podRef.flatMap { podByName[$0] } ?? -1
-                        if pod < 0 { pod = topology.pod(a) }
-                        var node: Int32 = e.nodeName.flatMap { nodeByName[$0] } ?? -1
-                        if node < 0 && pod >= 0 { node = topology.pods[Int(pod)].node }
-                        out.append(CompiledEndpoint(ip: a, port: UInt16(p.port), pod: pod, node: node, ready: e.isReady,
-                                                    servingTerminating: e.isServing && e.isTerminating))
+                    guard let a = e.addresses.first, a.isIPv4 != v6 else { continue }
+                    var pod: Int32 = e.podRef.flatMap { podByName[$0] } ?? -1
+                    if pod < 0 { pod = topology.pod(a) }
+                    let node: Int32 = e.nodeName.flatMap { nodeByName[$0] } ?? -1
+                    var ep = CompiledEndpoint(ip: a, port: UInt16(p.port), pod: pod, node: node, ready: e.isReady,
+                                              servingTerminating: e.isServing && e.isTerminating)
+                    for z in e.zoneHints { if let i = zoneIndex[z] { ep.zoneHints |= UInt64(1) << UInt64(i) } }
+                    let key = IPPort(ip: a, port: UInt16(p.port))
+                    if let i = seen[key] {
+                        if out[i].node < 0 && node >= 0 { out[i] = ep }
+                        continue
                     }
+                    seen[key] = out.count
+                    out.append(ep)
                 }
             }
             return out

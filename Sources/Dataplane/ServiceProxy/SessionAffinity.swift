@@ -25,10 +25,14 @@ public struct AffinityTable: Sendable {
         Int(truncatingIfNeeded: client.mix ^ UInt64(UInt32(bitPattern: sp)) &* 0x9E37_79B9_7F4A_7C15) & mask
     }
 
-    /// The remembered endpoint, or -1 when none or expired.
-    public func lookup(client: IPAddress, servicePort sp: Int32, now: Int64) -> Int32 {
+    /// The remembered endpoint, or -1 when none or expired. `inclusive`: the choice still holds
+    /// exactly `timeoutSeconds` after it was set — iptables mode's `-m recent --rcheck --seconds N`
+    /// skips a stamp only when `time_after(now - N, stamp)` (net/netfilter/xt_recent.c). nftables
+    /// mode's affinity set elements are expired once `now >= expiration` (nft_set_elem_expired).
+    public func lookup(client: IPAddress, servicePort sp: Int32, now: Int64, inclusive: Bool = false) -> Int32 {
         let s = slots[index(client, sp)]
-        return s.servicePort == sp && s.client == client && s.expires > now ? s.endpoint : -1
+        guard s.servicePort == sp && s.client == client else { return -1 }
+        return s.expires > now || (inclusive && s.expires == now) ? s.endpoint : -1
     }
 
     public mutating func record(client: IPAddress, servicePort sp: Int32, endpoint: Int32, now: Int64, timeout: Int64) {
