@@ -1,3 +1,4 @@
+import CPrefetch
 import ClusterModel
 import NetworkAddress
 import PacketWire
@@ -258,6 +259,15 @@ public struct AzureNetwork: Sendable {
     func host(_ ip: IPAddress) -> HostEntry? {
         let i = hostIndex.find(ip)
         return i >= 0 ? hosts[Int(i)] : nil
+    }
+
+    /// Starts fetching the host entry of `ip`, a second-level lookup: the index slot is read now
+    /// (the caller fetched it earlier, so it should be cached) and the entry it names is fetched
+    /// while the walk does other work before `host(ip)` reads it.
+    @inline(__always)
+    func prefetchHost(_ ip: IPAddress) {
+        let i = hostIndex.find(ip)
+        if i >= 0 { hosts.withUnsafeBufferPointer { if let b = $0.baseAddress { akssim_prefetch(b + Int(i)) } } }
     }
 
     @inline(__always)

@@ -44,6 +44,10 @@ extension CompiledCluster {
             return false
         case .dnat:
             let ep = proxy.table.endpoints[Int(pd.endpoint)]
+            // The endpoint's placement (read next, for NetworkPolicy) and its Azure host slot
+            // (read when the packet is delivered): fetched together now that the address is known.
+            topology.podByIP.prefetch(ep.ip)
+            azure.hostIndex.prefetch(ep.ip)
             let before = f
             f.dst = ep.ip
             f.dstPort = ep.port

@@ -21,6 +21,8 @@ extension CompiledCluster {
         var f = input.flow
         var d = FlowDecision(flow: f)
         let src = topology.place(f.src)
+        // The source's Azure host entry (its slot was fetched with the packet's first lookups).
+        azure.prefetchHost(f.src)
         var node: Int32 = -1
         var srcPod: Int32 = -1
         switch src.kind {
@@ -47,6 +49,7 @@ extension CompiledCluster {
         var dnatDone = false
         let beforeProxy = f.src
         let (fd, door) = proxy.table.frontDoorEntry(f.dst, f.dstPort, f.proto)
+        if fd >= 0 { proxy.table.prefetchServicePort(door.servicePort) }
         if fd >= 0, door.kind != .nodePort || door.node == node {
             let source = ProxySource(fromPodNetwork: srcPod >= 0 || topology.isPodNetwork(f.src),
                                      fromThisNode: src.kind == .node && src.index == node, pod: srcPod)
@@ -104,6 +107,8 @@ extension CompiledCluster {
             rec.add(Hop(stage: .snat, result: .nat, rule: names.name(masquerade),
                         detail: "\(before) → \(a) (\(masqueradeReason))"))
         }
+        // The destination's Azure host entry, read at delivery after the source side's NSGs and routes.
+        azure.prefetchHost(f.dst)
         guard let landed = cross(&f, &d, input, &rec) else { return d }
         return arrive(f, at: landing(f, input, azure: landed), d: d, input: input, affinity: affinity, now: now, rec: &rec,
                       dnatDone: dnatDone)

@@ -1,3 +1,4 @@
+import CPrefetch
 import ClusterModel
 import NetworkAddress
 
@@ -90,6 +91,10 @@ public struct ServiceTable: Sendable {
     /// `<namespace>/<name>` per `CompiledServicePort.service` (index into the cluster's Services).
     public var serviceNames: [String] = []
     public var endpoints: [CompiledEndpoint] = []
+    /// `servicePorts[i].endpointStart` again, in a compact array (4 bytes per service port, cache
+    /// resident where `servicePorts` is not): a front door's endpoints can be fetched together with
+    /// its service port instead of after it (`prefetchServicePort`).
+    public var endpointStarts: [Int32] = []
     public var sourceRanges: [[IPPrefix]] = []
     /// Per `sourceRanges` entry, per node: some range contains the node's primary address
     /// (kube-proxy's `allowFromNode`).
@@ -173,6 +178,7 @@ public struct ServiceTable: Sendable {
                         endpoints.append(e)
                     }
                     let spIndex = Int32(servicePorts.count)
+                    endpointStarts.append(start)
                     servicePorts.append(CompiledServicePort(
                         service: Int32(si),
                         port: UInt16(sp.port), proto: sp.proto,
@@ -278,6 +284,25 @@ public struct ServiceTable: Sendable {
 
     public func frontDoor(_ ip: IPAddress, _ port: UInt16, _ proto: IPProtocol) -> Int32 {
         byAddress.find(FrontDoorKey(ip: ip, port: port, proto: proto))
+    }
+
+    /// Starts fetching a front door's service port and its first endpoints, both needed next.
+    @inline(__always)
+    func prefetchServicePort(_ sp: Int32) {
+        guard sp >= 0, Int(sp) < endpointStarts.count else { return }
+        servicePorts.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            let at = UnsafeRawPointer(base + Int(sp))
+            akssim_prefetch(at)
+            akssim_prefetch(at + (MemoryLayout<CompiledServicePort>.size - 1))
+        }
+        let start = Int(endpointStarts[Int(sp)])
+        endpoints.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress, start < b.count else { return }
+            let at = UnsafeRawPointer(base + start)
+            akssim_prefetch(at)
+            akssim_prefetch(at + (MemoryLayout<CompiledEndpoint>.size - 1))
+        }
     }
 
     /// The front door at (address, port, protocol) with its description from the same table slot;
