@@ -27,6 +27,8 @@ public final class CompiledCluster: @unchecked Sendable {
     public let podToLocalNode: RuleID
     public let linkLocal: RuleID
     public let masquerade: RuleID
+    /// Loopback, martian, multicast, broadcast, link-local, reserved and WireServer decisions.
+    public let specialRules: SpecialAddressRules
     /// `decode:<reason>` per MalformedReason raw value.
     public let decodeRules: [RuleID]
 
@@ -40,6 +42,7 @@ public final class CompiledCluster: @unchecked Sendable {
         podToLocalNode = names.intern("platform:pod-to-local-node")
         linkLocal = names.intern("platform:link-local")
         masquerade = names.intern("snat:node-masquerade")
+        specialRules = SpecialAddressRules(cluster, names: &names)
         decodeRules = MalformedReason.allCases.map { names.intern("decode:\($0)") }
         let topology = Topology(cluster)
         self.topology = topology

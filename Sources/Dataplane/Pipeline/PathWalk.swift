@@ -36,6 +36,9 @@ extension CompiledCluster {
         default:
             break
         }
+        // Loopback, martians, multicast/broadcast, link-local, reserved, WireServer: decided by the
+        // sender's kernel or the Azure platform before any rule is read (SpecialAddresses.swift).
+        if specialAddress(f, srcPod: srcPod, node: node, hint: input.nodeHint, &d, &rec) { return d }
 
         if node < 0 {
             // From outside every node (VNet host, Internet): cross Azure first.
