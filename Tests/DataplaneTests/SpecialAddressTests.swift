@@ -47,6 +47,7 @@ import Testing
         #expect(zeroSource.verdict == .drop)
         #expect(zeroSource.rule == "platform:martian-source")
         #expect(pipeline.t("224.0.0.9", "10.224.0.30", 8080, proto: .udp).rule == "platform:martian-source")
+        #expect(pipeline.t("::", "fd00:224::5", 80).rule == "platform:martian-source")
     }
 
     @Test func multicastIsNotCarriedByTheVNet() {

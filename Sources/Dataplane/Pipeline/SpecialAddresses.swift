@@ -102,7 +102,7 @@ extension CompiledCluster {
         let s = f.src, t = f.dst
         let unusual = AddressClass.isLoopback(t) || AddressClass.isZeroNet(t) || AddressClass.isUnspecified(t)
             || AddressClass.isMulticast(t) || AddressClass.isLinkLocal(t) || (t.isIPv4 && t.v4 >> 28 == 0xF)
-            || AddressClass.isZeroNet(s) || AddressClass.isMulticast(s) || AddressClass.isLimitedBroadcast(s)
+            || AddressClass.isZeroNet(s) || AddressClass.isUnspecified(s) || AddressClass.isMulticast(s) || AddressClass.isLimitedBroadcast(s)
             || AddressClass.isLinkLocal(s) || AddressClass.isLoopback(s)
             || t == WellKnown.azureHostIP || specialRules.isSubnetBroadcast(t)
         guard unusual else { return false }
@@ -129,7 +129,8 @@ extension CompiledCluster {
                         detail: "\(t) is local to the sender (\(srcPod >= 0 ? "pod \(topology.podNames[Int(srcPod)])" : node >= 0 ? "node \(nodeName(node))" : "\(s)")): delivered on its own loopback inside its network namespace; never leaves it (a capture on the node does not see it)"))
             return true
         }
-        if AddressClass.isZeroNet(s) || AddressClass.isMulticast(s) || AddressClass.isLimitedBroadcast(s)
+        // IPv6 `::` as a source "must never be forwarded" (RFC 4291 §2.5.2); DAD/MLD from :: stay at decode.
+        if AddressClass.isZeroNet(s) || AddressClass.isUnspecified(s) || AddressClass.isMulticast(s) || AddressClass.isLimitedBroadcast(s)
             || (AddressClass.isLoopback(s) && !AddressClass.isLoopback(t)) {
             return refuse(r.martianSource, "source \(s) is a martian to Linux (ip_route_input_slow: 0.0.0.0/8, multicast, broadcast or loopback sources are never routed)", &d, &rec)
         }
