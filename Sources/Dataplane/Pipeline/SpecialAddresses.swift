@@ -106,6 +106,14 @@ extension CompiledCluster {
             || AddressClass.isLinkLocal(s) || AddressClass.isLoopback(s)
             || t == WellKnown.azureHostIP || specialRules.isSubnetBroadcast(t)
         guard unusual else { return false }
+        return decideSpecialAddress(f, srcPod: srcPod, node: node, hint: hint, &d, &rec)
+    }
+
+    /// The rare path, kept out of line so the walk's common case stays small.
+    @inline(never)
+    func decideSpecialAddress(_ f: FlowKey, srcPod: Int32, node: Int32, hint: Int32, _ d: inout FlowDecision,
+                              _ rec: inout HopRecorder) -> Bool {
+        let s = f.src, t = f.dst
         let r = specialRules
         d.node = node
         if f.proto == .udp, f.dstPort == 67 || f.dstPort == 68, AddressClass.isLimitedBroadcast(t) || s == IPAddress.zero4 {
@@ -156,7 +164,6 @@ extension CompiledCluster {
         return false
     }
 
-    @inline(__always)
     func refuse(_ rule: RuleID, _ why: @autoclosure () -> String, _ d: inout FlowDecision, _ rec: inout HopRecorder) -> Bool {
         d.decide(.drop, .route, rule)
         rec.add(Hop(stage: .route, result: .drop, rule: names.name(rule), detail: why()))
