@@ -1,0 +1,159 @@
+import ClusterModel
+import Dataplane
+import NetworkAddress
+import PacketWire
+import Testing
+
+// A connection's life through the pipeline as nf_conntrack times and ends it: per-state timeouts,
+// replies after expiry judged as new flows from the other side, simultaneous open, RST before
+// any reply, timestamps stepping back. In the default fixture the backend pods admit only TCP
+// 8080 from the frontends; the frontends have no policy, so a flow is allowed from a backend to
+// a frontend and refused the other way unless it is a reply.
+@Suite struct ConntrackLifecycleTests {
+    let frontend = "10.224.0.20", backend = "10.224.0.30"
+
+    /// nf_conntrack_udp_timeout (30 s) while unreplied: a "reply" at the timeout is a new flow
+    /// from the other side (nf_ct_is_expired: timeout - now <= 0), judged by that side's policy.
+    @Test func udpReplyAfterTheUnrepliedTimeoutIsANewFlow() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let out = p.feed(Packet.udp(backend, 5000, frontend, 6000), at: 100)
+        let inTime = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 129.9)
+        #expect(out.newFlow && out.verdict == .allow)
+        #expect(inTime.reply && p.name(inTime) == "established")
+
+        let q = Pipeline(cluster: Fixture.defaultCluster())
+        _ = q.feed(Packet.udp(backend, 5000, frontend, 6000), at: 100)
+        let late = q.feed(Packet.udp(frontend, 6000, backend, 5000), at: 130)
+        #expect(late.newFlow && !late.reply && late.verdict == .drop && late.stage == .networkPolicy)
+    }
+
+    /// Once answered, nf_conntrack_udp_timeout_stream (120 s) applies.
+    @Test func udpStreamTimeoutOnceAnswered() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        _ = p.feed(Packet.udp(backend, 5000, frontend, 6000), at: 100)
+        _ = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 100.5)
+        let a = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 220.4)
+        #expect(a.reply && p.name(a) == "established")
+        let b = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 340.4)
+        #expect(b.newFlow && b.verdict == .drop)
+    }
+
+    /// A capture whose timestamps step back (files merged out of order) must not shorten a
+    /// connection's life: the kernel's clock is monotonic. Before the fix the packet at 60 s set
+    /// the expiry to 90 s and the reply at 101 s was judged (and refused) as a new flow.
+    @Test func timestampsSteppingBackDoNotExpireAConnection() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        _ = p.feed(Packet.udp(backend, 5000, frontend, 6000), at: 100)
+        let back = p.feed(Packet.udp(backend, 5000, frontend, 6000), at: 60)
+        let reply = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 101)
+        #expect(!back.newFlow && p.name(back) == "established")
+        #expect(!reply.newFlow && reply.reply && reply.verdict == .allow && p.name(reply) == "established")
+        #expect(p.counters.newFlows == 1)
+    }
+
+    /// Simultaneous open: a SYN answered by a SYN is SYN_SENT2 (2 minutes), not SYN_RECV (60 s).
+    @Test func simultaneousOpenIsSynSent2() {
+        var fin: UInt8 = 0
+        #expect(TCPTracker.next(.synSent, .syn, reply: true, fin: &fin) == .synSent2)
+        #expect(TCPTracker.next(.synSent2, [.syn, .ack], reply: false, fin: &fin) == .synRecv)
+        #expect(TCPTracker.next(.synSent2, [.syn, .ack], reply: true, fin: &fin) == .synRecv)
+        #expect(TCPTracker.next(.synSent2, .syn, reply: false, fin: &fin) == .synSent2)
+        #expect(ConntrackTimeouts.timeout(.synSent2, proto: .tcp, seenReply: true) == 120 * S)
+        #expect(ConnState.synSent2.description == "SYN_SENT2")
+
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let a = p.feed(Packet.tcp(frontend, 41000, backend, 8080, .syn), at: 1)
+        let b = p.feed(Packet.tcp(backend, 8080, frontend, 41000, .syn), at: 1.01)
+        let c = p.feed(Packet.tcp(frontend, 41000, backend, 8080, [.syn, .ack]), at: 100)
+        #expect(a.newFlow && a.verdict == .allow)
+        #expect(b.reply && p.name(b) == "established")
+        #expect(!c.newFlow && p.name(c) == "established" && c.stage == .conntrack)
+    }
+
+    /// "If only reply is a RST ... delete the conntrack immediately": the RST is accepted as part
+    /// of the connection, and the flow's next packet opens a new one.
+    @Test func resetBeforeAnyReplyKillsTheConnection() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        _ = p.feed(Packet.tcp(frontend, 41000, backend, 8080, .syn), at: 1)
+        let rst = p.feed(Packet.tcp(backend, 8080, frontend, 41000, [.rst, .ack]), at: 1.001)
+        let ack = p.feed(Packet.tcp(frontend, 41000, backend, 8080, .ack), at: 1.002)
+        #expect(rst.reply && rst.verdict == .allow && p.name(rst) == "established")
+        #expect(ack.newFlow && ack.verdict == .allow && ack.stage == .networkPolicy)
+        #expect(p.counters.newFlows == 2)
+
+        // An RST once the connection was answered only closes it (CLOSE, 10 s).
+        let q = Pipeline(cluster: Fixture.defaultCluster())
+        _ = q.feed(Packet.tcp(frontend, 41000, backend, 8080, .syn), at: 1)
+        _ = q.feed(Packet.tcp(backend, 8080, frontend, 41000, [.syn, .ack]), at: 1.001)
+        _ = q.feed(Packet.tcp(frontend, 41000, backend, 8080, [.rst]), at: 1.002)
+        let within = q.feed(Packet.tcp(backend, 8080, frontend, 41000, [.ack]), at: 10)
+        let after = q.feed(Packet.tcp(frontend, 41000, backend, 8080, [.ack]), at: 20.01)   // 10 s after the last refresh
+        #expect(within.reply && q.name(within) == "established")
+        #expect(after.newFlow)
+    }
+
+    /// Per-state TCP timeouts through the pipeline: a packet just before the state's timeout is
+    /// the connection, one just after it is a new flow.
+    @Test(arguments: [
+        ("LAST_ACK", 30.0), ("TIME_WAIT", 120.0), ("CLOSE_WAIT", 60.0), ("FIN_WAIT", 120.0), ("SYN_RECV", 60.0),
+    ] as [(String, Double)])
+    func closingStateTimeouts(_ state: String, _ seconds: Double) {
+        for (delay, alive) in [(seconds - 0.01, true), (seconds + 0.0001, false)] {
+            let p = Pipeline(cluster: Fixture.defaultCluster())
+            var script: [(Bool, TCPFlags)] = [(false, .syn), (true, [.syn, .ack])]
+            switch state {
+            case "SYN_RECV": break
+            case "FIN_WAIT": script += [(false, .ack), (false, [.fin, .ack])]
+            case "CLOSE_WAIT": script += [(false, .ack), (false, [.fin, .ack]), (true, .ack)]
+            case "LAST_ACK": script += [(false, .ack), (false, [.fin, .ack]), (true, [.fin, .ack])]
+            default: script += [(false, .ack), (false, [.fin, .ack]), (true, [.fin, .ack]), (false, .ack)]
+            }
+            var t = 1.0
+            for (reply, flags) in script {
+                _ = reply ? p.feed(Packet.tcp(backend, 8080, frontend, 41000, flags), at: t)
+                          : p.feed(Packet.tcp(frontend, 41000, backend, 8080, flags), at: t)
+                t += 0.001
+            }
+            // A bare ACK from the backend: the connection's reply, or (expired) a new flow the
+            // frontend's lack of policy allows.
+            let probe = p.feed(Packet.tcp(backend, 8080, frontend, 41000, .ack), at: t - 0.001 + delay)
+            #expect(probe.newFlow == !alive, "\(state) after \(delay) s")
+            #expect(probe.reply == alive, "\(state) after \(delay) s")
+        }
+    }
+}
+
+/// tcp_conntracks rows the FIN sender's own segments take: the table does not ask who sent the FIN.
+@Suite struct TCPCloseTableTests {
+    @Test func finWaitFollowsTheLinuxTableInBothDirections() {
+        var fin: UInt8 = 0
+        // sFW + ack → sCW, from either side (the FIN sender acknowledging the peer's data too).
+        #expect(TCPTracker.next(.finWait, .ack, reply: false, fin: &fin) == .closeWait)
+        #expect(TCPTracker.next(.finWait, .ack, reply: true, fin: &fin) == .closeWait)
+        // sFW + fin → sLA, a retransmitted FIN included ("Migth be a retransmitted FIN as well").
+        fin = 1
+        #expect(TCPTracker.next(.finWait, [.fin, .ack], reply: false, fin: &fin) == .lastAck)
+        #expect(TCPTracker.next(.lastAck, [.fin, .ack], reply: false, fin: &fin) == .lastAck)
+        #expect(TCPTracker.next(.timeWait, [.fin, .ack], reply: true, fin: &fin) == .timeWait)
+        // sSR + fin → sFW; sSS + fin is sIV (state kept).
+        #expect(TCPTracker.next(.synRecv, [.fin, .ack], reply: false, fin: &fin) == .finWait)
+        #expect(TCPTracker.next(.synSent, [.fin, .ack], reply: false, fin: &fin) == .synSent)
+        // A reply SYN in CLOSE is sIV, not a reopen; the original side's is.
+        #expect(!TCPTracker.reopens(.close, .syn, reply: true) && TCPTracker.reopens(.close, .syn, reply: false))
+        #expect(TCPTracker.reopens(.timeWait, .syn, reply: true))
+    }
+
+    /// Through the pipeline: a retransmitted FIN is LAST_ACK (30 s), so an ACK 40 s later is a
+    /// new flow, not the connection (FIN_WAIT would have kept it 120 s).
+    @Test func retransmittedFinIsLastAck() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let c = "10.224.0.20", b = "10.224.0.30"
+        _ = p.feed(Packet.tcp(c, 41000, b, 8080, .syn), at: 1)
+        _ = p.feed(Packet.tcp(b, 8080, c, 41000, [.syn, .ack]), at: 1.001)
+        _ = p.feed(Packet.tcp(c, 41000, b, 8080, .ack), at: 1.002)
+        _ = p.feed(Packet.tcp(c, 41000, b, 8080, [.fin, .ack]), at: 2)
+        _ = p.feed(Packet.tcp(c, 41000, b, 8080, [.fin, .ack]), at: 3)
+        let late = p.feed(Packet.tcp(b, 8080, c, 41000, .ack), at: 43)
+        #expect(late.newFlow && !late.reply)
+    }
+}
