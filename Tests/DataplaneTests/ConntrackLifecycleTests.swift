@@ -27,15 +27,31 @@ import Testing
         #expect(late.newFlow && !late.reply && late.verdict == .drop && late.stage == .networkPolicy)
     }
 
-    /// Once answered, nf_conntrack_udp_timeout_stream (120 s) applies.
+    /// Once answered and still active two seconds after its first packet,
+    /// nf_conntrack_udp_timeout_stream (120 s) applies.
     @Test func udpStreamTimeoutOnceAnswered() {
         let p = Pipeline(cluster: Fixture.defaultCluster())
         _ = p.feed(Packet.udp(backend, 5000, frontend, 6000), at: 100)
         _ = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 100.5)
-        let a = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 220.4)
+        _ = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 102.5)
+        let a = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 222.4)
         #expect(a.reply && p.name(a) == "established")
-        let b = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 340.4)
+        let b = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 342.5)
         #expect(b.newFlow && b.verdict == .drop)
+    }
+
+    /// A query answered at once (DNS) is no stream: nf_conntrack_udp_packet extends to the stream
+    /// timeout only when the flow is "still active after two seconds", and the first reply is
+    /// itself timed before IPS_SEEN_REPLY is set. So the entry lives 30 s from the answer.
+    @Test func udpAnsweredAtOnceKeepsThirtySeconds() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        _ = p.feed(Packet.udp(backend, 5000, frontend, 6000), at: 100)
+        _ = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 100.01)
+        let alive = p.feed(Packet.udp(backend, 5000, frontend, 6000), at: 101)
+        #expect(!alive.newFlow && p.name(alive) == "established")
+        // Still within two seconds of the first packet: 30 s from 101.
+        let late = p.feed(Packet.udp(frontend, 6000, backend, 5000), at: 131.01)
+        #expect(late.newFlow && !late.reply && late.verdict == .drop && late.stage == .networkPolicy)
     }
 
     /// A capture whose timestamps step back (files merged out of order) must not shorten a
@@ -155,5 +171,13 @@ import Testing
         _ = p.feed(Packet.tcp(c, 41000, b, 8080, [.fin, .ack]), at: 3)
         let late = p.feed(Packet.tcp(b, 8080, c, 41000, .ack), at: 43)
         #expect(late.newFlow && !late.reply)
+    }
+}
+
+@Suite struct ConntrackEntrySizeTests {
+    /// The README's memory budget: an entry plus 64 bytes of index per entry stays ≤ 256 bytes.
+    /// `streamAfter` was added without growing the entry (small fields in the tuples' padding).
+    @Test func entryFitsTheBudget() {
+        #expect(MemoryLayout<ConntrackEntry>.stride == 160)
     }
 }

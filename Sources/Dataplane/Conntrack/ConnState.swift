@@ -33,7 +33,8 @@ public enum ConntrackTimeouts {
     public static let tcpLastAck = 30 * second
     public static let tcpTimeWait = 120 * second
     public static let tcpClose = 10 * second
-    /// nf_conntrack_udp_timeout / _stream.
+    /// nf_conntrack_udp_timeout / _stream (the stream timeout once the flow was answered and is
+    /// still active two seconds after its first packet; see `ConntrackTable.touch`).
     public static let udp = 30 * second
     public static let udpStream = 120 * second
     public static let icmp = 30 * second
