@@ -181,3 +181,48 @@ import Testing
         #expect(MemoryLayout<ConntrackEntry>.stride == 160)
     }
 }
+
+/// ICMP errors about a DNATed connection, quoting any of its packets as some hop saw it
+/// (icmp_error_message looks the inner tuple up inverted, both directions), and its reply
+/// direction after the connection expired.
+@Suite struct ConntrackDNATStateTests {
+    let client = "10.224.0.20", vip = "10.0.120.10"
+
+    @Test func icmpErrorsQuotingEitherDirectionAreRelated() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let ep = "\(p.t(client, vip, 80, sport: 41000).delivered!.ip)"
+        _ = p.feed(Packet.tcp(client, 41000, vip, 80, .syn), at: 1)
+        _ = p.feed(Packet.tcp(ep, 8080, client, 41000, [.syn, .ack]), at: 1.001)
+        _ = p.feed(Packet.tcp(client, 41000, vip, 80, .ack), at: 1.002)
+        func k(_ s: String, _ sp: UInt16, _ d: String, _ dp: UInt16) -> FlowKey {
+            FlowKey(src: addr(s), dst: addr(d), srcPort: sp, dstPort: dp, proto: .tcp)
+        }
+        let quoted = [k(client, 41000, vip, 80), k(client, 41000, ep, 8080), k(ep, 8080, client, 41000), k(vip, 80, client, 41000)]
+        for (i, inner) in quoted.enumerated() {
+            let to = i < 2 ? client : ep
+            var err = Packet.icmpError("10.224.0.4", to, inner: inner)
+            err.icmpType = [3, 11, 3, 12][i]   // unreachable / frag needed, time exceeded, parameter problem
+            err.icmpCode = [3, 0, 4, 0][i]
+            let o = p.feed(err, at: 2 + Double(i))
+            #expect(o.verdict == .allow && o.stage == .conntrack && p.name(o) == "related", "quoting \(inner)")
+        }
+        // After the connection is gone (RST then CLOSE's 10 s), an error about it is no longer related.
+        _ = p.feed(Packet.tcp(client, 41000, vip, 80, .rst), at: 10)
+        let stale = p.feed(Packet.icmpError("10.224.0.4", client, inner: quoted[0]), at: 20.5)
+        #expect(p.name(stale) != "related" && !stale.newFlow)
+    }
+
+    /// The endpoint's answer after the UDP entry expired is a new flow from the endpoint, not a
+    /// reply reverse-NATed to the Service address.
+    @Test func replyOfAnExpiredDNATedFlowIsANewFlow() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        let dnsIP = "10.0.0.10"
+        let dns = "\(p.t(client, dnsIP, 53, proto: .udp, sport: 7100).delivered!.ip)"
+        _ = p.feed(Packet.udp(client, 7100, dnsIP, 53), at: 1)
+        let inTime = p.feed(Packet.udp(dns, 53, client, 7100), at: 30.9)
+        #expect(inTime.reply && p.name(inTime) == "established")
+        // Answered at once: 30 s from the answer.
+        let late = p.feed(Packet.udp(dns, 53, client, 7100), at: 61)
+        #expect(late.newFlow && !late.reply)
+    }
+}
