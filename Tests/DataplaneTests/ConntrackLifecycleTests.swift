@@ -154,9 +154,17 @@ import Testing
         // sSR + fin → sFW; sSS + fin is sIV (state kept).
         #expect(TCPTracker.next(.synRecv, [.fin, .ack], reply: false, fin: &fin) == .finWait)
         #expect(TCPTracker.next(.synSent, [.fin, .ack], reply: false, fin: &fin) == .synSent)
-        // A reply SYN in CLOSE is sIV, not a reopen; the original side's is.
-        #expect(!TCPTracker.reopens(.close, .syn, reply: true) && TCPTracker.reopens(.close, .syn, reply: false))
-        #expect(TCPTracker.reopens(.timeWait, .syn, reply: true))
+        // A reply SYN in CLOSE is sIV, not a reopen; the original side's is, once closing.
+        #expect(!TCPTracker.reopens(.close, .syn, reply: true, fin: 1) && TCPTracker.reopens(.close, .syn, reply: false, fin: 1))
+        #expect(TCPTracker.reopens(.timeWait, .syn, reply: true, fin: 3))
+        // RST bookkeeping: the last segment's RST side, cleared by the next segment.
+        var f: UInt8 = 0
+        _ = TCPTracker.next(.established, .rst, reply: true, fin: &f)
+        #expect(f == 0b1000 && !TCPTracker.reopens(.close, .syn, reply: false, fin: f))
+        _ = TCPTracker.next(.close, .rst, reply: false, fin: &f)
+        #expect(f == 0b100 && TCPTracker.reopens(.close, .syn, reply: false, fin: f))
+        _ = TCPTracker.next(.close, .ack, reply: true, fin: &f)
+        #expect(f == 0 && !TCPTracker.reopens(.close, .syn, reply: false, fin: f))
     }
 
     /// Through the pipeline: a retransmitted FIN is LAST_ACK (30 s), so an ACK 40 s later is a
@@ -224,5 +232,32 @@ import Testing
         // Answered at once: 30 s from the answer.
         let late = p.feed(Packet.udp(dns, 53, client, 7100), at: 61)
         #expect(late.newFlow && !late.reply)
+    }
+}
+
+@Suite struct TCPResetReuseTests {
+    let client = "10.224.0.20", backend = "10.224.0.30"
+
+    func open(_ p: Pipeline) {
+        _ = p.feed(Packet.tcp(client, 41000, backend, 8080, .syn), at: 1)
+        _ = p.feed(Packet.tcp(backend, 8080, client, 41000, [.syn, .ack]), at: 1.001)
+        _ = p.feed(Packet.tcp(client, 41000, backend, 8080, .ack), at: 1.002)
+    }
+
+    /// The server resets an answered connection; the client's SYN on the same tuple is not a
+    /// reopen (no FIN seen, the last RST not its own): TCP_CONNTRACK_IGNORE accepts it on the old
+    /// entry. After the client's own RST the SYN does reopen (nf_ct_kill, -NF_REPEAT).
+    @Test func synAfterAResetReopensOnlyAfterTheClientsOwnReset() {
+        let p = Pipeline(cluster: Fixture.defaultCluster())
+        open(p)
+        _ = p.feed(Packet.tcp(backend, 8080, client, 41000, [.rst, .ack]), at: 2)
+        let syn = p.feed(Packet.tcp(client, 41000, backend, 8080, .syn), at: 3)
+        #expect(!syn.newFlow && p.name(syn) == "established")
+
+        let q = Pipeline(cluster: Fixture.defaultCluster())
+        open(q)
+        _ = q.feed(Packet.tcp(client, 41000, backend, 8080, [.rst, .ack]), at: 2)
+        let again = q.feed(Packet.tcp(client, 41000, backend, 8080, .syn), at: 3)
+        #expect(again.newFlow && again.stage == .networkPolicy)
     }
 }

@@ -88,13 +88,19 @@ public enum TCPTracker {
     }
 
     /// Whether a segment of a tracked connection in `state` kills it and starts a new one: a SYN
-    /// in TIME_WAIT (either direction) or CLOSE (original direction) maps to sSS, and `nf_conntrack_tcp_packet` then
-    /// calls `nf_ct_kill` and returns -NF_REPEAT — the SYN is looked up again as a NEW connection,
-    /// judged afresh by the rules (and a Service endpoint chosen afresh).
-    /// A reply-side SYN in CLOSE is sIV (tcp_conntracks[REPLY][syn][sCL]), not a reopen.
+    /// in TIME_WAIT (either direction) or CLOSE (original direction) maps to sSS, and
+    /// `nf_conntrack_tcp_packet` then calls `nf_ct_kill` and returns -NF_REPEAT — the SYN is looked
+    /// up again as a NEW connection, judged afresh by the rules (and a Service endpoint chosen
+    /// afresh) — provided the connection was closing (IP_CT_TCP_FLAG_CLOSE_INIT: a FIN seen, `fin`
+    /// bits 0–1) or its last segment was an RST from the SYN's own side (`last_dir == dir &&
+    /// last_index == TCP_RST_SET`, `fin` bit 2). Otherwise (the server reset the connection and the
+    /// client reuses the tuple) the SYN falls through to TCP_CONNTRACK_IGNORE: accepted on the old
+    /// entry, its NAT kept. A reply-side SYN in CLOSE is sIV (tcp_conntracks[REPLY][syn][sCL]).
     @inline(__always)
-    public static func reopens(_ state: ConnState, _ f: TCPFlags, reply: Bool = false) -> Bool {
-        (state == .timeWait || (state == .close && !reply)) && f.contains(.syn) && !f.contains(.ack) && !f.contains(.rst)
+    public static func reopens(_ state: ConnState, _ f: TCPFlags, reply: Bool, fin: UInt8) -> Bool {
+        guard f.contains(.syn) && !f.contains(.ack) && !f.contains(.rst) else { return false }
+        if state == .timeWait { return true }
+        return state == .close && !reply && fin & 0b111 != 0
     }
 
     /// State for the first packet of a flow. A SYN opens SYN_SENT; any other segment is picked
@@ -112,10 +118,16 @@ public enum TCPTracker {
     /// SYN-ACK, then FIN, then ACK). The table does not ask which side sent a FIN: in FIN_WAIT an
     /// ACK from either side is CLOSE_WAIT and a FIN from either side (a retransmission included)
     /// LAST_ACK. sIV/sIG entries keep the state. `fin` records which sides sent FIN (bit 0
-    /// original, bit 1 reply), as IP_CT_TCP_FLAG_CLOSE_INIT does; the table does not read it.
+    /// original, bit 1 reply), as IP_CT_TCP_FLAG_CLOSE_INIT does, and whether the last segment
+    /// was an RST (bit 2 from the original side, bit 3 from the reply side), as
+    /// last_index/last_dir do; `reopens` reads them, the table does not.
     @inline(__always)
     public static func next(_ s: ConnState, _ f: TCPFlags, reply: Bool, fin: inout UInt8) -> ConnState {
-        if f.contains(.rst) { return .close }   // rst row: sCL from every state
+        if f.contains(.rst) {   // rst row: sCL from every state
+            fin = (fin & 0b11) | (reply ? 0b1000 : 0b100)
+            return .close
+        }
+        fin &= 0b11
         if f.contains(.syn) {
             if f.contains(.ack) {
                 // synack row: reply sSS→sSR (the answer); sS2→sSR either way (simultaneous
@@ -126,11 +138,11 @@ public enum TCPTracker {
             }
             // syn row: a reply SYN in SYN_SENT is SYN_SENT2 (simultaneous open, 2 minutes, not
             // SYN_RECV's 60 s); TIME_WAIT (either side) and CLOSE (original side) reopen (the
-            // pipeline kills the entry first, see `reopens`); elsewhere sIG/sIV.
+            // pipeline kills the entry first when `reopens`); elsewhere sIG/sIV.
             switch s {
             case .synSent: return reply ? .synSent2 : .synSent
             case .timeWait: fin = 0; return .synSent
-            case .close: if !reply { fin = 0; return .synSent }; return s
+            // In CLOSE a SYN the pipeline did not reopen on (see `reopens`) is ignored.
             default: return s
             }
         }

@@ -143,7 +143,7 @@ public final class Pipeline: @unchecked Sendable {
         }
         var (e, reply) = conntrack.find(p.flow, now: now)
         if e >= 0, p.flow.proto == .tcp, conntrack.store[Int(e)].verdict == .allow,
-           TCPTracker.reopens(conntrack.store[Int(e)].state, p.tcpFlags, reply: reply) {
+           TCPTracker.reopens(conntrack.store[Int(e)].state, p.tcpFlags, reply: reply, fin: conntrack.store[Int(e)].fin) {
             // Linux kills the closed connection and treats the SYN as a NEW one (see `reopens`).
             // A refused flow has no Linux entry to kill; its accounting entry keeps every packet.
             conntrack.remove(e)
