@@ -51,9 +51,11 @@ import Testing
 
     /// A SYN in TIME_WAIT or CLOSE kills the entry (nf_ct_kill, -NF_REPEAT); elsewhere it does not.
     @Test func synReopensOnlyClosedConnections() {
-        #expect(TCPTracker.reopens(.timeWait, .syn) && TCPTracker.reopens(.close, .syn))
-        #expect(!TCPTracker.reopens(.timeWait, [.syn, .ack]) && !TCPTracker.reopens(.established, .syn))
-        #expect(!TCPTracker.reopens(.synSent, .syn) && !TCPTracker.reopens(.timeWait, .ack))
+        // CLOSE reached by a FIN (bit 0) or by the SYN side's own RST (bit 2).
+        #expect(TCPTracker.reopens(.timeWait, .syn, reply: false, fin: 3) && TCPTracker.reopens(.close, .syn, reply: false, fin: 1))
+        #expect(TCPTracker.reopens(.close, .syn, reply: false, fin: 0b100))
+        #expect(!TCPTracker.reopens(.timeWait, [.syn, .ack], reply: false, fin: 3) && !TCPTracker.reopens(.established, .syn, reply: false, fin: 0))
+        #expect(!TCPTracker.reopens(.synSent, .syn, reply: false, fin: 0) && !TCPTracker.reopens(.timeWait, .ack, reply: false, fin: 3))
     }
 
     @Test func rstClosesFromAnyState() {

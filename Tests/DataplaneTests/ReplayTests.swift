@@ -186,6 +186,8 @@ import Testing
         let p = Pipeline(cluster: Fixture.defaultCluster())
         _ = p.feed(Packet.udp("10.224.0.20", 7002, "10.224.0.41", 53), at: 0)
         _ = p.feed(Packet.udp("10.224.0.41", 53, "10.224.0.20", 7002), at: 1)
+        // Answered, and still active two seconds after its first packet: a stream (120 s).
+        _ = p.feed(Packet.udp("10.224.0.20", 7002, "10.224.0.41", 53), at: 3)
         let later = p.feed(Packet.udp("10.224.0.20", 7002, "10.224.0.41", 53), at: 100)
         #expect(!later.newFlow && later.verdict == .allow)
     }

@@ -2,9 +2,10 @@ import NetworkAddress
 import PacketWire
 
 /// Connection states, named as `conntrack -L` prints them. UDP, ICMP and other protocols use
-/// `open` (with `seenReply` choosing the unreplied or stream timeout).
+/// `open` (with `seenReply` choosing the unreplied or stream timeout). `synSent2` is Linux's
+/// TCP_CONNTRACK_SYN_SENT2: a SYN answered by a SYN (simultaneous open).
 public enum ConnState: UInt8, Sendable, CustomStringConvertible {
-    case synSent, synRecv, established, finWait, closeWait, lastAck, timeWait, close, open
+    case synSent, synRecv, established, finWait, closeWait, lastAck, timeWait, close, open, synSent2
     public var description: String {
         switch self {
         case .synSent: return "SYN_SENT"
@@ -16,6 +17,7 @@ public enum ConnState: UInt8, Sendable, CustomStringConvertible {
         case .timeWait: return "TIME_WAIT"
         case .close: return "CLOSE"
         case .open: return "OPEN"
+        case .synSent2: return "SYN_SENT2"
         }
     }
 }
@@ -31,7 +33,8 @@ public enum ConntrackTimeouts {
     public static let tcpLastAck = 30 * second
     public static let tcpTimeWait = 120 * second
     public static let tcpClose = 10 * second
-    /// nf_conntrack_udp_timeout / _stream.
+    /// nf_conntrack_udp_timeout / _stream (the stream timeout once the flow was answered and is
+    /// still active two seconds after its first packet; see `ConntrackTable.touch`).
     public static let udp = 30 * second
     public static let udpStream = 120 * second
     public static let icmp = 30 * second
@@ -48,7 +51,8 @@ public enum ConntrackTimeouts {
     @inline(__always)
     public static func timeout(_ state: ConnState, proto: IPProtocol, seenReply: Bool) -> Int64 {
         switch state {
-        case .synSent: return tcpSynSent
+        // tcp_timeouts[TCP_CONNTRACK_SYN_SENT2] is 2 minutes, like SYN_SENT.
+        case .synSent, .synSent2: return tcpSynSent
         case .synRecv: return tcpSynRecv
         case .established: return tcpEstablished
         case .finWait: return tcpFinWait
@@ -84,12 +88,19 @@ public enum TCPTracker {
     }
 
     /// Whether a segment of a tracked connection in `state` kills it and starts a new one: a SYN
-    /// (either direction) in TIME_WAIT or CLOSE maps to sSS, and `nf_conntrack_tcp_packet` then
-    /// calls `nf_ct_kill` and returns -NF_REPEAT — the SYN is looked up again as a NEW connection,
-    /// judged afresh by the rules (and a Service endpoint chosen afresh).
+    /// in TIME_WAIT (either direction) or CLOSE (original direction) maps to sSS, and
+    /// `nf_conntrack_tcp_packet` then calls `nf_ct_kill` and returns -NF_REPEAT — the SYN is looked
+    /// up again as a NEW connection, judged afresh by the rules (and a Service endpoint chosen
+    /// afresh) — provided the connection was closing (IP_CT_TCP_FLAG_CLOSE_INIT: a FIN seen, `fin`
+    /// bits 0–1) or its last segment was an RST from the SYN's own side (`last_dir == dir &&
+    /// last_index == TCP_RST_SET`, `fin` bit 2). Otherwise (the server reset the connection and the
+    /// client reuses the tuple) the SYN falls through to TCP_CONNTRACK_IGNORE: accepted on the old
+    /// entry, its NAT kept. A reply-side SYN in CLOSE is sIV (tcp_conntracks[REPLY][syn][sCL]).
     @inline(__always)
-    public static func reopens(_ state: ConnState, _ f: TCPFlags) -> Bool {
-        (state == .timeWait || state == .close) && f.contains(.syn) && !f.contains(.ack) && !f.contains(.rst)
+    public static func reopens(_ state: ConnState, _ f: TCPFlags, reply: Bool, fin: UInt8) -> Bool {
+        guard f.contains(.syn) && !f.contains(.ack) && !f.contains(.rst) else { return false }
+        if state == .timeWait { return true }
+        return state == .close && !reply && fin & 0b111 != 0
     }
 
     /// State for the first packet of a flow. A SYN opens SYN_SENT; any other segment is picked
@@ -102,49 +113,55 @@ public enum TCPTracker {
         return .established
     }
 
-    /// Next state after a segment in direction `reply`; `fin` tracks which sides sent FIN
-    /// (bit 0 original, bit 1 reply).
+    /// Next state after a segment in direction `reply`: nf_conntrack_proto_tcp's
+    /// `tcp_conntracks[dir][get_conntrack_index(th)][state]`, row by row (RST, then SYN or
+    /// SYN-ACK, then FIN, then ACK). The table does not ask which side sent a FIN: in FIN_WAIT an
+    /// ACK from either side is CLOSE_WAIT and a FIN from either side (a retransmission included)
+    /// LAST_ACK. sIV/sIG entries keep the state. `fin` records which sides sent FIN (bit 0
+    /// original, bit 1 reply), as IP_CT_TCP_FLAG_CLOSE_INIT does, and whether the last segment
+    /// was an RST (bit 2 from the original side, bit 3 from the reply side), as
+    /// last_index/last_dir do; `reopens` reads them, the table does not.
     @inline(__always)
     public static func next(_ s: ConnState, _ f: TCPFlags, reply: Bool, fin: inout UInt8) -> ConnState {
-        if f.contains(.rst) { return .close }
-        switch s {
-        case .synSent:
-            if reply && f.contains(.syn) && f.contains(.ack) { return .synRecv }
-            if reply && f.contains(.syn) { return .synRecv }   // simultaneous open
-            return s
-        case .synRecv:
-            if !reply && f.contains(.ack) && !f.contains(.syn) { return f.contains(.fin) ? finned(&fin, reply) : .established }
-            return s
-        case .established:
-            if f.contains(.fin) { return finned(&fin, reply) }
-            return s
-        case .finWait, .closeWait:
-            if f.contains(.fin) {
-                fin |= reply ? 2 : 1
-                return fin == 3 ? .lastAck : s
-            }
-            // The other side acknowledging the first FIN: half-closed (CLOSE_WAIT).
-            let firstFinByReply = fin == 2
-            if s == .finWait && f.contains(.ack) && reply != firstFinByReply { return .closeWait }
-            return s
-        case .lastAck:
-            if f.contains(.ack) && !f.contains(.fin) { return .timeWait }
-            return s
-        case .timeWait:
-            // A new SYN reusing the tuple reopens it (tcp_conntracks sIV→sSS on reopen).
-            if f.contains(.syn) && !f.contains(.ack) && !reply { fin = 0; return .synSent }
-            return s
-        case .close:
-            if f.contains(.syn) && !f.contains(.ack) && !reply { fin = 0; return .synSent }
-            return s
-        case .open:
-            return s
+        if f.contains(.rst) {   // rst row: sCL from every state
+            fin = (fin & 0b11) | (reply ? 0b1000 : 0b100)
+            return .close
         }
-    }
-
-    static func finned(_ fin: inout UInt8, _ reply: Bool) -> ConnState {
-        fin |= reply ? 2 : 1
-        return fin == 3 ? .lastAck : .finWait
+        fin &= 0b11
+        if f.contains(.syn) {
+            if f.contains(.ack) {
+                // synack row: reply sSS→sSR (the answer); sS2→sSR either way (simultaneous
+                // open); original sSR→sSR; everything else sIV/sIG.
+                if s == .synSent && reply { return .synRecv }
+                if s == .synSent2 { return .synRecv }
+                return s
+            }
+            // syn row: a reply SYN in SYN_SENT is SYN_SENT2 (simultaneous open, 2 minutes, not
+            // SYN_RECV's 60 s); TIME_WAIT (either side) and CLOSE (original side) reopen (the
+            // pipeline kills the entry first when `reopens`); elsewhere sIG/sIV.
+            switch s {
+            case .synSent: return reply ? .synSent2 : .synSent
+            case .timeWait: fin = 0; return .synSent
+            // In CLOSE a SYN the pipeline did not reopen on (see `reopens`) is ignored.
+            default: return s
+            }
+        }
+        if f.contains(.fin) {
+            switch s {
+            case .synRecv, .established: fin |= reply ? 2 : 1; return .finWait
+            case .finWait, .closeWait, .lastAck: fin |= reply ? 2 : 1; return .lastAck
+            default: return s   // sSS/sS2: sIV; sTW, sCL stay
+            }
+        }
+        if f.contains(.ack) {
+            switch s {
+            case .synRecv: return reply ? s : .established
+            case .finWait, .closeWait: return .closeWait
+            case .lastAck, .timeWait: return .timeWait
+            default: return s   // sSS: original sIV, reply sIG; sES, sCL stay
+            }
+        }
+        return s
     }
 }
 

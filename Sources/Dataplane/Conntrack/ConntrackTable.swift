@@ -4,39 +4,44 @@ import PacketWire
 
 /// One tracked connection: both tuples, its state and the cached verdict of its first packet.
 public struct ConntrackEntry: Sendable {
+    // Field order packs the one-byte fields into the tail padding of the 37-byte tuples (Swift
+    // places a field right after the previous one's size): 160 bytes per entry.
     /// The tuple of the first packet, as it arrived.
     public var original: FlowKey
-    /// The tuple replies carry: from the final destination (after DNAT) to the source as the
-    /// receiver saw it (after SNAT). Replies matching it are reverse-NATed and allowed.
-    public var reply: FlowKey
-    /// The tuple as it left the first node (after the node's own DNAT/SNAT, before Azure's
-    /// translations such as the firewall's SNAT): its reverse is the reply as a capture on that
-    /// node's NIC shows it. Equal to `reply.reversed` when Azure translated nothing.
-    public var egress: FlowKey
-    public var expires: Int64
-    public var lastSeen: Int64
     public var state: ConnState
     public var seenReply: Bool
     public var fin: UInt8
+    /// The tuple replies carry: from the final destination (after DNAT) to the source as the
+    /// receiver saw it (after SNAT). Replies matching it are reverse-NATed and allowed.
+    public var reply: FlowKey
     /// Cached decision of the first packet; later packets of a non-allowed flow, in either
     /// direction, repeat it (see `insert`).
     public var verdict: Verdict
     public var stage: Stage
+    public var live: Bool
+    /// The tuple as it left the first node (after the node's own DNAT/SNAT, before Azure's
+    /// translations such as the firewall's SNAT): its reverse is the reply as a capture on that
+    /// node's NIC shows it. Equal to `reply.reversed` when Azure translated nothing.
+    public var egress: FlowKey
+    /// Azure Firewall application rules wait for this flow's first request: the handshake is
+    /// allowed (`firewall:pending-application-rule`) and the client's first payload decides.
+    public var pendingApplication = false
+    /// The views (bit per key kind, see `ConntrackTable`) placed in the index: the ones a removal
+    /// must take out again. Views equal to an earlier one (no NAT) or to another entry's are not.
+    var views: UInt8 = 0
+    public var expires: Int64
+    public var lastSeen: Int64
+    /// nf_conntrack_udp_packet's `stream_ts`: two seconds after the first packet. A UDP flow
+    /// still active after it, with a reply seen, takes the stream timeout.
+    public var streamAfter: Int64
     public var rule: RuleID
     /// Counter attribution (node index, namespace index; -1 when none).
     public var node: Int32
     public var namespace: Int32
-    public var live: Bool
-    /// Azure Firewall application rules wait for this flow's first request: the handshake is
-    /// allowed (`firewall:pending-application-rule`) and the client's first payload decides.
-    public var pendingApplication = false
     /// The ingress controller (index into `IngressRouter.controllers`) an allowed TCP flow was
     /// delivered to, until the client's first payload — its HTTP request or TLS ClientHello —
     /// has been routed by the Ingress rules; -1 otherwise.
     public var ingressController: Int32 = -1
-    /// The views (bit per key kind, see `ConntrackTable`) placed in the index: the ones a removal
-    /// must take out again. Views equal to an earlier one (no NAT) or to another entry's are not.
-    var views: UInt8 = 0
 
     public init(original: FlowKey, reply: FlowKey, now: Int64, state: ConnState, verdict: Verdict, stage: Stage,
                 rule: RuleID, node: Int32, namespace: Int32) {
@@ -44,6 +49,7 @@ public struct ConntrackEntry: Sendable {
         self.reply = reply
         self.egress = reply.reversed
         self.lastSeen = now
+        self.streamAfter = now &+ 2 * ConntrackTimeouts.second
         self.state = state
         self.seenReply = false
         self.fin = 0
@@ -279,6 +285,9 @@ public final class ConntrackTable: @unchecked Sendable {
     @inline(__always)
     public func touch(_ e: Int32, reply: Bool, flags: TCPFlags, sctpChunk: UInt8, now: Int64) {
         let en = store + Int(e)
+        // nf_conntrack_in sets IPS_SEEN_REPLY only after the protocol handler ran: the first
+        // reply itself is still timed as unreplied.
+        let repliedBefore = en.pointee.seenReply
         if reply { en.pointee.seenReply = true }
         let proto = en.pointee.original.proto
         var state = en.pointee.state
@@ -292,7 +301,11 @@ public final class ConntrackTable: @unchecked Sendable {
             en.pointee.state = state
         }
         en.pointee.lastSeen = now
-        en.pointee.expires = now &+ ConntrackTimeouts.timeout(state, proto: proto, seenReply: en.pointee.seenReply)
+        // UDP (nf_conntrack_udp_packet): the stream timeout once a reply was seen AND the flow is
+        // still active two seconds after its first packet ("Still active after two seconds?
+        // Extend timeout."); a query answered at once keeps the 30 s timeout.
+        let answered = proto == .udp ? repliedBefore && now > en.pointee.streamAfter : en.pointee.seenReply
+        en.pointee.expires = now &+ ConntrackTimeouts.timeout(state, proto: proto, seenReply: answered)
     }
 
     /// The cached decision of entry `e`, the part a later packet of the flow repeats.

@@ -101,8 +101,12 @@ public final class Pipeline: @unchecked Sendable {
     /// - a packet of a known refused connection → the refusal again (cached);
     /// - otherwise the first packet of a new connection → the full walk.
     public func process(_ p: inout DecodedPacket, bytes: UnsafeRawBufferPointer, timestampNanos now: Int64) -> PacketOutcome {
+        // Conntrack time never runs backwards: the kernel stamps packets with a monotonic clock, so
+        // a capture whose timestamps step back (merged or reordered files) is read as packets
+        // arriving at the latest time seen — a step back must not shorten (or expire) a
+        // connection's timeout, nor a ClientIP affinity's.
         if now > clock { clock = now }
-        let o = decide(&p, bytes: bytes, now: now)
+        let o = decide(&p, bytes: bytes, now: clock)
         stats.count(o, bytes: p.wireLength)
         return o
     }
@@ -139,13 +143,17 @@ public final class Pipeline: @unchecked Sendable {
         }
         var (e, reply) = conntrack.find(p.flow, now: now)
         if e >= 0, p.flow.proto == .tcp, conntrack.store[Int(e)].verdict == .allow,
-           TCPTracker.reopens(conntrack.store[Int(e)].state, p.tcpFlags) {
+           TCPTracker.reopens(conntrack.store[Int(e)].state, p.tcpFlags, reply: reply, fin: conntrack.store[Int(e)].fin) {
             // Linux kills the closed connection and treats the SYN as a NEW one (see `reopens`).
             // A refused flow has no Linux entry to kill; its accounting entry keeps every packet.
             conntrack.remove(e)
             (e, reply) = (-1, false)
         }
         if e >= 0 {
+            // nf_conntrack_tcp_packet: an RST before the connection saw any reply ("if only reply
+            // is a RST ... delete the conntrack immediately") accepts the RST and kills the entry
+            // (nf_ct_kill_acct): the flow's next packet, from either side, is a new connection.
+            let resetUnreplied = p.flow.proto == .tcp && p.tcpFlags.contains(.rst) && !conntrack.store[Int(e)].seenReply
             conntrack.touch(e, reply: reply, flags: p.tcpFlags, sctpChunk: p.sctpFirstChunk, now: now)
             // The fields read one by one: a copy of the whole entry costs a 164-byte memcpy per packet.
             let en = conntrack.cached(e)
@@ -164,6 +172,8 @@ public final class Pipeline: @unchecked Sendable {
                 return routeIngressRequest(e, p, bytes: bytes, after: RuleTrail())
             }
             if en.verdict == .allow {
+                // Refused flows keep their accounting entry (see ConntrackTable.insert).
+                if resetUnreplied { conntrack.remove(e) }
                 return PacketOutcome(verdict: .allow, stage: .conntrack, rule: compiled.established, reply: reply,
                                      node: en.node, namespace: en.namespace)
             }
