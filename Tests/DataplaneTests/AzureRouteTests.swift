@@ -315,28 +315,13 @@ final class AzureRouteTests: XCTestCase {
     func testLoadBalancerOutboundIPIsAuthorizedImplicitly() {
         // api-server-authorized-ip-ranges.md: "the outbound public IP for the Standard SKU load
         // balancer for your cluster is also allowed by default in addition to the ranges you specify".
-        var cl = F.defaultCluster()
-        cl.settings.outboundType = .loadBalancer
-        cl.routeTables = []
-        cl.virtualNetworks[0].subnets[0].routeTable = nil
-        cl.settings.apiServer.authorizedIPRanges = [cidr("203.0.113.0/24")]
-        var lb = LoadBalancer()
-        lb.name = "kubernetes"
-        var fe = FrontendIPConfiguration()
-        fe.name = "outbound-1"
-        fe.address = ip("20.62.40.1")
-        lb.frontends = [fe]
-        var pool = BackendPool()
-        pool.name = "kubernetes"
-        pool.nodeNames = F.nodeNames
-        lb.backendPools = [pool]
-        var o = OutboundRule()
-        o.name = "aksOutboundRule"
-        o.frontends = ["outbound-1"]
-        o.backendPool = "kubernetes"
-        lb.outboundRules = [o]
-        cl.loadBalancers = [lb]
-        let n = AzureNetwork.compiled(cl)
+        let n = lbEgress(cluster: { $0.settings.apiServer.authorizedIPRanges = [cidr("203.0.113.0/24")] }) { lb in
+            var o = OutboundRule()
+            o.name = "aksOutboundRule"
+            o.frontends = ["fe-1"]
+            o.backendPool = "kubernetes"
+            lb.outboundRules = [o]
+        }
         let c = n.send("10.224.0.4", "20.62.30.1", 443)
         XCTAssertAllow(c, rule: "apiserver:authorized-ip-ranges")
         XCTAssertEqual(c.flow.src, ip("20.62.40.1"))
@@ -344,12 +329,14 @@ final class AzureRouteTests: XCTestCase {
         XCTAssertDrop(n.send("192.0.2.99", "20.62.30.1", 443), .apiServer, "apiserver:authorized-ip-ranges")
     }
 
-    /// A node-egress cluster (outboundType loadBalancer, no route table) with one public LB.
-    func lbEgress(_ edit: (inout LoadBalancer) -> Void) -> AzureNetwork {
+    /// A node-egress cluster (outboundType loadBalancer, no route table) with one public LB
+    /// (frontend `fe-1` at 20.62.40.1, pool `kubernetes` of every node).
+    func lbEgress(cluster: (inout Cluster) -> Void = { _ in }, _ edit: (inout LoadBalancer) -> Void) -> AzureNetwork {
         var cl = F.defaultCluster()
         cl.settings.outboundType = .loadBalancer
         cl.routeTables = []
         cl.virtualNetworks[0].subnets[0].routeTable = nil
+        cluster(&cl)
         var lb = LoadBalancer()
         lb.name = "kubernetes"
         var fe = FrontendIPConfiguration()
