@@ -155,7 +155,7 @@ public final class Pipeline: @unchecked Sendable {
             // (nf_ct_kill_acct): the flow's next packet, from either side, is a new connection.
             let resetUnreplied = p.flow.proto == .tcp && p.tcpFlags.contains(.rst) && !conntrack.store[Int(e)].seenReply
             conntrack.touch(e, reply: reply, flags: p.tcpFlags, sctpChunk: p.sctpFirstChunk, now: now)
-            // The fields read one by one: a copy of the whole entry costs a 164-byte memcpy per packet.
+            // The fields read one by one: a copy of the whole 160-byte entry costs a memcpy per packet.
             let en = conntrack.cached(e)
             let firstRequest = !reply && p.flow.proto == .tcp && p.payloadLength > 0
             if en.pendingApplication {
