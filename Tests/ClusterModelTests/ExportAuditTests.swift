@@ -343,3 +343,22 @@ extension ExportAuditTests {
         XCTAssertFalse(c.notes.contains { $0.description.contains("matches no namespace") }, "\(c.notes)")
     }
 }
+
+extension ExportAuditTests {
+    /// networking.k8s.io/v1 IngressSpec.ingressClassName: "when that annotation
+    /// [kubernetes.io/ingress.class] is set, it must be given precedence over this field"
+    /// (ingress-nginx GetIngressClass reads the annotation first).
+    func testIngressClassAnnotationTakesPrecedenceOverTheField() throws {
+        let json = """
+        [{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+          "metadata": {"name": "i", "namespace": "default", "annotations": {"kubernetes.io/ingress.class": "legacy"}},
+          "spec": {"ingressClassName": "nginx", "rules": [{"host": "a.example.com", "http": {"paths": [
+            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}},
+         {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "j", "namespace": "default"},
+          "spec": {"ingressClassName": "nginx", "rules": [{"host": "b.example.com", "http": {"paths": [
+            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}}]
+        """
+        let c = try ClusterLoader.load(yaml: json, file: "i.json")
+        XCTAssertEqual(c.ingresses.map(\.ingressClassName), ["legacy", "nginx"])
+    }
+}

@@ -88,8 +88,10 @@ enum KubernetesExportLoader {
             ing.namespace = meta.namespace
             ing.source = o.location
             if let spec = o["spec"] { KubernetesSpecs.ingressSpec(spec, into: &ing, sink) }
-            // Pre-IngressClass clusters name the class in an annotation.
-            if ing.ingressClassName == nil { ing.ingressClassName = meta.annotations["kubernetes.io/ingress.class"] }
+            // Pre-IngressClass clusters name the class in an annotation; the v1 API says "when that
+            // annotation is set, it must be given precedence over this field" (IngressSpec
+            // .ingressClassName), and ingress-nginx's GetIngressClass reads it first.
+            if let legacy = meta.annotations["kubernetes.io/ingress.class"], !legacy.isEmpty { ing.ingressClassName = legacy }
             b.cluster.ingresses.append(ing)
         case "IngressClass":
             let controller = o["spec"]?["controller"]?.text(sink) ?? ""
