@@ -173,7 +173,7 @@ struct IngressRouterBuilder {
     }
 
     /// A target for `backend` (Service in the Ingress's namespace), resolving its port:
-    /// `port.number` is a Service `spec.ports[].port`, `port.name` a Service port name.
+    /// the first Service port whose number, target port or name is the backend's port (see resolve).
     private mutating func target(_ backend: IngressBackend, of ing: Ingress, rule: RuleID, field: String) -> Int32 {
         let key = "\(ing.namespace)/\(backend.serviceName):\(backend.port)"
         let bi: Int32
@@ -202,14 +202,22 @@ struct IngressRouterBuilder {
         let svc = cluster.services[si]
         out.serviceIndex = Int32(si)
         out.clusterIP = svc.headless ? nil : svc.clusterIPs.first
+        // ingress-nginx (controller.go serviceEndpoints) takes the first `spec.ports` entry whose
+        // port, targetPort as written, or name equals the backend port as text: `number: 8080`
+        // also finds `80 → targetPort 8080`, `name: web` a named targetPort `web`. It asks that
+        // port's endpoints for TCP only, so a UDP/SCTP entry found first yields none (503).
         let port = svc.ports.first { sp in
-            guard sp.proto == .tcp else { return false }
+            let target: String
+            switch sp.targetPort {
+            case .number(let n): target = String(n == 0 ? sp.port : n)   // 0: defaulted to port
+            case .name(let n): target = n
+            }
             switch backend.port {
-            case .number(let n): return sp.port == n
-            case .name(let n): return sp.name == n
+            case .number(let n): return sp.port == n || target == String(n)   // port names are never all digits
+            case .name(let n): return sp.name == n || target == n
             }
         }
-        if let port, (1...65535).contains(port.port) {
+        if let port, port.proto == .tcp, (1...65535).contains(port.port) {
             out.port = UInt16(port.port)
             out.portName = port.name
             // ingress-nginx (endpointslices.go) takes the slice endpoints whose port carries the
