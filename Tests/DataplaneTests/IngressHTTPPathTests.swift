@@ -95,6 +95,11 @@ import Testing
         #expect(tls.outcome == .rule && tls.tlsHostListed && router.backends[Int(tls.backend)].port == 8443)
         let strict = decide(PacketBuilder.httpRequest(host: "strict.example.com", path: "/"), dport: 80)
         #expect(strict.outcome == .noMatch && !strict.forwarded)
+        // Absolute-form target: its host wins over the Host header (RFC 9112 §3.2.2), userinfo and port dropped.
+        let absolute = decide(PacketBuilder.httpRequest(host: "strict.example.com", path: "http://u:p@Foo.Bar.com:80/api?x=1"), dport: 80)
+        #expect(router.ruleName(absolute.rule) == "ingress:main/foo.bar.com/api")
+        let noPath = decide(PacketBuilder.httpRequest(host: "strict.example.com", path: "http://foo.bar.com"), dport: 80)
+        #expect(router.ruleName(noPath.rule) == "ingress:main/foo.bar.com/")
         // No payload at all: no host, path `/` → the host-less rule.
         let bare = decide([], dport: 80)
         #expect(router.ruleName(bare.rule) == "ingress:main/*/")
