@@ -362,3 +362,30 @@ extension ExportAuditTests {
         XCTAssertEqual(c.ingresses.map(\.ingressClassName), ["legacy", "nginx"])
     }
 }
+
+extension ExportAuditTests {
+    /// A resource backend is valid networking.k8s.io/v1 in the native format too (it keeps the
+    /// Kubernetes spec shape): the cluster loads with a warning and without that path or default
+    /// backend, as ingress-nginx skips non-Service backends.
+    func testNativeIngressResourceBackendIsWarnedNotRefused() throws {
+        let yaml = """
+        name: t
+        namespaces: [{name: web}]
+        ingresses:
+          - name: i
+            namespace: web
+            ingressClassName: nginx
+            defaultBackend: {resource: {apiGroup: k8s.example.com, kind: StorageBucket, name: b}}
+            rules:
+              - host: a.example.com
+                http:
+                  paths:
+                    - {path: /static, pathType: Prefix, backend: {resource: {apiGroup: k8s.example.com, kind: StorageBucket, name: s}}}
+                    - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+        """
+        let c = try ClusterLoader.load(yaml: yaml, file: "native.yaml")
+        XCTAssertEqual(c.ingresses.first?.rules.first?.paths.map(\.path), ["/"])
+        XCTAssertNil(c.ingresses.first?.defaultBackend)
+        XCTAssertEqual(c.notes.filter { $0.severity == .warning && $0.description.contains("resource backend is not modelled") }.count, 2)
+    }
+}

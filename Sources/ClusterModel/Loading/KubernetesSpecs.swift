@@ -124,9 +124,10 @@ enum KubernetesSpecs {
     private static func backend(_ c: Cursor, _ sink: DiagnosticSink) -> IngressBackend? {
         guard c.expectMapping(["service", "resource"], sink) else { return nil }
         guard let s = c["service"] else {
-            // A resource backend (an object reference, e.g. a storage bucket) is valid upstream; a
-            // real export carrying one still loads, without that path. The native format asks for a service.
-            if c.strict || c["resource"] == nil {
+            // A resource backend (an object reference, e.g. a storage bucket) is valid upstream, in
+            // an export and in the native format (which keeps the spec shape): the cluster loads
+            // without that path, as ingress-nginx skips backends without a Service.
+            if c["resource"] == nil {
                 sink.error("expected service (resource backends are not modelled)", at: c)
             } else {
                 sink.warning("resource backend is not modelled; this path is ignored", at: c)
