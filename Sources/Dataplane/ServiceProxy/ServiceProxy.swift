@@ -194,8 +194,8 @@ public struct ServiceProxy: Sendable {
         guard e >= sp.endpointStart, e < sp.endpointStart + sp.endpointCount else { return false }
         let ep = table.endpoints[Int(e)]
         if node >= 0 && ep.node != node { return false }
-        if ep.ready { return zone == 0 || ep.zoneHints & zone != 0 }
-        return ep.servingTerminating && !hasReady(sp, localTo: node)
+        // The set `pick` draws from: a ready endpoint implies the ready set is in use.
+        return Self.eligible(ep, ready: ep.ready || hasReady(sp, localTo: node), zone: zone)
     }
 
     /// In the set `pick` draws from: ready (and hinted for `zone` when one applies), or — when no
